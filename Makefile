@@ -1,0 +1,41 @@
+# hemsnet build and test entry points. `make test` works on a fresh machine from a fresh clone:
+# it creates .venv with uv, installs the package with its test and lint tools, installs the
+# Debian packages the tests need when they are missing, then lints, type-checks and tests.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(PYTHON) -m uv
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: test lint typecheck pytest install sysdeps bench clean
+
+test: install sysdeps lint typecheck pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,lint]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+sysdeps:
+	@scripts/ensure-debian-packages iproute2
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install
+	$(BIN)/mypy --strict src
+
+pytest: install
+	$(BIN)/pytest
+
+bench: install
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[bench]'
+	$(BIN)/python bench/codec.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
