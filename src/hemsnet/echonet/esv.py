@@ -96,7 +96,7 @@ _FAILURE = {
     Esv.INF_REQ: Esv.INF_SNA,
     Esv.SETGET: Esv.SETGET_SNA,
 }
-_ANSWERS = {
+_ANSWERS: dict[Esv, Esv] = {
     **{response: request for request, response in _SUCCESS.items() if response is not Esv.INF},
     **{response: request for request, response in _FAILURE.items()},
 }

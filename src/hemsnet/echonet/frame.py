@@ -150,7 +150,7 @@ def _decode_properties(
     data: bytes, pos: int, count: int, size: int
 ) -> tuple[tuple[Property, ...], int]:
     """Decode ``count`` properties from ``pos``; return them and the offset after the last."""
-    props = []
+    props: list[Property] = []
     append = props.append
     for index in range(1, count + 1):
         pdc_at = pos + 1
@@ -218,10 +218,9 @@ def encode_frame(frame: Frame | Format2Frame) -> bytes:
     """Encode a frame; raise :class:`EncodeError` for one the protocol cannot carry."""
     if type(frame) is Format2Frame:
         return _encode_format2(frame)
-    try:
-        tid, seoj, deoj, esv, props, get_props = frame
-    except (TypeError, ValueError):
-        raise EncodeError(f"not a Frame: {frame!r}") from None
+    if type(frame) is not Frame:
+        raise EncodeError(f"not a Frame: {frame!r}")
+    tid, seoj, deoj, esv, props, get_props = frame
     if esv not in _ESV_BY_CODE:
         raise EncodeError(f"ESV {esv!r} is not a defined service code")
     try:
