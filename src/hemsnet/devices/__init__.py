@@ -1,0 +1,1 @@
+"""ECHONET device class tables and value codecs, without I/O."""
