@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from hemsnet.errors import InvalidValue
 
-__all__ = ["Access", "ClassDef", "Codec", "PropertyDef", "Quantity"]
+__all__ = ["Access", "ClassDef", "Codec", "PropertyDef", "Quantity", "SetChecker"]
 
 
 class Access(Enum):
@@ -39,6 +39,7 @@ class Quantity(Enum):
     DEMAND = 0xC5  # kW: C1 C3 C6 C8
     CUMULATIVE_MAX_DEMAND = 0xC7  # kW: C2
     REACTIVE_ENERGY = 0xCD  # kvarh: CA CB CE CF (and the MRA-only D1 D5 D6 EE)
+    LV_ACTIVE_ENERGY = 0xE1  # kWh on the low-voltage 0x0288: D0 E0 E2 E3 E4 EA EB EC EE
 
     @property
     def unit_epc(self) -> int:
@@ -54,6 +55,7 @@ _UNIT_NAMES = {
     Quantity.DEMAND: "kW",
     Quantity.CUMULATIVE_MAX_DEMAND: "kW",
     Quantity.REACTIVE_ENERGY: "kvarh",
+    Quantity.LV_ACTIVE_ENERGY: "kWh",
 }
 
 
@@ -70,6 +72,17 @@ class Codec(Protocol):
     def encode(self, value: Any) -> bytes: ...
 
     def describe(self, value: Any) -> str: ...
+
+
+@runtime_checkable
+class SetChecker(Protocol):
+    """A codec whose decodable values are not all writable, e.g. a read-only default code.
+
+    ``check_set`` raises ``ValueError`` for a value that Get may return but Set may not write
+    (0xE1 = 0xFF "default" [MRA 0x028F]).
+    """
+
+    def check_set(self, value: Any) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +122,20 @@ class PropertyDef:
     def validate(self, edt: bytes) -> None:
         """Raise :class:`InvalidValue` unless ``edt`` is a valid value for this property."""
         self.decode(edt)
+
+    def validate_set(self, edt: bytes) -> Any:
+        """The value a Set of ``edt`` would write; :class:`InvalidValue` if it may not be written.
+
+        Stricter than :meth:`validate`: read-only codes that Get may return (a "default" such as
+        0xE1 = 0xFF) are refused. Whether the property is settable at all is the ``set`` rule.
+        """
+        value = self.decode(edt)
+        if isinstance(self.codec, SetChecker):
+            try:
+                self.codec.check_set(value)
+            except ValueError as exc:
+                raise InvalidValue(self.epc, edt, str(exc)) from None
+        return value
 
     def _size_text(self) -> str:
         if self.min_size == self.max_size:
