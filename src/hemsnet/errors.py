@@ -19,7 +19,7 @@ encode, a value out of range, a bad configuration) raises immediately.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "ConfigError",
@@ -77,7 +77,9 @@ class RequestRefused(RequestError):
     their EDT (empty bytes for accepted Set properties) [EL spec §4.2.3].
     """
 
-    def __init__(self, esv_name: str, refused: Iterable[int], accepted: dict[int, bytes]) -> None:
+    def __init__(
+        self, esv_name: str, refused: Iterable[int], accepted: Mapping[int, bytes]
+    ) -> None:
         self.refused = tuple(refused)
         self.accepted = dict(accepted)
         codes = ", ".join(f"0x{epc:02X}" for epc in self.refused) or "none listed"

@@ -1,0 +1,5 @@
+"""``python -m hemsnet``: the same as the ``hemsnet`` command."""
+
+from hemsnet.cli.main import main
+
+raise SystemExit(main())

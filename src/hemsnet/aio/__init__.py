@@ -1,0 +1,1 @@
+"""The I/O boundary: asyncio UDP transport and the drivers that pump the sans-I/O engines."""

@@ -1,0 +1,1 @@
+"""The ``hemsnet`` command line."""

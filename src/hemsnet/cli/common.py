@@ -1,0 +1,37 @@
+"""What the subcommands share: exit codes, the CLI error, argument parsers for codes."""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "CliError", "parse_epc", "parse_hex"]
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+
+
+class CliError(Exception):
+    """A one-line message for the user and the exit code that goes with it."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def parse_hex(text: str, what: str = "hex") -> bytes:
+    """Bytes typed as hex, with optional spaces, colons or a 0x prefix."""
+    digits = text.strip().removeprefix("0x").removeprefix("0X")
+    digits = "".join(digits.replace(":", " ").split())
+    try:
+        return bytes.fromhex(digits)
+    except ValueError:
+        raise CliError(f"{what} {text!r} is not hexadecimal bytes") from None
+
+
+def parse_epc(text: str) -> int:
+    """An EPC typed as ``80``, ``0x80`` or ``0X80``."""
+    raw = parse_hex(text, "EPC")
+    if len(raw) != 1:
+        raise CliError(f"EPC {text!r} is not one byte")
+    return raw[0]

@@ -1,0 +1,55 @@
+"""Entry point of the ``hemsnet`` command: parses arguments, runs one subcommand.
+
+User errors (bad arguments, an unusable interface, a frame that does not decode) print one
+line on stderr and exit non-zero; they never show a traceback.
+
+Exit codes: 0 success, 1 the operation failed (a request timed out or was refused),
+2 a usage, input or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from hemsnet import __version__
+from hemsnet.cli import decode, net
+from hemsnet.cli.common import EXIT_USAGE, CliError
+from hemsnet.errors import HemsnetError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hemsnet",
+        description="ECHONET Lite over IPv6 for home and building energy management.",
+    )
+    parser.add_argument("--version", action="version", version=f"hemsnet {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (-v info, -vv debug)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    decode.register(commands)
+    net.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        code: int = args.run(args)
+    except CliError as exc:
+        print(f"hemsnet {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except HemsnetError as exc:
+        print(f"hemsnet {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return code

@@ -1,0 +1,136 @@
+"""Network namespaces joined by veth links, for tests over real UDP/IPv6.
+
+Each test topology gets names with a unique prefix and is torn down even when the test fails.
+Sockets keep the namespace they were created in, so a test enters a namespace only while it
+creates a socket (``inside``), then drives every end from one asyncio loop.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+CLONE_NEWNET: Final = 0x40000000
+PREFIX: Final = "hnt"  # every namespace and link the tests make starts with this
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def can_create_namespaces() -> str | None:
+    """None if this process can build namespaces, else the reason it cannot."""
+    if os.geteuid() != 0:
+        return "needs root to create network namespaces"
+    if subprocess.run(["ip", "-V"], capture_output=True, check=False).returncode != 0:
+        return "needs iproute2 (ip)"
+    return None
+
+
+def run(*args: str, netns: str | None = None) -> str:
+    cmd = ["ip", "netns", "exec", netns, *args] if netns else list(args)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+@contextmanager
+def inside(netns: str) -> Iterator[None]:
+    """Run the block with this thread in ``netns`` (sockets made here stay in it)."""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(f"/run/netns/{netns}", os.O_RDONLY)
+    try:
+        if _libc.setns(target, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), f"setns into {netns} failed")
+        try:
+            yield
+        finally:
+            if _libc.setns(own, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back failed")
+    finally:
+        os.close(target)
+        os.close(own)
+
+
+@dataclass
+class Link:
+    """One end of a veth link: its namespace, interface name and link-local address."""
+
+    netns: str
+    iface: str
+    address: str = ""
+
+
+@dataclass
+class Topology:
+    """Namespaces and the veth links between them; ``close`` removes everything."""
+
+    tag: str
+    namespaces: list[str] = field(default_factory=list)
+
+    def namespace(self, name: str) -> str:
+        netns = f"{self.tag}-{name}"
+        run("ip", "netns", "add", netns)
+        self.namespaces.append(netns)
+        run("ip", "link", "set", "lo", "up", netns=netns)
+        return netns
+
+    def link(self, a: str, b: str) -> tuple[Link, Link]:
+        """A veth pair between namespaces ``a`` and ``b``, up, with usable link-local IPv6."""
+        index = sum(1 for _ in self._links())
+        ends = (Link(a, f"{self.tag}{index}a"), Link(b, f"{self.tag}{index}b"))
+        run("ip", "link", "add", ends[0].iface, "netns", a, "type", "veth",
+            "peer", "name", ends[1].iface, "netns", b)  # fmt: skip
+        for host, end in enumerate(ends, start=1):
+            # A fixed link-local address and no duplicate address detection: the address is
+            # usable the moment it is added, with nothing to wait for.
+            run("ip", "link", "set", end.iface, "addrgenmode", "none", netns=end.netns)
+            run("sysctl", "-qw", f"net.ipv6.conf.{end.iface}.accept_dad=0", netns=end.netns)
+            end.address = f"fe80::{index + 1:x}:{host}"
+            run("ip", "-6", "addr", "add", f"{end.address}/64", "dev", end.iface, netns=end.netns)
+            run("ip", "link", "set", end.iface, "up", netns=end.netns)
+            # The kernel adds the multicast route only when link watch reports the carrier,
+            # up to a second later; adding it now makes ff02::1 reachable at once.
+            run("ip", "-6", "route", "replace", "multicast", "ff00::/8", "dev", end.iface,
+                "table", "local", netns=end.netns)  # fmt: skip
+        return ends
+
+    def _links(self) -> Iterator[str]:
+        for netns in self.namespaces:
+            for line in run("ip", "-o", "link", "show", netns=netns).splitlines():
+                name = line.split(":")[1].strip().split("@")[0]
+                if name.startswith(self.tag):
+                    yield name
+
+    def close(self) -> None:
+        for netns in self.namespaces:
+            subprocess.run(["ip", "netns", "del", netns], capture_output=True, check=False)
+        self.namespaces.clear()
+
+
+def new_tag() -> str:
+    """A short unique name prefix (interface names are limited to 15 characters)."""
+    return f"{PREFIX}{os.getpid() % 100000:05d}{next(_counter):02d}"
+
+
+def leftovers() -> list[str]:
+    """Namespaces of ours that still exist (a test must leave none behind)."""
+    root = Path("/run/netns")
+    return (
+        sorted(p.name for p in root.iterdir() if p.name.startswith(PREFIX)) if root.exists() else []
+    )
+
+
+def _count() -> Iterator[int]:
+    n = 0
+    while True:
+        yield n % 100
+        n += 1
+
+
+_counter = _count()

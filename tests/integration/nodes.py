@@ -1,0 +1,53 @@
+"""Nodes the integration tests serve: a small 0x028F meter node with static values."""
+
+from __future__ import annotations
+
+from hemsnet.aio.client import EchonetClient
+from hemsnet.aio.node import NodeRunner
+from hemsnet.aio.udp import Interface, UdpTransport
+from hemsnet.devices.nodes import node_profile_object
+from hemsnet.devices.objects import DeviceObject
+from hemsnet.devices.registry import class_def
+from hemsnet.echonet.eoj import Eoj
+from hemsnet.echonet.responder import Node
+from tests.integration.netns import Link, inside
+
+METER = Eoj(0x02, 0x8F, 0x01)
+
+METER_VALUES = {
+    0x80: b"\x30",
+    0x81: b"\x00",
+    0x82: b"\x00\x00R\x00",
+    0x88: b"\x42",
+    0x8A: b"\xff\xff\xff",
+    0x97: bytes([10, 30]),
+    0x98: bytes([0x07, 0xE8, 11, 21]),
+    0xD3: (1).to_bytes(4, "big"),
+    0xD4: b"\x00",
+    0xE0: b"\x01",
+    0xE1: b"\x00",
+    0xE2: bytes.fromhex("07E80B150A1E000012D687FFFFFFFF"),
+    0xE5: b"\x08",
+    0xE6: b"\x01",
+}
+
+
+def meter_node() -> Node:
+    table = class_def(0x028F)
+    assert table is not None
+    meter = DeviceObject(METER, table, METER_VALUES)
+    return Node(node_profile_object([meter]), [meter])
+
+
+def serve(link: Link, node: Node) -> NodeRunner:
+    """Run ``node`` on ``link``'s interface, in its namespace (call from a running loop)."""
+    with inside(link.netns):
+        transport = UdpTransport(Interface.lookup(link.iface))
+    runner = NodeRunner(node, transport)
+    runner.start()
+    return runner
+
+
+def client_on(link: Link) -> EchonetClient:
+    with inside(link.netns):
+        return EchonetClient.open(link.iface)
