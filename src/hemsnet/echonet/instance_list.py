@@ -63,6 +63,8 @@ def decode_instance_list(edt: bytes) -> InstanceList:
 def encode_class_list(class_ids: Sequence[int]) -> bytes:
     out = bytearray([min(len(class_ids), 0xFF)])
     for class_id in class_ids[:MAX_CLASSES]:
+        if not 0 <= class_id <= 0xFFFF:
+            raise ValueError(f"class id {class_id:#x} is not two bytes")
         out += class_id.to_bytes(2, "big")
     return bytes(out)
 

@@ -42,6 +42,8 @@ def decode_property_map(edt: bytes) -> frozenset[int]:
         codes = frozenset(edt[1:])
         if len(codes) != count:
             raise ValueError("list-form map repeats an EPC")
+        if min(codes, default=0x80) < 0x80:
+            raise ValueError(f"EPC 0x{min(codes):02X} below 0x80 cannot be in a property map")
         return codes
     if len(edt) != _BITMAP_SIZE:
         raise ValueError(f"bitmap-form map ({count} EPCs) must be 17 bytes, got {len(edt)}")

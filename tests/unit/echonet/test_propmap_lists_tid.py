@@ -44,6 +44,7 @@ def test_form_switches_at_sixteen() -> None:
         ("", "empty"),
         ("0380", "must be 4 bytes"),
         ("028080", "repeats"),
+        ("02807F", "0x7F below 0x80"),
         ("10" + "00" * 15, "must be 17 bytes"),
         ("11" + "01" + "00" * 15, "marks 1"),
     ],
@@ -56,6 +57,11 @@ def test_malformed_maps_are_rejected(hexstr: str, reason: str) -> None:
 def test_epc_below_0x80_cannot_be_mapped() -> None:
     with pytest.raises(ValueError, match="0x7F"):
         encode_property_map([0x7F])
+
+
+def test_class_id_must_be_two_bytes() -> None:
+    with pytest.raises(ValueError, match="not two bytes"):
+        encode_class_list([0x10000])
 
 
 def test_instance_and_class_lists() -> None:
