@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 UV     := $(PYTHON) -m uv
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+BUILD_INPUTS := pyproject.toml src/hemsnet/echonet/_speedups.c
+STAMP  := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | cksum | cut -d' ' -f1)
 
 .PHONY: test lint typecheck pytest install sysdeps bench clean
 
@@ -14,7 +15,7 @@ test: install sysdeps lint typecheck pytest
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): $(BUILD_INPUTS)
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(VENV)
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,lint]'
@@ -31,7 +32,7 @@ typecheck: install
 	$(BIN)/mypy --strict src
 
 pytest: install
-	$(BIN)/pytest
+	HEMSNET_REQUIRE_SPEEDUPS=1 $(BIN)/pytest
 
 bench: install
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[bench]'

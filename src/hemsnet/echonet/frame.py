@@ -10,11 +10,21 @@ The codec is structural: it checks the header, the ESV, the property counts and 
 Whether an EDT makes sense for its EPC is the device tables' business (``hemsnet.devices``).
 The hot paths are written for speed (bound locals, one ``struct`` call for the header, objects
 built with ``tuple.__new__``); keep them that way, ``bench/codec.py`` measures them.
+
+The pure-Python codec here (``_decode_frame_py``, ``_encode_frame_py``) is the reference. The
+optional C accelerator ``hemsnet.echonet._speedups``, built by the install when a compiler is
+there, takes a fast path for valid frames and hands every other input back to it, so the
+accepted frames, the values built and the error reasons are the same. ``decode_frame`` and
+``encode_frame`` are the accelerated functions when the module imported, the pure-Python ones
+otherwise or when the environment variable ``HEMSNET_PURE_PYTHON=1`` is set at import;
+:data:`ACCELERATED` says which. ``tests/property/test_speedups.py`` checks the two agree.
 """
 
 from __future__ import annotations
 
+import os
 import struct
+from collections.abc import Callable
 from typing import Final, NamedTuple
 
 from hemsnet.echonet.eoj import Eoj
@@ -22,6 +32,7 @@ from hemsnet.echonet.esv import Esv
 from hemsnet.errors import EncodeError, FrameError
 
 __all__ = [
+    "ACCELERATED",
     "EHD1_ECHONET_LITE",
     "EHD2_FORMAT1",
     "EHD2_FORMAT2",
@@ -107,7 +118,7 @@ def _intern_eoj(raw: bytes) -> Eoj:
     return eoj
 
 
-def decode_frame(data: bytes) -> Frame | Format2Frame:
+def _decode_frame_py(data: bytes) -> Frame | Format2Frame:
     """Decode one ECHONET Lite frame, strictly; raise :class:`FrameError` for anything else."""
     if type(data) is not bytes:
         data = _as_bytes(data)
@@ -214,7 +225,7 @@ def _length_error(end: int, size: int, opc: int) -> FrameError:
     return FrameError(f"{size - end} trailing bytes after the last property")
 
 
-def encode_frame(frame: Frame | Format2Frame) -> bytes:
+def _encode_frame_py(frame: Frame | Format2Frame) -> bytes:
     """Encode a frame; raise :class:`EncodeError` for one the protocol cannot carry."""
     if type(frame) is Format2Frame:
         return _encode_format2(frame)
@@ -224,6 +235,8 @@ def encode_frame(frame: Frame | Format2Frame) -> bytes:
     if esv not in _ESV_BY_CODE:
         raise EncodeError(f"ESV {esv!r} is not a defined service code")
     try:
+        if len(seoj) != 3 or len(deoj) != 3:  # indexing alone would cut a longer tuple
+            raise ValueError("an EOJ is three bytes")
         out = [
             _pack_header(
                 EHD1_ECHONET_LITE, EHD2_FORMAT1, tid,
@@ -250,30 +263,81 @@ def encode_frame(frame: Frame | Format2Frame) -> bytes:
 
 
 def _encode_format2(frame: Format2Frame) -> bytes:
+    payload = frame.payload
+    if not isinstance(payload, bytes | bytearray | memoryview):  # bytes(3) would be 3 zeros
+        raise EncodeError(f"Format 2 payload must be bytes, got {type(payload).__name__}")
     try:
-        return _pack_format2(EHD1_ECHONET_LITE, EHD2_FORMAT2, frame.tid) + bytes(frame.payload)
+        return _pack_format2(EHD1_ECHONET_LITE, EHD2_FORMAT2, frame.tid) + bytes(payload)
     except (struct.error, TypeError) as exc:
         raise EncodeError(_diagnose(frame, exc)) from None
 
 
-def _diagnose(frame: object, exc: Exception) -> str:
-    """Name the field that made the encoder fail (slow path, errors only)."""
-    tid = getattr(frame, "tid", None)
+def _diagnose(frame: Frame | Format2Frame, exc: Exception) -> str:
+    """Name the field that made the encoder fail (slow path, errors only).
+
+    The frame may hold anything at all here, so every check is guarded.
+    """
+    tid = frame.tid
     if not isinstance(tid, int) or not 0 <= tid <= 0xFFFF:
         return f"TID {tid!r} is outside 0..65535"
     if isinstance(frame, Frame):
-        for name in ("seoj", "deoj"):
-            eoj = getattr(frame, name)
-            if len(eoj) != 3 or not all(isinstance(b, int) and 0 <= b <= _MAX_U8 for b in eoj):
-                return f"{name.upper()} {eoj!r} is not three bytes"
-        for part, props in (("OPC", frame.properties), ("OPCGet", frame.get_properties)):
-            if len(props) > _MAX_U8:
-                return f"{part} {len(props)} exceeds 255 properties"
-            for prop in props:
-                if not isinstance(prop.epc, int) or not 0 <= prop.epc <= _MAX_U8:
-                    return f"EPC {prop.epc!r} is not a byte"
-                if not isinstance(prop.edt, bytes | bytearray):
-                    return f"EPC 0x{prop.epc:02X}: EDT must be bytes, got {type(prop.edt)}"
-                if len(prop.edt) > _MAX_U8:
-                    return f"EPC 0x{prop.epc:02X}: PDC {len(prop.edt)} exceeds 255"
+        fault = _eoj_fault("SEOJ", frame.seoj) or _eoj_fault("DEOJ", frame.deoj)
+        fault = fault or _properties_fault("OPC", frame.properties)
+        fault = fault or _properties_fault("OPCGet", frame.get_properties)
+        if fault:
+            return fault
     return f"cannot encode {frame!r}: {exc}"
+
+
+def _is_byte(value: object) -> bool:
+    return isinstance(value, int) and 0 <= value <= _MAX_U8
+
+
+def _eoj_fault(name: str, eoj: object) -> str | None:
+    if isinstance(eoj, tuple) and len(eoj) == 3 and all(_is_byte(b) for b in eoj):
+        return None
+    return f"{name} {eoj!r} is not three bytes"
+
+
+def _properties_fault(part: str, props: object) -> str | None:
+    if not isinstance(props, tuple):
+        return f"{part}: properties must be a tuple, got {type(props).__name__}"
+    if len(props) > _MAX_U8:
+        return f"{part} {len(props)} exceeds 255 properties"
+    for prop in props:
+        if not isinstance(prop, tuple) or len(prop) != 2:
+            return f"{part}: {prop!r} is not a Property(epc, edt)"
+        epc, edt = prop
+        if not _is_byte(epc):
+            return f"EPC {epc!r} is not a byte"
+        if not isinstance(edt, bytes | bytearray):
+            return f"EPC 0x{epc:02X}: EDT must be bytes, got {type(edt).__name__}"
+        if len(edt) > _MAX_U8:
+            return f"EPC 0x{epc:02X}: PDC {len(edt)} exceeds 255"
+    return None
+
+
+def _load_speedups() -> bool:
+    """Hand the types and rules to the C accelerator; False if it is off or not built."""
+    if os.environ.get("HEMSNET_PURE_PYTHON", "") not in ("", "0"):
+        return False
+    try:
+        from hemsnet.echonet import _speedups
+    except ImportError:
+        return False
+    _speedups.setup(
+        Frame, Property, Eoj, _ESV_BY_CODE, _SETGET_CODES, _NEEDS_PROPERTIES,
+        _decode_frame_py, _encode_frame_py,
+    )  # fmt: skip
+    return True
+
+
+ACCELERATED: Final = _load_speedups()
+"""Whether ``decode_frame`` and ``encode_frame`` are the C accelerator's."""
+
+decode_frame: Callable[[bytes], Frame | Format2Frame]
+encode_frame: Callable[[Frame | Format2Frame], bytes]
+if ACCELERATED:
+    from hemsnet.echonet._speedups import decode_frame, encode_frame
+else:
+    decode_frame, encode_frame = _decode_frame_py, _encode_frame_py
