@@ -64,6 +64,7 @@ class Link:
     netns: str
     iface: str
     address: str = ""
+    ipv4: str = ""
 
 
 @dataclass
@@ -80,8 +81,11 @@ class Topology:
         run("ip", "link", "set", "lo", "up", netns=netns)
         return netns
 
-    def link(self, a: str, b: str) -> tuple[Link, Link]:
-        """A veth pair between namespaces ``a`` and ``b``, up, with usable link-local IPv6."""
+    def link(self, a: str, b: str, *, ipv4: bool = False) -> tuple[Link, Link]:
+        """A veth pair between namespaces ``a`` and ``b``, up, with usable link-local IPv6.
+
+        With ``ipv4`` each end also gets an IPv4 link-local address (169.254.0.0/16).
+        """
         index = sum(1 for _ in self._links())
         ends = (Link(a, f"{self.tag}{index}a"), Link(b, f"{self.tag}{index}b"))
         run("ip", "link", "add", ends[0].iface, "netns", a, "type", "veth",
@@ -93,6 +97,9 @@ class Topology:
             run("sysctl", "-qw", f"net.ipv6.conf.{end.iface}.accept_dad=0", netns=end.netns)
             end.address = f"fe80::{index + 1:x}:{host}"
             run("ip", "-6", "addr", "add", f"{end.address}/64", "dev", end.iface, netns=end.netns)
+            if ipv4:
+                end.ipv4 = f"169.254.{index + 1}.{host}"
+                run("ip", "addr", "add", f"{end.ipv4}/16", "dev", end.iface, netns=end.netns)
             run("ip", "link", "set", end.iface, "up", netns=end.netns)
             # The kernel adds the multicast route only when link watch reports the carrier,
             # up to a second later; adding it now makes ff02::1 reachable at once.

@@ -39,15 +39,15 @@ def meter_node() -> Node:
     return Node(node_profile_object([meter]), [meter])
 
 
-def serve(link: Link, node: Node) -> NodeRunner:
+def serve(link: Link, node: Node, *, ipv4: bool = False) -> NodeRunner:
     """Run ``node`` on ``link``'s interface, in its namespace (call from a running loop)."""
     with inside(link.netns):
-        transport = UdpTransport(Interface.lookup(link.iface))
+        transport = UdpTransport(Interface.lookup(link.iface), ipv4=ipv4)
     runner = NodeRunner(node, transport)
     runner.start()
     return runner
 
 
-def client_on(link: Link) -> EchonetClient:
+def client_on(link: Link, *, ipv4: bool = False) -> EchonetClient:
     with inside(link.netns):
-        return EchonetClient.open(link.iface)
+        return EchonetClient.open(link.iface, ipv4=ipv4)

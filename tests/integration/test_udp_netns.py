@@ -142,3 +142,25 @@ def test_node_bound_to_one_interface_neither_sees_nor_answers_another(
             runner.close()
 
     asyncio.run(scenario())
+
+
+def test_optional_ipv4_unicast_and_multicast(topology: Topology) -> None:
+    meter_end, ctl_end = topology.link(
+        topology.namespace("meter"), topology.namespace("ctl"), ipv4=True
+    )
+
+    async def scenario() -> None:
+        runner = serve(meter_end, meter_node(), ipv4=True)
+        client = client_on(ctl_end, ipv4=True)
+        try:
+            assert await client.get(Address(meter_end.ipv4), METER, [0x80]) == {0x80: b"\x30"}
+            # Discovery goes to ff02::1 and 224.0.23.0: the node answers on both families.
+            nodes = await client.discover(window=10, expect=2)
+            assert sorted(n.address.host for n in nodes) == sorted(
+                [meter_end.address, meter_end.ipv4]
+            )
+        finally:
+            client.close()
+            runner.close()
+
+    asyncio.run(scenario())
