@@ -20,8 +20,8 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import Any, Final, Generic, Protocol, TypeVar
 
-from hemsnet.devices.model import Codec
-from hemsnet.devices.units import COEFFICIENT_MAX, MULTIPLIER_CODES
+from hemsnet.devices.model import Codec, Quantity
+from hemsnet.devices.units import COEFFICIENT_MAX, MULTIPLIER_CODES, scale_label
 from hemsnet.devices.values import (
     HalfHourHistory,
     HistorySelector,
@@ -110,6 +110,11 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(k.__name__ for k in kinds)
 
 
+def _expect_size(edt: bytes, size: int) -> None:
+    if len(edt) != size:
+        raise ValueError(f"{len(edt)} bytes, expected {size}")
+
+
 def _hex(data: bytes) -> str:
     return data.hex(" ").upper() or "(empty)"
 
@@ -167,8 +172,7 @@ class UInt:
         return (1 << (8 * self.size)) - 1 if self.hi is None else self.hi
 
     def decode(self, edt: bytes) -> int:
-        if len(edt) != self.size:
-            raise ValueError(f"{len(edt)} bytes, expected {self.size}")
+        _expect_size(edt, self.size)
         return self._range(int.from_bytes(edt, "big"))
 
     def encode(self, value: Any) -> bytes:
@@ -204,8 +208,7 @@ class SInt:
         return self.size
 
     def decode(self, edt: bytes) -> int:
-        if len(edt) != self.size:
-            raise ValueError(f"{len(edt)} bytes, expected {self.size}")
+        _expect_size(edt, self.size)
         return self._range(int.from_bytes(edt, "big", signed=True))
 
     def encode(self, value: Any) -> bytes:
@@ -300,8 +303,7 @@ class Enumerated(Generic[E]):
     max_size: int = 1
 
     def decode(self, edt: bytes) -> E:
-        if len(edt) != 1:
-            raise ValueError(f"{len(edt)} bytes, expected 1")
+        _expect_size(edt, 1)
         try:
             return self.enum(edt[0])
         except ValueError:
@@ -330,8 +332,7 @@ class CodeTable:
     max_size: int = 1
 
     def decode(self, edt: bytes) -> int:
-        if len(edt) != 1:
-            raise ValueError(f"{len(edt)} bytes, expected 1")
+        _expect_size(edt, 1)
         if edt[0] not in self.table:
             raise ValueError(f"code 0x{edt[0]:02X} is not defined for this class")
         return edt[0]
@@ -478,8 +479,7 @@ class DateTimeCodec:
         return self.min_size
 
     def decode(self, edt: bytes) -> datetime:
-        if len(edt) != self.min_size:
-            raise ValueError(f"{len(edt)} bytes, expected {self.min_size}")
+        _expect_size(edt, self.min_size)
         return _decode_datetime(edt, seconds=self.seconds)
 
     def encode(self, value: Any) -> bytes:
@@ -497,8 +497,7 @@ class DateCodec:
     max_size: int = 4
 
     def decode(self, edt: bytes) -> date:
-        if len(edt) != 4:
-            raise ValueError(f"{len(edt)} bytes, expected 4")
+        _expect_size(edt, 4)
         year, month, day = int.from_bytes(edt[0:2], "big"), edt[2], edt[3]
         try:
             return date(year, month, day)
@@ -524,8 +523,7 @@ class TimeCodec:
     max_size: int = 2
 
     def decode(self, edt: bytes) -> time:
-        if len(edt) != 2:
-            raise ValueError(f"{len(edt)} bytes, expected 2")
+        _expect_size(edt, 2)
         hour, minute = edt
         if hour > 23 or minute > 59:
             raise ValueError(f"invalid time {hour:02d}:{minute:02d}")
@@ -648,8 +646,7 @@ class StandardVersionCodec:
     max_size: int = 4
 
     def decode(self, edt: bytes) -> StandardVersion:
-        if len(edt) != 4:
-            raise ValueError(f"{len(edt)} bytes, expected 4")
+        _expect_size(edt, 4)
         if edt[0] or edt[1]:
             raise ValueError("bytes 1-2 of the standard version must be 0x00")
         letter = edt[2]
@@ -681,8 +678,7 @@ class ProtocolVersionCodec:
     max_size: int = 4
 
     def decode(self, edt: bytes) -> ProtocolVersion:
-        if len(edt) != 4:
-            raise ValueError(f"{len(edt)} bytes, expected 4")
+        _expect_size(edt, 4)
         return ProtocolVersion(edt[0], edt[1], edt[2], edt[3])
 
     def encode(self, value: Any) -> bytes:
@@ -704,8 +700,7 @@ class IdentificationNumberCodec:
     max_size: int = 17
 
     def decode(self, edt: bytes) -> IdentificationNumber:
-        if len(edt) != 17:
-            raise ValueError(f"{len(edt)} bytes, expected 17")
+        _expect_size(edt, 17)
         return IdentificationNumber(bytes(edt))
 
     def encode(self, value: Any) -> bytes:
@@ -724,8 +719,7 @@ class RouteBIdCodec:
     max_size: int = 16
 
     def decode(self, edt: bytes) -> RouteBId:
-        if len(edt) != 16:
-            raise ValueError(f"{len(edt)} bytes, expected 16")
+        _expect_size(edt, 16)
         return RouteBId(bytes(edt))
 
     def encode(self, value: Any) -> bytes:
@@ -746,8 +740,7 @@ class OperatingTimeCodec:
     max_size: int = 5
 
     def decode(self, edt: bytes) -> OperatingTime:
-        if len(edt) != 5:
-            raise ValueError(f"{len(edt)} bytes, expected 5")
+        _expect_size(edt, 5)
         try:
             unit = TimeUnit(edt[0])
         except ValueError:
@@ -786,9 +779,9 @@ def _encode_reading(value: Any) -> bytes:
     return int(value).to_bytes(4, "big")
 
 
-def _per(scale: str) -> str:
+def _per(quantity: Quantity) -> str:
     """The scale suffix of a raw reading's description, "(times E6·D3·D4 kWh)"."""
-    return f"(\N{MULTIPLICATION SIGN} {scale})"
+    return f"(\N{MULTIPLICATION SIGN} {scale_label(quantity)})"
 
 
 def _raw(value: int | None) -> str:
@@ -799,33 +792,31 @@ def _raw(value: int | None) -> str:
 class Reading:
     """One u32 reading, 0..99 999 999 or no data [MRA number_0-99999999*]."""
 
-    scale: str
+    quantity: Quantity
     min_size: int = 4
     max_size: int = 4
 
     def decode(self, edt: bytes) -> int | None:
-        if len(edt) != 4:
-            raise ValueError(f"{len(edt)} bytes, expected 4")
+        _expect_size(edt, 4)
         return _decode_reading(edt, 0)
 
     def encode(self, value: Any) -> bytes:
         return _encode_reading(value)
 
     def describe(self, value: Any) -> str:
-        return "no data" if value is None else f"raw {value} {_per(self.scale)}"
+        return "no data" if value is None else f"raw {value} {_per(self.quantity)}"
 
 
 @dataclass(frozen=True, slots=True)
 class ReadingPair:
     """Normal + reverse u32 readings, 8 bytes (0x028F C1, C2)."""
 
-    scale: str
+    quantity: Quantity
     min_size: int = 8
     max_size: int = 8
 
     def decode(self, edt: bytes) -> NormalReverse:
-        if len(edt) != 8:
-            raise ValueError(f"{len(edt)} bytes, expected 8")
+        _expect_size(edt, 8)
         return NormalReverse(_decode_reading(edt, 0), _decode_reading(edt, 4))
 
     def encode(self, value: Any) -> bytes:
@@ -833,20 +824,19 @@ class ReadingPair:
         return _encode_reading(value.normal) + _encode_reading(value.reverse)
 
     def describe(self, value: Any) -> str:
-        return f"normal {_raw(value.normal)} reverse {_raw(value.reverse)} {_per(self.scale)}"
+        return f"normal {_raw(value.normal)} reverse {_raw(value.reverse)} {_per(self.quantity)}"
 
 
 @dataclass(frozen=True, slots=True)
 class TimedPair:
     """dt7 + normal + reverse, 15 bytes (0x028F C3 CA CB D0 D1 D5 D6 E2 E3 E4, 0x0288 D0)."""
 
-    scale: str
+    quantity: Quantity
     min_size: int = 15
     max_size: int = 15
 
     def decode(self, edt: bytes) -> TimedNormalReverse:
-        if len(edt) != 15:
-            raise ValueError(f"{len(edt)} bytes, expected 15")
+        _expect_size(edt, 15)
         at = _decode_datetime(edt[:7], seconds=True)
         return TimedNormalReverse(at, _decode_reading(edt, 7), _decode_reading(edt, 11))
 
@@ -857,20 +847,21 @@ class TimedPair:
 
     def describe(self, value: Any) -> str:
         at = _describe_datetime(value.at, seconds=True)
-        return f"{at} normal {_raw(value.normal)} reverse {_raw(value.reverse)} {_per(self.scale)}"
+        return (
+            f"{at} normal {_raw(value.normal)} reverse {_raw(value.reverse)} {_per(self.quantity)}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class TimedSingle:
     """dt7 + one reading, 11 bytes (0x028A C3 CA CB E2 E3 E4, 0x0288 EA EB)."""
 
-    scale: str
+    quantity: Quantity
     min_size: int = 11
     max_size: int = 11
 
     def decode(self, edt: bytes) -> TimedReading:
-        if len(edt) != 11:
-            raise ValueError(f"{len(edt)} bytes, expected 11")
+        _expect_size(edt, 11)
         return TimedReading(_decode_datetime(edt[:7], seconds=True), _decode_reading(edt, 7))
 
     def encode(self, value: Any) -> bytes:
@@ -879,20 +870,19 @@ class TimedSingle:
 
     def describe(self, value: Any) -> str:
         at = _describe_datetime(value.at, seconds=True)
-        return f"{at} {_raw(value.value)} {_per(self.scale)}"
+        return f"{at} {_raw(value.value)} {_per(self.quantity)}"
 
 
 @dataclass(frozen=True, slots=True)
 class DayHistory:
     """day48: day u16 (0..99 or 0x00FF default) + 48 readings, 194 bytes [MRA 0x028F E7]."""
 
-    scale: str
+    quantity: Quantity
     min_size: int = 194
     max_size: int = 194
 
     def decode(self, edt: bytes) -> HalfHourHistory:
-        if len(edt) != 194:
-            raise ValueError(f"{len(edt)} bytes, expected 194")
+        _expect_size(edt, 194)
         day = int.from_bytes(edt[:2], "big")
         if day > _DAY_MAX and day != _DAY_DEFAULT:
             raise ValueError(f"day {day} outside 0..99 (0x00FF = default)")
@@ -914,7 +904,7 @@ class DayHistory:
         slots = " | ".join(
             f"{i // 2:02d}:{30 * (i % 2):02d} {_raw(v)}" for i, v in enumerate(value.slots)
         )
-        return f"{day}, raw {_per(self.scale)}: {slots}"
+        return f"{day}, raw {_per(self.quantity)}: {slots}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -925,7 +915,7 @@ class Segments:
     before any Set (``start`` ``None``). ``minute_step`` 30 for the 30-minute 0x0288 EC.
     """
 
-    scale: str
+    quantity: Quantity
     max_count: int = 10
     minute_step: int = 1
 
@@ -965,7 +955,9 @@ class Segments:
     def describe(self, value: Any) -> str:
         start = "default" if value.start is None else _describe_datetime(value.start, seconds=False)
         segments = " | ".join(f"{_raw(s.normal)}/{_raw(s.reverse)}" for s in value.segments)
-        return f"{start}, {value.count} segments normal/reverse raw {_per(self.scale)}: {segments}"
+        return (
+            f"{start}, {value.count} segments normal/reverse raw {_per(self.quantity)}: {segments}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -978,8 +970,7 @@ class Selector:
     max_size: int = 7
 
     def decode(self, edt: bytes) -> HistorySelector:
-        if len(edt) != 7:
-            raise ValueError(f"{len(edt)} bytes, expected 7")
+        _expect_size(edt, 7)
         start = _decode_dt6_or_default(edt[:6], self.minute_step)
         if not 1 <= edt[6] <= self.max_count:
             raise ValueError(f"segment count {edt[6]} outside 1..{self.max_count}")
@@ -1030,8 +1021,7 @@ class Currents:
         return 2 * self.width
 
     def decode(self, edt: bytes) -> PhaseCurrents:
-        if len(edt) != 2 * self.width:
-            raise ValueError(f"{len(edt)} bytes, expected {2 * self.width}")
+        _expect_size(edt, 2 * self.width)
         phase = _PHASES[self.width]
         return PhaseCurrents(phase.decode(edt[: self.width]), phase.decode(edt[self.width :]))
 

@@ -22,7 +22,7 @@ from hemsnet.devices.codecs import (
 )
 from hemsnet.devices.model import Quantity
 from hemsnet.devices.superclass import NS, M, O, device_class, row
-from hemsnet.devices.units import UNIT_CODES, scale_label
+from hemsnet.devices.units import UNIT_CODES
 
 __all__ = ["HV_METER", "HV_METER_CLASS"]
 
@@ -32,7 +32,6 @@ _KWH: Final = Quantity.ACTIVE_ENERGY
 _KW: Final = Quantity.DEMAND
 _KW_MAX: Final = Quantity.CUMULATIVE_MAX_DEMAND
 _KVARH: Final = Quantity.REACTIVE_ENERGY
-_ENERGY, _DEMAND, _MAX_DEMAND, _REACTIVE = (scale_label(q) for q in (_KWH, _KW, _KW_MAX, _KVARH))
 
 
 def _unit(unit: str) -> CodeTable:
@@ -44,29 +43,29 @@ _ROWS: Final = (
     #   EPC   name
     #         Get Set Anno codec
     row(0xC1, "Monthly maximum electric power demand",
-              M,  NS, O,   Reading(_DEMAND), quantity=_KW),
+              M,  NS, O,   Reading(_KW)),
     row(0xC2, "Cumulative maximum electric power demand",
-              O,  NS, O,   Reading(_MAX_DEMAND), quantity=_KW_MAX),
+              O,  NS, O,   Reading(_KW_MAX)),
     row(0xC3, "Electric power demand at fixed time",
-              M,  NS, O,   TimedSingle(_DEMAND), quantity=_KW),
+              M,  NS, O,   TimedSingle(_KW)),
     row(0xC4, "Number of effective digits of electric power demand",
               M,  NS, O,   EFFECTIVE_DIGITS),
     row(0xC5, "Unit of electric power demand",
               M,  NS, O,   _unit("kW")),
     row(0xC6, "Historical data of measured electric power demand",
-              M,  NS, O,   DayHistory(_DEMAND), history=True, quantity=_KW),
+              M,  NS, O,   DayHistory(_KW), history=True),
     row(0xC7, "Unit of cumulative maximum electric power demand",
               O,  NS, O,   _unit("kW")),
     row(0xCA, "Reactive electric energy (lag) for power factor",
-              O,  NS, O,   TimedSingle(_REACTIVE), quantity=_KVARH),
+              O,  NS, O,   TimedSingle(_KVARH)),
     row(0xCB, "Reactive electric energy (lag) at fixed time for power factor",
-              O,  NS, O,   TimedSingle(_REACTIVE), quantity=_KVARH),
+              O,  NS, O,   TimedSingle(_KVARH)),
     row(0xCC, "Number of effective digits for reactive electric energy",
               O,  NS, O,   EFFECTIVE_DIGITS),
     row(0xCD, "Unit of reactive electric energy",
               O,  NS, O,   _unit("kvarh")),
     row(0xCE, "Historical reactive electric energy (lag) for power factor",
-              O,  NS, O,   DayHistory(_REACTIVE), history=True, quantity=_KVARH),
+              O,  NS, O,   DayHistory(_KVARH), history=True),
     row(0xD3, "Coefficient",
               M,  NS, O,   COEFFICIENT),
     row(0xD4, "Multiplying factor for coefficient",
@@ -76,17 +75,17 @@ _ROWS: Final = (
     row(0xE1, "Day for which the historical data is to be retrieved",
               M,  M,  O,   HISTORY_DAY),
     row(0xE2, "Measured cumulative active electric energy",
-              M,  NS, O,   TimedSingle(_ENERGY), quantity=_KWH),
+              M,  NS, O,   TimedSingle(_KWH)),
     row(0xE3, "Cumulative active electric energy at fixed time",
-              M,  NS, O,   TimedSingle(_ENERGY), quantity=_KWH),
+              M,  NS, O,   TimedSingle(_KWH)),
     row(0xE4, "Cumulative active electric energy for power factor",
-              O,  NS, O,   TimedSingle(_ENERGY), quantity=_KWH),
+              O,  NS, O,   TimedSingle(_KWH)),
     row(0xE5, "Number of effective digits for active electric energy",
               M,  NS, O,   EFFECTIVE_DIGITS),
     row(0xE6, "Unit for cumulative active electric energy",
               M,  NS, O,   _unit("kWh")),
     row(0xE7, "Historical data of cumulative active electric energy",
-              M,  NS, O,   DayHistory(_ENERGY), history=True, quantity=_KWH),
+              M,  NS, O,   DayHistory(_KWH), history=True),
 )
 # fmt: on
 

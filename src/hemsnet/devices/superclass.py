@@ -68,9 +68,9 @@ def row(
     codec: SizedCodec,
     *,
     history: bool = False,
-    quantity: Quantity | None = None,
 ) -> PropertyDef:
-    """One table row; the EDT size bounds come from the codec."""
+    """One table row; the EDT size bounds, and the quantity of a reading, come from the codec."""
+    quantity: Quantity | None = getattr(codec, "quantity", None)
     return PropertyDef(
         epc, name, get, set_, anno, codec.min_size, codec.max_size, codec, history, quantity
     )
