@@ -8,6 +8,7 @@ creates a socket (``inside``), then drives every end from one asyncio loop.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import subprocess
 from collections.abc import Iterator
@@ -73,6 +74,7 @@ class Topology:
 
     tag: str
     namespaces: list[str] = field(default_factory=list)
+    links: int = 0
 
     def namespace(self, name: str) -> str:
         netns = f"{self.tag}-{name}"
@@ -86,7 +88,8 @@ class Topology:
 
         With ``ipv4`` each end also gets an IPv4 link-local address (169.254.0.0/16).
         """
-        index = sum(1 for _ in self._links())
+        index = self.links
+        self.links += 1
         ends = (Link(a, f"{self.tag}{index}a"), Link(b, f"{self.tag}{index}b"))
         run("ip", "link", "add", ends[0].iface, "netns", a, "type", "veth",
             "peer", "name", ends[1].iface, "netns", b)  # fmt: skip
@@ -107,13 +110,6 @@ class Topology:
                 "table", "local", netns=end.netns)  # fmt: skip
         return ends
 
-    def _links(self) -> Iterator[str]:
-        for netns in self.namespaces:
-            for line in run("ip", "-o", "link", "show", netns=netns).splitlines():
-                name = line.split(":")[1].strip().split("@")[0]
-                if name.startswith(self.tag):
-                    yield name
-
     def close(self) -> None:
         for netns in self.namespaces:
             subprocess.run(["ip", "netns", "del", netns], capture_output=True, check=False)
@@ -122,7 +118,7 @@ class Topology:
 
 def new_tag() -> str:
     """A short unique name prefix (interface names are limited to 15 characters)."""
-    return f"{PREFIX}{os.getpid() % 100000:05d}{next(_counter):02d}"
+    return f"{PREFIX}{os.getpid() % 100000:05d}{next(_counter) % 100:02d}"
 
 
 def leftovers() -> list[str]:
@@ -133,11 +129,4 @@ def leftovers() -> list[str]:
     )
 
 
-def _count() -> Iterator[int]:
-    n = 0
-    while True:
-        yield n % 100
-        n += 1
-
-
-_counter = _count()
+_counter = itertools.count()

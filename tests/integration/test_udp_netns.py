@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from hemsnet.aio.udp import Address, Interface
-from hemsnet.echonet.eoj import Eoj
+from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
+from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
 from hemsnet.errors import RequestRefused, ResponseTimeout
 from tests.integration.netns import Link, Topology, inside
@@ -39,6 +40,27 @@ def test_multicast_discovery_and_class_search(topology: Topology) -> None:
             assert [(h.address.host, h.eoj, h.operation_status) for h in hits] == [
                 (meter_end.address, METER, b"\x30")
             ]
+        finally:
+            client.close()
+            runner.close()
+
+    asyncio.run(scenario())
+
+
+def test_controller_announces_its_instance_list(topology: Topology) -> None:
+    """The start-up INF of 0xD5 [AIF 3.1.1] reaches the node at the other end of the link."""
+    meter_end, ctl_end = _pair(topology)
+
+    async def scenario() -> None:
+        runner = serve(meter_end, meter_node())
+        client = client_on(ctl_end)
+        heard: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        runner.on_frame = lambda frame, source: heard.done() or heard.set_result(frame)
+        try:
+            client.announce()
+            notice = await asyncio.wait_for(heard, 10)
+            assert (notice.esv, notice.seoj) == (Esv.INF, NODE_PROFILE)
+            assert notice.edt_of(0xD5) == b"\x01\x05\xff\x01"
         finally:
             client.close()
             runner.close()

@@ -136,11 +136,6 @@ class UdpTransport:
     def set_handler(self, handler: DatagramHandler) -> None:
         self._handler = handler
 
-    @property
-    def local_port(self) -> int:
-        port: int = self._v6.getsockname()[1]
-        return port
-
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Start delivering datagrams to the handler from the running event loop."""
         self._loop = loop or asyncio.get_running_loop()

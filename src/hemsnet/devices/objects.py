@@ -106,12 +106,3 @@ class DeviceObject:
             return False
         self._values[epc] = bytes(edt)
         return True
-
-    def store(self, epc: int, edt: bytes) -> bool:
-        """A local change of a stored value; returns whether the value changed."""
-        self.table[epc].validate(edt)
-        if epc in self._readers:
-            raise ValueError(f"EPC 0x{epc:02X} is computed on read, it cannot be stored")
-        changed = self._values.get(epc) != edt
-        self._values[epc] = bytes(edt)
-        return changed

@@ -213,16 +213,17 @@ class Node:
         writes = esv in (Esv.SETC, Esv.SETI, Esv.SETGET)
         announced = _announced(obj, request.properties) if writes else []
         announced_before = {epc: obj.read(epc) for epc in announced}
-        set_part: tuple[Property, ...] = ()
-        set_ok = True
+        # The reply's two parts, as in Frame: ``answer`` (OPC, or OPCSet for SetGet) and
+        # ``get_answer`` (OPCGet, SetGet only).
+        answer: tuple[Property, ...] = ()
+        get_answer: tuple[Property, ...] = ()
+        set_ok = get_ok = True
         if writes:
-            set_part, set_ok = self._apply_sets(obj, request.properties, reaction)
-        get_part: tuple[Property, ...] = ()
-        get_ok = True
+            answer, set_ok = self._apply_sets(obj, request.properties, reaction)
         if esv is Esv.SETGET:
-            get_part, get_ok = _read_all(obj, request.get_properties)
+            get_answer, get_ok = _read_all(obj, request.get_properties)
         elif esv in (Esv.GET, Esv.INF_REQ):
-            set_part, get_ok = _read_all(obj, request.properties)
+            answer, get_ok = _read_all(obj, request.properties)
 
         ok = set_ok and get_ok
         reply_esv = esv.success_response if ok else esv.sna_response
@@ -233,7 +234,7 @@ class Node:
         if reply_esv is not None:
             multicast = reply_esv is Esv.INF  # INF_REQ is answered to every node
             deoj = NODE_PROFILE if multicast else request.seoj
-            reply = Frame(request.tid, obj.eoj, deoj, reply_esv, set_part, get_part)
+            reply = Frame(request.tid, obj.eoj, deoj, reply_esv, answer, get_answer)
             reaction.outgoing.append(Outgoing(reply, multicast))
         changed = [
             epc for epc, before in announced_before.items() if obj.read(epc) != before
