@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.netns import Topology, can_create_namespaces, leftovers, new_tag
+from hemsnet.testbed.netns import Topology, can_create_namespaces, leftovers, new_tag
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hemsnet.devices.objects import DeviceObject
 from hemsnet.devices.registry import class_def
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.responder import Node
-from tests.integration.netns import Link, inside
+from hemsnet.testbed.netns import Link, inside
 
 METER = Eoj(0x02, 0x8F, 0x01)
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.integration.netns import Link, Topology
+from hemsnet.testbed.netns import Link, Topology
 from tests.integration.nodes import meter_node, serve
 
 pytestmark = pytest.mark.netns

@@ -11,7 +11,7 @@ from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
 from hemsnet.errors import RequestRefused, ResponseTimeout
-from tests.integration.netns import Link, Topology, inside
+from hemsnet.testbed.netns import Link, Topology, inside
 from tests.integration.nodes import METER, client_on, meter_node, serve
 
 pytestmark = pytest.mark.netns

@@ -17,8 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+__all__ = [
+    "PREFIX",
+    "Link",
+    "Topology",
+    "can_create_namespaces",
+    "inside",
+    "leftovers",
+    "new_tag",
+    "run",
+]
+
 CLONE_NEWNET: Final = 0x40000000
-PREFIX: Final = "hnt"  # every namespace and link the tests make starts with this
+PREFIX: Final = "hnt"  # every namespace and link we make starts with this
 
 _libc = ctypes.CDLL(None, use_errno=True)
 

@@ -1,0 +1,1 @@
+"""Virtual networks for tests, benchmarks and the G.9958 testbed: namespaces joined by veth."""
