@@ -150,44 +150,53 @@ class UdpTransport:
             sock.close()
         self._sockets.clear()
 
-    def send(self, data: bytes, addr: Address) -> None:
-        """Send to one peer; a full send buffer queues, a network error is logged and counted."""
+    def send(self, data: bytes, addr: Address) -> bool:
+        """Send to one peer; a full send buffer queues, a network error is logged and counted.
+
+        Returns whether the datagram was sent or queued.
+        """
         sock = self._v6 if addr.is_ipv6 else self._v4
         if sock is None:
             raise ConfigError(f"cannot send to {addr}: IPv4 is not enabled (--ipv4)")
         queue = self._pending.get(sock.fileno())
         if queue:
-            self._enqueue(sock, queue, data, addr)
-            return
-        self._sendto(sock, data, addr)
+            return self._enqueue(sock, queue, data, addr)
+        return self._sendto(sock, data, addr)
 
-    def send_multicast(self, data: bytes) -> None:
-        """Send to every node on the link: ff02::1 (and 224.0.23.0 when IPv4 is on)."""
+    def send_multicast(self, data: bytes) -> bool:
+        """Send to every node on the link: ff02::1 (and 224.0.23.0 when IPv4 is on).
+
+        Returns whether the IPv6 multicast was sent or queued.
+        """
         scope = self.iface.index if self.iface else 0
-        self.send(data, Address(IPV6_MULTICAST, ECHONET_PORT, scope))
+        sent = self.send(data, Address(IPV6_MULTICAST, ECHONET_PORT, scope))
         if self._v4 is not None:
             self.send(data, Address(IPV4_MULTICAST, ECHONET_PORT))
+        return sent
 
-    def _sendto(self, sock: socket.socket, data: bytes, addr: Address) -> None:
+    def _sendto(self, sock: socket.socket, data: bytes, addr: Address) -> bool:
         try:
             sock.sendto(data, addr.sockaddr())
         except BlockingIOError:
             queue = self._pending.setdefault(sock.fileno(), deque())
-            self._enqueue(sock, queue, data, addr)
+            return self._enqueue(sock, queue, data, addr)
         except OSError as exc:
             self.send_errors += 1
             log.warning("send to %s failed: %s", addr, exc.strerror or exc)
+            return False
+        return True
 
     def _enqueue(
         self, sock: socket.socket, queue: deque[tuple[bytes, Address]], data: bytes, addr: Address
-    ) -> None:
+    ) -> bool:
         if len(queue) >= _SEND_QUEUE_LIMIT:
             self.send_errors += 1
             log.warning("send queue full, dropping a datagram to %s", addr)
-            return
+            return False
         if not queue and self._loop is not None:
             self._loop.add_writer(sock.fileno(), self._on_writable, sock)
         queue.append((data, addr))
+        return True
 
     def _on_writable(self, sock: socket.socket) -> None:
         queue = self._pending.get(sock.fileno())

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any, Protocol, runtime_checkable
 
 from hemsnet.errors import InvalidValue
@@ -171,6 +172,6 @@ class ClassDef:
         wanted = {Access.MANDATORY, Access.OPTIONAL} if optional else {Access.MANDATORY}
         return frozenset(p.epc for p in self if getattr(p, service) in wanted)
 
-    @property
+    @cached_property
     def history_epcs(self) -> frozenset[int]:
         return frozenset(p.epc for p in self if p.history)

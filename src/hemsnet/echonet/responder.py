@@ -176,14 +176,18 @@ class Node:
 
     def receive(self, data: bytes) -> Reaction:
         """Process one datagram; never raises because of its content."""
-        self.stats.received += 1
-        reaction = Reaction()
         try:
             frame = decode_frame(data)
         except FrameError as exc:
+            self.stats.received += 1
             self.stats.discarded += 1
-            reaction.events.append(FrameDiscarded(exc.reason, bytes(data)))
-            return reaction
+            return Reaction(events=[FrameDiscarded(exc.reason, bytes(data))])
+        return self.handle(frame)
+
+    def handle(self, frame: Frame | Format2Frame) -> Reaction:
+        """Process one decoded frame (for callers that looked at it first)."""
+        self.stats.received += 1
+        reaction = Reaction()
         if isinstance(frame, Format2Frame):
             self._ignore(reaction, "Format 2 frame", frame)
             return reaction
@@ -200,13 +204,26 @@ class Node:
             reply = Frame(frame.tid, targets[0].eoj, frame.seoj, Esv.INFC_RES, _empty(frame))
             reaction.outgoing.append(Outgoing(reply))
             return reaction
+        serve = self._answer_get if esv is Esv.GET else self._serve
         for obj in targets:
-            self._serve(obj, frame, reaction)
+            serve(obj, frame, reaction)
         return reaction
 
     def _ignore(self, reaction: Reaction, reason: str, frame: Frame | Format2Frame) -> None:
         self.stats.ignored += 1
         reaction.events.append(FrameIgnored(reason, frame))
+
+    def _answer_get(self, obj: LocalObject, request: Frame, reaction: Reaction) -> None:
+        """A Get, the most frequent request, without the Set and announcement bookkeeping."""
+        answer, ok = _read_all(obj, request.properties)
+        if ok:
+            self.stats.answered += 1
+            esv = Esv.GET_RES
+        else:
+            self.stats.refused += 1
+            esv = Esv.GET_SNA
+        reply = Frame(request.tid, obj.eoj, request.seoj, esv, answer)
+        reaction.outgoing.append(Outgoing(reply))
 
     def _serve(self, obj: LocalObject, request: Frame, reaction: Reaction) -> None:
         esv = request.esv
