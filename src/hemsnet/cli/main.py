@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from hemsnet import __version__
-from hemsnet.cli import decode, net
+from hemsnet.cli import decode, meter, net
 from hemsnet.cli.common import EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     decode.register(commands)
     net.register(commands)
+    meter.register(commands)
     return parser
 
 

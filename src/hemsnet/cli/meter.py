@@ -1,0 +1,223 @@
+"""``hemsnet meter``: serve an emulated bidirectional high-voltage smart meter (0x028F)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import signal
+from datetime import datetime
+from pathlib import Path
+
+from hemsnet.aio.udp import Address, Interface, UdpTransport, parse_address
+from hemsnet.cli.common import EXIT_OK, CliError
+from hemsnet.meter.config import MeterConfig, load_config
+from hemsnet.meter.engine import MeterEngine
+from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
+from hemsnet.meter.runner import MeterClock, MeterRunner
+from hemsnet.meter.state import load_state
+from hemsnet.meter.timeline import minute_start
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    meter = commands.add_parser(
+        "meter",
+        help="emulate a bidirectional high-voltage smart meter (0x028F) on an interface",
+        description="Serve a node profile and a 0x028F01 meter object over ECHONET Lite "
+        "(UDP 3610, IPv6 link-local, ff02::1) as the Route B interface specification "
+        "describes: start-up announcement, attribute and measurement properties, 30-minute "
+        "and one-minute history, scheduled notifications every :00 and :30, faults. Runs "
+        "until interrupted (Ctrl-C or SIGTERM), then saves its state.",
+        epilog="example: hemsnet meter --iface eth0 --start 2026-11-14T00:00 --state meter.json",
+    )
+    meter.add_argument("--iface", required=True, metavar="IF", help="network interface to serve")
+    meter.add_argument(
+        "--config", type=Path, metavar="FILE", help="meter.toml (see examples/meter.toml)"
+    )
+    meter.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="keep the registers and history in FILE across restarts (default: none)",
+    )
+    meter.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        metavar="N",
+        help="run meter time N times faster than real time (default 1)",
+    )
+    meter.add_argument(
+        "--start",
+        type=_datetime,
+        metavar="ISO",
+        help="installation time, e.g. 2026-11-14T00:00: the meter starts with the history "
+        "from then to now (default: now; ignored when the state file exists)",
+    )
+    meter.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the load model and faults (0)"
+    )
+    meter.add_argument("--ipv4", action="store_true", help="also serve IPv4 (224.0.23.0)")
+    faults = meter.add_argument_group("faults (for testing controllers; override --faults)")
+    faults.add_argument("--faults", type=Path, metavar="FILE", help="fault plan (faults.toml)")
+    faults.add_argument(
+        "--drop-requests", type=_probability, metavar="P", help="drop requests with probability P"
+    )
+    faults.add_argument(
+        "--drop-responses", type=_probability, metavar="P", help="drop responses with probability P"
+    )
+    faults.add_argument(
+        "--delay", type=_delay, metavar="S[:S2]", help="delay responses S seconds (or S..S2)"
+    )
+    faults.add_argument(
+        "--duplicate-inf",
+        type=_probability,
+        metavar="P",
+        help="precede a scheduled notification by a copy with other values, probability P",
+    )
+    faults.add_argument(
+        "--partial-opc",
+        type=_probability,
+        metavar="P",
+        help="answer only part of a multi-property request, probability P",
+    )
+    faults.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="WINDOW",
+        help="fault status during WINDOW (START/END or START+MINUTES, meter time); repeatable",
+    )
+    faults.add_argument(
+        "--silent",
+        action="append",
+        default=[],
+        metavar="WINDOW",
+        help="neither answer nor notify during WINDOW; repeatable",
+    )
+    meter.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config) if args.config else MeterConfig()
+    plan = _fault_plan(args)
+    iface = Interface.lookup(args.iface)
+    controllers = tuple(parse_address(text, iface) for text in config.controllers)
+    state = load_state(args.state) if args.state else None
+    now = datetime.now().replace(microsecond=0)
+    if args.start is not None and args.start > now:
+        raise CliError(f"--start {args.start.isoformat()} is in the future")
+    if state is not None:
+        now = max(now, _saved(state))
+    engine = MeterEngine(
+        config,
+        now=now,
+        seed=args.seed,
+        installed=args.start,
+        faults=plan,
+        controllers=controllers,
+        state=state,
+        identify=_host,
+    )
+    transport = UdpTransport(iface, ipv4=args.ipv4)
+    clock = MeterClock(now, args.speed)
+    runner = MeterRunner(engine, transport, clock, state_path=args.state)
+    installed = minute_start(engine.registers.installed)
+    objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.node.objects))
+    print(
+        f"hemsnet meter: objects {objects} on {iface.name} port {transport.port}"
+        f"{' and IPv4' if args.ipv4 else ''}; meter time {now.isoformat()} at {args.speed:g}x, "
+        f"installed {installed.isoformat()}",
+        flush=True,
+    )
+    asyncio.run(_serve(runner))
+    stats = engine.stats
+    print(
+        f"hemsnet meter: stopped; {stats.received} received, {stats.answered} answered, "
+        f"{stats.notifications} notifications, {stats.malformed} malformed, "
+        f"{stats.other_peers} from other controllers",
+        flush=True,
+    )
+    return EXIT_OK
+
+
+async def _serve(runner: MeterRunner) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    logging.getLogger(__name__).info("serving; Ctrl-C or SIGTERM stops")
+    await runner.run(stop)
+
+
+def _fault_plan(args: argparse.Namespace) -> FaultPlan:
+    plan = load_fault_plan(args.faults) if args.faults else FaultPlan()
+    changes: dict[str, object] = {}
+    for name in ("drop_requests", "drop_responses", "duplicate_inf", "partial_opc"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.delay is not None:
+        changes["delay_min"], changes["delay_max"] = args.delay
+    if args.fault:
+        changes["faults"] = plan.faults + tuple(parse_window(text) for text in args.fault)
+    if args.silent:
+        changes["silent"] = plan.silent + tuple(parse_window(text) for text in args.silent)
+    return dataclasses.replace(plan, **changes) if changes else plan  # type: ignore[arg-type]
+
+
+def _host(source: object) -> object:
+    """A controller is its address and scope; its source port may change."""
+    return (source.host, source.scope_id) if isinstance(source, Address) else source
+
+
+def _saved(state: dict[str, object]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(state["saved"]))
+    except (KeyError, ValueError):
+        raise CliError("the state file is damaged: no save time") from None
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text}: the speed must be in (0, 1000000]")
+    return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text}: a probability is between 0 and 1")
+    return value
+
+
+def _delay(text: str) -> tuple[float, float]:
+    first, _, second = text.partition(":")
+    try:
+        low = float(first)
+        high = float(second) if second else low
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not S or S:S2 in seconds") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"{text}: expected 0 <= S <= S2")
+    return low, high
+
+
+def _datetime(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time") from None
+    if value.tzinfo is not None:
+        raise argparse.ArgumentTypeError(f"{text}: meter time is local, give no UTC offset")
+    return value

@@ -1,0 +1,507 @@
+"""A seeded load model of a high-voltage customer, with optional on-site PV.
+
+Each minute is a pure function of (settings, seed, minute index): no stepping state, so any
+minute costs O(1); per-day values are only memoised. Randomness is splitmix64 of (seed, stream,
+day/knot/minute number), never a clock or :mod:`random`.
+
+load = peak * shape * (1 + noise * deviation), never below ``_FLOOR_FRACTION`` * peak:
+
+* shape: per-profile daily curves (``_SHAPES``, piecewise linear in hours, fractions of the
+  peak) for working days (Mon-Fri), rest days (Sat/Sun) and school term breaks
+  (``_SCHOOL_BREAKS``), plus a cooling and a heating curve weighted by cos² bumps of the day of
+  year centred on ``_COOLING_PEAK_DAY`` and ``_HEATING_PEAK_DAY`` (half-widths
+  ``_COOLING_HALF_WIDTH``, ``_HEATING_HALF_WIDTH``; they never overlap). Each profile is scaled
+  so that the highest minute of its year is exactly 1.
+* deviation in [-1, 1): half smooth value noise (knots every ``_NOISE_KNOT_MINUTES``,
+  smoothstep), a quarter per-minute jitter, a quarter per-day level; noise 0 is the bare shape.
+
+pv = pv_kw * ``_PERFORMANCE_RATIO`` * irradiance (kW/m²) * sky, 0 while the sun is down:
+
+* irradiance: Meinel's clear sky, ``_SOLAR_CONSTANT`` * ``_CLEAR_TRANSMITTANCE`` ** AM**0.678
+  with AM = 1 / sin(elevation), on a south panel tilted ``_PANEL_TILT``, plus a
+  ``_DIFFUSE_SHARE``; the sun from the declination and the equation of time at ``_LATITUDE``,
+  ``_LONGITUDE`` on JST. At most ``_PV_FRACTION_MAX`` (~0.83) of pv_kw.
+* sky: per day clear (haze only), partly cloudy or overcast, with monthly odds (``_SKY_ODDS``);
+  on partly cloudy days clouds pass (value noise, knots every ``_CLOUD_KNOT_MINUTES``) and cut
+  the output by up to ``_CLOUD_DEPTH``. The weather depends on the seed, not on ``noise``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+from typing import Final
+
+from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_start, weekday
+
+__all__ = ["LoadModel", "LoadSettings", "MinutePower", "Profile"]
+
+
+class Profile(Enum):
+    """The kind of customer, which shapes the day and the week."""
+
+    FACTORY = "factory"
+    OFFICE = "office"
+    SCHOOL = "school"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSettings:
+    """What the ``[load]`` table of a meter configuration sets."""
+
+    profile: Profile = Profile.OFFICE
+    peak_kw: float = 300.0
+    noise: float = 0.05
+    pv_kw: float = 0.0
+    power_factor: float = 0.9
+    pv_power_factor: float = 0.95
+    voltage_v: float = 6600.0
+
+
+@dataclass(frozen=True, slots=True)
+class MinutePower:
+    """The average powers during one minute, in watts."""
+
+    load_w: int
+    pv_w: int
+
+    @property
+    def net_w(self) -> int:
+        """Power drawn from the grid; negative when PV feeds power back (reverse flow)."""
+        return self.load_w - self.pv_w
+
+
+_FLOOR_FRACTION: Final = 0.02  # standby that never switches off (lighting, servers, pumps)
+_NOISE_KNOT_MINUTES: Final = 15
+_COOLING_PEAK_DAY: Final = 217  # day of year: early August
+_COOLING_HALF_WIDTH: Final = 80.0  # days: mid May .. late October, strongest Jul-Sep
+_HEATING_PEAK_DAY: Final = 25  # late January
+_HEATING_HALF_WIDTH: Final = 75.0  # mid November .. early April, strongest Dec-Feb
+
+_LATITUDE: Final = 35.7  # degrees north (Tokyo)
+_LONGITUDE: Final = 139.7  # degrees east
+_JST_MERIDIAN: Final = 135.0
+_PANEL_TILT: Final = 30.0  # degrees, facing south
+_SOLAR_CONSTANT: Final = 1.353  # kW/m²
+_CLEAR_TRANSMITTANCE: Final = 0.7
+_DIFFUSE_SHARE: Final = 0.1  # sky diffuse, as a share of the beam
+_PERFORMANCE_RATIO: Final = 0.8  # temperature, inverter and wiring losses
+_CLOUD_KNOT_MINUTES: Final = 3
+_CLOUD_DEPTH: Final = 0.75  # a passing cloud leaves the diffuse light
+_CLOUD_EDGE: Final = 0.15  # softness of cloud edges, in units of the cloud noise
+
+# The most the clear-sky formula gives (AM >= 1, incidence <= 1): PV stays below ~0.83 pv_kw.
+_PV_FRACTION_MAX: Final = (
+    _PERFORMANCE_RATIO * _SOLAR_CONSTANT * _CLEAR_TRANSMITTANCE * (1.0 + _DIFFUSE_SHARE)
+)
+
+# (probability of a clear day, of an overcast day) by month: dry Pacific-side winters, the June
+# rainy season (tsuyu) and the autumn rains.
+_SKY_ODDS: Final = (
+    (0.55, 0.15), (0.50, 0.20), (0.40, 0.25), (0.40, 0.25), (0.40, 0.25), (0.20, 0.45),
+    (0.30, 0.35), (0.40, 0.25), (0.30, 0.35), (0.35, 0.30), (0.45, 0.20), (0.55, 0.15),
+)  # fmt: skip
+
+# School term breaks as inclusive ((month, day), (month, day)) ranges.
+_SCHOOL_BREAKS: Final = (
+    ((7, 20), (8, 31)),
+    ((12, 25), (12, 31)),
+    ((1, 1), (1, 7)),
+    ((3, 20), (4, 7)),
+)
+
+_MASK: Final = (1 << 64) - 1
+_GOLDEN: Final = 0x9E3779B97F4A7C15
+_TO_UNIT: Final = 2.0**-53
+_RADIANS_PER_MINUTE: Final = math.pi / 720.0  # hour angle: the sun turns 360° a day
+_DAY_CACHE_SIZE: Final = 512
+
+# Independent noise streams drawn from one seed.
+_STREAM_SMOOTH, _STREAM_JITTER, _STREAM_LEVEL, _STREAM_SKY, _STREAM_CLOUD = range(5)
+
+_CLEAR, _PARTLY, _OVERCAST = range(3)
+
+
+class _Kind(Enum):
+    WORK = "work"
+    REST = "rest"  # weekends
+    BREAK = "break"  # school term breaks on weekdays
+
+
+_Points = tuple[tuple[float, float], ...]  # (hour, fraction of peak), from 0 to 24
+
+# profile -> day kind -> (base, extra at full cooling, extra at full heating)
+_SHAPES: Final[dict[Profile, dict[_Kind, tuple[_Points, _Points, _Points]]]] = {
+    Profile.FACTORY: {
+        _Kind.WORK: (
+            # two shifts 06:00-22:00, lunch 12:00-13:00, shift change at 14:00
+            (
+                (0, 0.35),
+                (5.5, 0.35),
+                (6.0, 0.55),
+                (6.75, 0.88),
+                (10.0, 0.95),
+                (12.0, 0.93),
+                (12.17, 0.72),
+                (12.83, 0.72),
+                (13.0, 0.92),
+                (13.9, 0.95),
+                (14.0, 0.86),
+                (14.25, 0.95),
+                (17.0, 0.92),
+                (21.25, 0.88),
+                (22.0, 0.55),
+                (22.5, 0.37),
+                (24, 0.35),
+            ),
+            ((0, 0.02), (9, 0.03), (14, 0.06), (18, 0.04), (24, 0.02)),
+            ((0, 0.01), (6, 0.01), (8, 0.04), (11, 0.02), (24, 0.01)),
+        ),
+        _Kind.REST: (
+            ((0, 0.34), (8, 0.34), (9, 0.38), (17, 0.38), (18, 0.34), (24, 0.34)),
+            ((0, 0.01), (10, 0.02), (15, 0.03), (24, 0.01)),
+            ((0, 0.01), (24, 0.01)),
+        ),
+    },
+    Profile.OFFICE: {
+        _Kind.WORK: (
+            # 08:00-19:00: HVAC start-up peak before 09:00, small lunch dip
+            (
+                (0, 0.20),
+                (6.5, 0.20),
+                (7.5, 0.32),
+                (8.0, 0.62),
+                (8.5, 0.80),
+                (8.75, 0.82),
+                (9.5, 0.74),
+                (12.0, 0.72),
+                (12.2, 0.64),
+                (12.9, 0.64),
+                (13.1, 0.72),
+                (17.5, 0.70),
+                (18.5, 0.55),
+                (19.5, 0.38),
+                (21.0, 0.26),
+                (22.5, 0.21),
+                (24, 0.20),
+            ),
+            (
+                (0, 0.0),
+                (7.5, 0.0),
+                (8.5, 0.15),
+                (11.0, 0.19),
+                (13.0, 0.26),
+                (14.5, 0.28),
+                (16.0, 0.25),
+                (18.0, 0.14),
+                (19.5, 0.03),
+                (20.5, 0.0),
+                (24, 0.0),
+            ),
+            (
+                (0, 0.0),
+                (7.0, 0.0),
+                (8.0, 0.14),
+                (8.75, 0.18),
+                (10.0, 0.11),
+                (12.0, 0.06),
+                (17.0, 0.05),
+                (19.0, 0.02),
+                (20.0, 0.0),
+                (24, 0.0),
+            ),
+        ),
+        _Kind.REST: (
+            ((0, 0.20), (8, 0.20), (9, 0.24), (17, 0.24), (18, 0.21), (24, 0.20)),
+            ((0, 0.0), (9, 0.0), (12, 0.04), (15, 0.04), (18, 0.0), (24, 0.0)),
+            ((0, 0.0), (8, 0.0), (9, 0.03), (12, 0.02), (17, 0.0), (24, 0.0)),
+        ),
+    },
+    Profile.SCHOOL: {
+        _Kind.WORK: (
+            # classes 08:00-16:30, lunch kitchen at noon, clubs until ~19:00
+            (
+                (0, 0.10),
+                (6.5, 0.10),
+                (7.5, 0.25),
+                (8.0, 0.58),
+                (8.5, 0.78),
+                (11.5, 0.78),
+                (12.25, 0.84),
+                (13.0, 0.76),
+                (15.5, 0.72),
+                (16.5, 0.50),
+                (17.5, 0.30),
+                (19.0, 0.18),
+                (20.5, 0.12),
+                (21.5, 0.10),
+                (24, 0.10),
+            ),
+            (
+                (0, 0.0),
+                (8.0, 0.0),
+                (9.0, 0.13),
+                (12.0, 0.19),
+                (14.5, 0.22),
+                (16.5, 0.13),
+                (18.0, 0.0),
+                (24, 0.0),
+            ),
+            (
+                (0, 0.0),
+                (7.5, 0.0),
+                (8.5, 0.15),
+                (10.0, 0.09),
+                (15.0, 0.06),
+                (16.5, 0.02),
+                (17.5, 0.0),
+                (24, 0.0),
+            ),
+        ),
+        _Kind.BREAK: (
+            # staff only
+            ((0, 0.10), (8, 0.10), (9, 0.22), (12, 0.22), (17, 0.20), (18, 0.12), (24, 0.10)),
+            ((0, 0.0), (9, 0.0), (10, 0.05), (16, 0.06), (17.5, 0.0), (24, 0.0)),
+            ((0, 0.0), (8, 0.0), (9, 0.04), (12, 0.03), (17, 0.0), (24, 0.0)),
+        ),
+        _Kind.REST: (
+            ((0, 0.10), (8, 0.10), (9, 0.14), (16, 0.14), (17, 0.11), (24, 0.10)),
+            ((0, 0.0), (24, 0.0)),
+            ((0, 0.0), (24, 0.0)),
+        ),
+    },
+}
+
+
+def _curve(points: _Points) -> tuple[float, ...]:
+    """``points`` linearly interpolated at the middle of each minute of the day."""
+    values = []
+    segment = 0
+    for m in range(MINUTES_PER_DAY):
+        hour = (m + 0.5) / 60.0
+        while points[segment + 1][0] < hour:
+            segment += 1
+        (h0, v0), (h1, v1) = points[segment], points[segment + 1]
+        values.append(v0 + (v1 - v0) * (hour - h0) / (h1 - h0))
+    return tuple(values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    base: tuple[float, ...]
+    cooling: tuple[float, ...]
+    heating: tuple[float, ...]
+
+
+@cache
+def _shapes(profile: Profile) -> tuple[dict[_Kind, _Shape], float]:
+    """The profile's per-minute curves scaled to a yearly peak of 1, and their exact maximum.
+
+    Cooling and heating never act on the same day, so a minute's shape is at most
+    base + cooling or base + heating: the returned maximum bounds every minute.
+    """
+    raw = {kind: [_curve(points) for points in curves] for kind, curves in _SHAPES[profile].items()}
+    top = max(
+        max(b + max(c, h) for b, c, h in zip(*curves, strict=True)) for curves in raw.values()
+    )
+    shapes = {
+        kind: _Shape(*(tuple(v / top for v in curve) for curve in curves))
+        for kind, curves in raw.items()
+    }
+    highest = max(
+        max(max(b + c, b + h) for b, c, h in zip(s.base, s.cooling, s.heating, strict=True))
+        for s in shapes.values()
+    )
+    return shapes, highest
+
+
+def _mix(key: int, n: int) -> int:
+    """Output number ``n`` of the splitmix64 stream ``key``: 64 well-mixed bits."""
+    z = (key + n * _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _uniform(key: int, n: int) -> float:
+    """Output number ``n`` of the splitmix64 stream ``key``, as a float in [0, 1)."""
+    return (_mix(key, n) >> 11) * _TO_UNIT
+
+
+def _easing(knot_minutes: int) -> tuple[float, ...]:
+    """Smoothstep weights of the next knot, for each minute between two knots."""
+    return tuple(3 * t * t - 2 * t * t * t for t in (s / knot_minutes for s in range(knot_minutes)))
+
+
+_NOISE_EASING: Final = _easing(_NOISE_KNOT_MINUTES)
+_CLOUD_EASING: Final = _easing(_CLOUD_KNOT_MINUTES)
+
+
+def _value_noise(key: int, index: int, knot_minutes: int, easing: tuple[float, ...]) -> float:
+    """Noise in [0, 1) that drifts smoothly from one knot to the next."""
+    knot, step = divmod(index, knot_minutes)
+    a = _uniform(key, knot)
+    return a + (_uniform(key, knot + 1) - a) * easing[step]
+
+
+def _season(day_of_year: int, peak: int, half_width: float) -> float:
+    """A cos² bump of the day of year, 1 at ``peak``, exactly 0 beyond ``half_width`` days."""
+    gap = abs(day_of_year - peak)
+    distance = min(gap, 365.25 - gap)  # the heating bump spans New Year
+    if distance >= half_width:
+        return 0.0
+    return math.cos(math.pi / 2 * distance / half_width) ** 2
+
+
+def _in_school_break(month: int, day: int) -> bool:
+    return any(start <= (month, day) <= end for start, end in _SCHOOL_BREAKS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Day:
+    """What stays the same over one day."""
+
+    shape: _Shape
+    cooling: float  # seasonal weights in [0, 1], at most one non-zero
+    heating: float
+    level: float  # the day's noise draw, in [0, 1)
+    sun_shift: float  # minutes from clock to solar time, minus noon, plus half a minute
+    elevation_a: float  # sin(elevation) = a + b cos(hour angle)
+    elevation_b: float
+    incidence_a: float  # cos(incidence on the panel) = a + b cos(hour angle)
+    incidence_b: float
+    sky: int  # _CLEAR, _PARTLY or _OVERCAST
+    sky_level: float  # clear or overcast transmission; the cloud cover on partly cloudy days
+
+
+def _require(name: str, value: float, valid: bool, rule: str) -> None:
+    if not valid:
+        raise ValueError(f"load setting {name} must be {rule}, not {value!r}")
+
+
+class LoadModel:
+    """The powers of one customer, minute by minute, for one seed."""
+
+    def __init__(self, settings: LoadSettings, seed: int) -> None:
+        # Each test is written as "inside the range", so that NaN fails it too.
+        peak_kw, noise, pv_kw = settings.peak_kw, settings.noise, settings.pv_kw
+        _require("peak_kw", peak_kw, 0.0 < peak_kw <= 100_000.0, "> 0 and <= 100000")
+        _require("noise", noise, 0.0 <= noise <= 0.5, ">= 0 and <= 0.5")
+        _require("pv_kw", pv_kw, 0.0 <= pv_kw <= 100_000.0, ">= 0 and <= 100000")
+        for name, factor in (
+            ("power_factor", settings.power_factor),
+            ("pv_power_factor", settings.pv_power_factor),
+        ):
+            _require(name, factor, 0.5 <= factor <= 1.0, ">= 0.5 and <= 1")
+        voltage = settings.voltage_v
+        _require("voltage_v", voltage, 0.0 < voltage < math.inf, "a finite number > 0")
+        self._profile = settings.profile
+        self._shapes, highest = _shapes(settings.profile)
+        self._peak_w = peak_kw * 1000.0
+        self._noise = noise
+        self._pv_w = pv_kw * 1000.0
+        # One splitmix64 stream per kind of draw, each keyed by a draw from the seed's stream.
+        self._keys = [_mix(seed & _MASK, stream) for stream in range(5)]
+        self._floor_w = max(1, int(self._peak_w * _FLOOR_FRACTION))
+        # int() truncates, so float rounding (~1e-16 relative) cannot carry a minute past these.
+        self._max_load_w = max(
+            self._floor_w, math.ceil(self._peak_w * highest * (1.0 + self._noise))
+        )
+        self._max_pv_w = int(self._pv_w * _PV_FRACTION_MAX)
+        self._days: dict[int, _Day] = {}
+
+    @property
+    def max_load_w(self) -> int:
+        """An upper bound of :attr:`MinutePower.load_w` over all minutes."""
+        return self._max_load_w
+
+    @property
+    def max_pv_w(self) -> int:
+        """An upper bound of :attr:`MinutePower.pv_w` over all minutes, at most ``pv_kw``."""
+        return self._max_pv_w
+
+    def minute(self, index: int) -> MinutePower:
+        """The average load and PV powers during minute ``index`` of meter time."""
+        day_number, m = divmod(index, MINUTES_PER_DAY)
+        day = self._days.get(day_number) or self._day(day_number)
+        shape = day.shape
+        load = shape.base[m] + day.cooling * shape.cooling[m] + day.heating * shape.heating[m]
+        if self._noise:
+            smooth = _value_noise(
+                self._keys[_STREAM_SMOOTH], index, _NOISE_KNOT_MINUTES, _NOISE_EASING
+            )
+            jitter = _uniform(self._keys[_STREAM_JITTER], index)
+            # weights 1/2, 1/4, 1/4 of three draws in [-1, 1)
+            load *= 1.0 + self._noise * (smooth + 0.5 * (jitter + day.level) - 1.0)
+        load_w = max(self._floor_w, int(self._peak_w * load))
+        return MinutePower(load_w, self._pv(day, index, m) if self._pv_w else 0)
+
+    def _pv(self, day: _Day, index: int, m: int) -> int:
+        cos_hour = math.cos((m + day.sun_shift) * _RADIANS_PER_MINUTE)
+        sin_elevation = day.elevation_a + day.elevation_b * cos_hour
+        if sin_elevation <= 0.0:
+            return 0
+        beam = _SOLAR_CONSTANT * _CLEAR_TRANSMITTANCE ** (sin_elevation**-0.678)
+        incidence = max(0.0, day.incidence_a + day.incidence_b * cos_hour)
+        irradiance = beam * (incidence + _DIFFUSE_SHARE)
+        if day.sky == _CLEAR:
+            sky = day.sky_level
+        else:
+            cloud = _value_noise(
+                self._keys[_STREAM_CLOUD], index, _CLOUD_KNOT_MINUTES, _CLOUD_EASING
+            )
+            if day.sky == _PARTLY:
+                shade = min(1.0, max(0.0, (day.sky_level - cloud) / _CLOUD_EDGE + 0.5))
+                sky = 1.0 - _CLOUD_DEPTH * shade
+            else:
+                sky = day.sky_level * (0.8 + 0.4 * cloud)
+        return int(self._pv_w * _PERFORMANCE_RATIO * irradiance * sky)
+
+    def _day(self, day_number: int) -> _Day:
+        first = day_number * MINUTES_PER_DAY
+        date = minute_start(first).date()
+        if weekday(first) >= 5:
+            kind = _Kind.REST
+        elif self._profile is Profile.SCHOOL and _in_school_break(date.month, date.day):
+            kind = _Kind.BREAK
+        else:
+            kind = _Kind.WORK
+        day_of_year = date.timetuple().tm_yday
+
+        # Sun: declination (Cooper) and equation of time (minutes), for the day.
+        declination = math.radians(23.44) * math.sin(2 * math.pi * (284 + day_of_year) / 365)
+        b = 2 * math.pi * (day_of_year - 81) / 364
+        equation_of_time = 9.87 * math.sin(2 * b) - 7.53 * math.cos(b) - 1.5 * math.sin(b)
+        latitude = math.radians(_LATITUDE)
+        # A panel tilted south by β sees the sun as a flat panel at latitude - β would.
+        tilted = latitude - math.radians(_PANEL_TILT)
+
+        sky_odds = _SKY_ODDS[date.month - 1]
+        draw = _uniform(self._keys[_STREAM_SKY], 2 * day_number)
+        detail = _uniform(self._keys[_STREAM_SKY], 2 * day_number + 1)
+        if draw < sky_odds[0]:
+            sky, sky_level = _CLEAR, 0.9 + 0.1 * detail  # haze
+        elif draw < sky_odds[0] + sky_odds[1]:
+            sky, sky_level = _OVERCAST, 0.12 + 0.23 * detail
+        else:
+            sky, sky_level = _PARTLY, 0.2 + 0.6 * detail  # share of the time under cloud
+
+        day = _Day(
+            shape=self._shapes[kind],
+            cooling=_season(day_of_year, _COOLING_PEAK_DAY, _COOLING_HALF_WIDTH),
+            heating=_season(day_of_year, _HEATING_PEAK_DAY, _HEATING_HALF_WIDTH),
+            level=_uniform(self._keys[_STREAM_LEVEL], day_number),
+            sun_shift=4.0 * (_LONGITUDE - _JST_MERIDIAN) + equation_of_time - 720.0 + 0.5,
+            elevation_a=math.sin(latitude) * math.sin(declination),
+            elevation_b=math.cos(latitude) * math.cos(declination),
+            incidence_a=math.sin(tilted) * math.sin(declination),
+            incidence_b=math.cos(tilted) * math.cos(declination),
+            sky=sky,
+            sky_level=sky_level,
+        )
+        if len(self._days) >= _DAY_CACHE_SIZE:
+            self._days.clear()
+        self._days[day_number] = day
+        return day
