@@ -116,6 +116,7 @@ def test_discovery_attributes_history_and_notifications(topology: Topology) -> N
                 assert proc.stdout is not None
                 banner = (await proc.stdout.readline()).decode()
                 assert "028F01" in banner and meter_end.iface in banner
+                assert meter_end.address in banner
                 # Start-up: the instance list, multicast [AIF 3.1.1]
                 announced = await frames.wait_for(epc_is(0xD5))
                 assert decode_instance_list(announced.properties[0].edt).instances == (METER,)

@@ -20,6 +20,7 @@ import socket
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 from hemsnet.errors import ConfigError
@@ -55,6 +56,19 @@ class Interface:
             return cls(name, socket.if_nametoindex(name))
         except OSError:
             raise ConfigError(f"no network interface named {name!r}") from None
+
+    def ipv6_addresses(self) -> list[str]:
+        """The IPv6 addresses on this interface, as the kernel lists them (Linux)."""
+        try:
+            lines = Path("/proc/net/if_inet6").read_text().splitlines()
+        except OSError:
+            return []
+        found = []
+        for line in lines:
+            fields = line.split()
+            if len(fields) == 6 and fields[5] == self.name:
+                found.append(str(ipaddress.IPv6Address(bytes.fromhex(fields[0]))))
+        return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -127,8 +127,9 @@ def _run(args: argparse.Namespace) -> int:
     runner = MeterRunner(engine, transport, clock, state_path=args.state)
     installed = minute_start(engine.registers.installed)
     objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.node.objects))
+    addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
     print(
-        f"hemsnet meter: objects {objects} on {iface.name} port {transport.port}"
+        f"hemsnet meter: objects {objects} on {iface.name} ({addresses}) port {transport.port}"
         f"{' and IPv4' if args.ipv4 else ''}; meter time {now.isoformat()} at {args.speed:g}x, "
         f"installed {installed.isoformat()}",
         flush=True,
