@@ -82,24 +82,7 @@ class MeterObjects:
         config = self.config
         readings = self.readings
         selection = self.meter_selection
-        values: dict[int, Any] = {
-            0x80: OperationStatus.ON,
-            0x81: InstallationLocation(config.location),
-            0x82: StandardVersion("R"),  # Release R or later [AIF 3.1.3]
-            0x8A: int.from_bytes(config.manufacturer, "big"),
-            0x8D: config.production_number,
-            0xC0: RouteBId(config.effective_route_b_id),
-            0xC4: config.demand_digits,
-            0xC5: config.demand_unit,
-            0xC7: config.max_demand_unit,
-            0xCC: config.reactive_digits,
-            0xCD: config.reactive_unit,
-            0xD3: config.coefficient,
-            0xD4: config.multiplier_code,
-            0xE0: config.fixed_date,
-            0xE5: config.energy_digits,
-            0xE6: config.energy_unit,
-        }
+        values = {**_attributes(config), 0xC0: RouteBId(config.effective_route_b_id)}
         computed: dict[int, Compute] = {
             0x88: self._fault_status,
             0x97: lambda: readings.now.time().replace(second=0, microsecond=0),
@@ -143,23 +126,7 @@ class MeterObjects:
         config = self.config
         readings = self.readings
         selection = self.companion_selection
-        values: dict[int, Any] = {
-            0x80: OperationStatus.ON,
-            0x81: InstallationLocation(config.location),
-            0x82: StandardVersion("R"),  # Release R or later [AIF 3.1.3]
-            0x8A: int.from_bytes(config.manufacturer, "big"),
-            0x8D: config.production_number,
-            0xC4: config.demand_digits,
-            0xC5: config.demand_unit,
-            0xC7: config.max_demand_unit,
-            0xCC: config.reactive_digits,
-            0xCD: config.reactive_unit,
-            0xD3: config.coefficient,
-            0xD4: config.multiplier_code,
-            0xE0: config.fixed_date,
-            0xE5: config.energy_digits,
-            0xE6: config.energy_unit,
-        }
+        values = _attributes(config)
         computed: dict[int, Compute] = {
             0x88: self._fault_status,
             0xC1: lambda: readings.monthly_maximum().normal,
@@ -226,6 +193,27 @@ class MeterObjects:
             return edt
 
         return read
+
+
+def _attributes(config: MeterConfig) -> dict[int, Any]:
+    """The static properties both meter classes share [AIF Tables 2-3, 2-4, 3.1.4]."""
+    return {
+        0x80: OperationStatus.ON,
+        0x81: InstallationLocation(config.location),
+        0x82: StandardVersion("R"),  # Release R or later [AIF 3.1.3]
+        0x8A: int.from_bytes(config.manufacturer, "big"),
+        0x8D: config.production_number,
+        0xC4: config.demand_digits,
+        0xC5: config.demand_unit,
+        0xC7: config.max_demand_unit,
+        0xCC: config.reactive_digits,
+        0xCD: config.reactive_unit,
+        0xD3: config.coefficient,
+        0xD4: config.multiplier_code,
+        0xE0: config.fixed_date,
+        0xE5: config.energy_digits,
+        0xE6: config.energy_unit,
+    }
 
 
 def _day_history(

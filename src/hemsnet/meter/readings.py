@@ -127,9 +127,7 @@ class MeterReadings:
 
     def fixed_time(self, half_hour: int | None = None) -> TimedNormalReverse:
         """0xE3: the registers at the latest :00/:30 (or at boundary ``half_hour``)."""
-        half_hour = self.registers.half_hour if half_hour is None else half_hour
-        totals = self.registers.at_half_hour(half_hour)
-        at = minute_start(half_hour * MINUTES_PER_HALF_HOUR)
+        at, totals = self._boundary(half_hour)
         if totals is None:
             return TimedNormalReverse(at, None, None)
         return TimedNormalReverse(at, *self._energy(totals.active_n, totals.active_r))
@@ -142,12 +140,16 @@ class MeterReadings:
 
     def fixed_time_reactive(self, half_hour: int | None = None) -> TimedNormalReverse:
         """0xCB: reactive energy (lag) at the latest :00/:30 (or at boundary ``half_hour``)."""
-        half_hour = self.registers.half_hour if half_hour is None else half_hour
-        totals = self.registers.at_half_hour(half_hour)
-        at = minute_start(half_hour * MINUTES_PER_HALF_HOUR)
+        at, totals = self._boundary(half_hour)
         if totals is None:
             return TimedNormalReverse(at, None, None)
         return TimedNormalReverse(at, *self._reactive(totals))
+
+    def _boundary(self, half_hour: int | None) -> tuple[datetime, Totals | None]:
+        """The time of a half-hour boundary (default: the latest) and the totals kept for it."""
+        half_hour = self.registers.half_hour if half_hour is None else half_hour
+        at = minute_start(half_hour * MINUTES_PER_HALF_HOUR)
+        return at, self.registers.at_half_hour(half_hour)
 
     def monthly_maximum(self) -> NormalReverse:
         """0xC1."""
