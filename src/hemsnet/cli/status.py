@@ -1,0 +1,140 @@
+"""``hemsnet status``: what the store holds for each meter, for people or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from hemsnet.cli.common import EXIT_OK
+from hemsnet.cli.export import open_existing
+from hemsnet.cli.render import property_json, property_text
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.store.model import Gap, GapStatus, Meter, Reading
+from hemsnet.store.store import Store
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "status",
+        help="summarise what the database holds for each meter",
+        description="For each meter: key, address, first and last seen; per series the "
+        "readings stored (and void ones) and the latest; open and unrecoverable gaps; "
+        "faults (open ones marked); request statistics; the current attributes, decoded "
+        "as 0x028F properties, and the optional ones the meter lacks.",
+        epilog="example: hemsnet status --db hems.db",
+    )
+    parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    with open_existing(args.db) as store:
+        meters = store.meters()
+        if args.json:
+            print(json.dumps([_as_json(store, meter) for meter in meters], indent=2))
+        elif not meters:
+            print(f"no meter is recorded in {args.db}")
+        else:
+            print("\n\n".join("\n".join(_as_text(store, meter)) for meter in meters))
+    return EXIT_OK
+
+
+def _stamp(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def _latest(reading: Reading | None) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    return {
+        "time": _stamp(reading.measured_at),
+        "value": None if reading.value is None else format(reading.value, "f"),
+        "unit": reading.series.unit,
+        "raw": reading.raw,
+        "source": reading.source.value,
+    }
+
+
+def _gap_json(gap: Gap) -> dict[str, Any]:
+    return {"series": gap.series.value, "start": _stamp(gap.start), "end": _stamp(gap.end)}
+
+
+def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
+    gaps = store.gaps(meter.id)
+    return {
+        "key": meter.key,
+        "address": meter.address,
+        "first_seen": _stamp(meter.first_seen),
+        "last_seen": _stamp(meter.last_seen),
+        "series": {
+            s.series.value: {"stored": s.stored, "void": s.void, "latest": _latest(s.latest)}
+            for s in store.summary(meter.id)
+        },
+        "gaps": {
+            status.value: [_gap_json(g) for g in gaps if g.status is status]
+            for status in (GapStatus.OPEN, GapStatus.UNRECOVERABLE)
+        },
+        "gaps_filled": sum(g.status is GapStatus.FILLED for g in gaps),
+        "faults": [
+            {"start": _stamp(f.start), "end": _stamp(f.end), "open": f.open}
+            for f in store.faults(meter.id)
+        ],
+        "requests": asdict(store.stats(meter.id)),
+        "attributes": [
+            property_json(HV_METER_BIDIR_CLASS, epc, edt)
+            for epc, edt in sorted(store.attributes(meter.id).items())
+        ],
+        "absent": [f"0x{epc:02X}" for epc in sorted(store.absent(meter.id))],
+    }
+
+
+def _as_text(store: Store, meter: Meter) -> list[str]:
+    lines = [
+        f"meter {meter.key} at {meter.address}",
+        f"  seen {_stamp(meter.first_seen)} .. {_stamp(meter.last_seen)}",
+        "  readings:",
+    ]
+    summaries = store.summary(meter.id)
+    for s in summaries:
+        latest = s.latest
+        last = (
+            f"latest {_stamp(latest.measured_at)} {format(latest.value, 'f')} {s.series.unit}"
+            if latest is not None and latest.value is not None
+            else "no real reading"
+        )
+        lines.append(f"    {s.series.value:<23} {s.stored:>6} stored {s.void:>4} void  {last}")
+    if not summaries:
+        lines.append("    none")
+    gaps = store.gaps(meter.id)
+    filled = sum(g.status is GapStatus.FILLED for g in gaps)
+    unsettled = [g for g in gaps if g.status is not GapStatus.FILLED]
+    lines.append(f"  gaps: {len(unsettled)} open or unrecoverable, {filled} filled")
+    lines += [
+        f"    {g.status.value:<13} {g.series.value} {_stamp(g.start)} .. {_stamp(g.end)}"
+        for g in unsettled
+    ]
+    faults = store.faults(meter.id)
+    lines.append(f"  faults: {len(faults)}")
+    lines += [
+        f"    {_stamp(f.start)} .. {'(open)' if f.end is None else _stamp(f.end)}" for f in faults
+    ]
+    counters = ", ".join(f"{name} {n}" for name, n in asdict(store.stats(meter.id)).items())
+    lines.append(f"  requests: {counters}")
+    lines.append("  attributes:")
+    attributes = store.attributes(meter.id)
+    absent = store.absent(meter.id)
+    lines += [
+        f"    {property_text(HV_METER_BIDIR_CLASS, epc, edt)}"
+        for epc, edt in sorted(attributes.items())
+    ]
+    lines += [f"    0x{epc:02X}  absent (Get_SNA)" for epc in sorted(absent)]
+    if not attributes and not absent:
+        lines.append("    none")
+    return lines

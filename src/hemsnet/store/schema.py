@@ -1,0 +1,116 @@
+"""The database schema as an ordered list of migrations, versioned by ``PRAGMA user_version``.
+
+Migration *n* (1-based) takes a database from version n-1 to n. Each runs in its own
+transaction together with the version bump, so a failure leaves the previous version intact.
+Migrations are only ever appended: a released one is never edited.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Final
+
+from hemsnet.errors import ConfigError
+
+__all__ = ["MIGRATIONS", "check_version", "migrate", "version"]
+
+_V1: Final = """
+CREATE TABLE meter (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    address TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+) STRICT;
+
+-- One row per (meter, series, measurement time): the last arrival wins [AIF 2.5.1].
+CREATE TABLE reading (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    series TEXT NOT NULL,
+    measured_at TEXT NOT NULL,
+    raw INTEGER,
+    value TEXT,
+    void INTEGER NOT NULL CHECK (void IN (0, 1)),
+    source TEXT NOT NULL CHECK (source IN ('notification', 'poll', 'history')),
+    arrived_at TEXT NOT NULL,
+    PRIMARY KEY (meter_id, series, measured_at),
+    CHECK ((raw IS NULL) = void AND (value IS NULL) = void)
+) STRICT, WITHOUT ROWID;
+
+-- Attribute EDTs as versions; a NULL edt: the meter lacks this optional EPC [AIF 3.1.4(2)].
+CREATE TABLE attribute (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    epc INTEGER NOT NULL CHECK (epc BETWEEN 128 AND 255),
+    valid_from TEXT NOT NULL,
+    edt BLOB,
+    PRIMARY KEY (meter_id, epc, valid_from)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE gap (
+    id INTEGER PRIMARY KEY,
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    series TEXT NOT NULL,
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'filled', 'unrecoverable')),
+    opened_at TEXT NOT NULL,
+    closed_at TEXT,
+    UNIQUE (meter_id, series, start_at, end_at),
+    CHECK (start_at < end_at),
+    CHECK ((status = 'open') = (closed_at IS NULL))
+) STRICT;
+
+CREATE TABLE fault (
+    id INTEGER PRIMARY KEY,
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    CHECK (ended_at >= started_at)
+) STRICT;
+CREATE INDEX fault_by_meter ON fault (meter_id, started_at);
+-- A meter is in fault or not: at most one open fault each [AIF 3.4.1].
+CREATE UNIQUE INDEX fault_open ON fault (meter_id) WHERE ended_at IS NULL;
+
+CREATE TABLE request_count (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    counter TEXT NOT NULL,
+    n INTEGER NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (meter_id, counter)
+) STRICT, WITHOUT ROWID;
+"""
+
+#: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
+MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+
+
+def version(connection: sqlite3.Connection) -> int:
+    """The schema version of the open database (0 for a new, empty file)."""
+    (found,) = connection.execute("PRAGMA user_version").fetchone()
+    return int(found)
+
+
+def check_version(connection: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database written by a newer hemsnet, before anything in it is touched."""
+    found = version(connection)
+    if found > len(MIGRATIONS):
+        raise ConfigError(
+            f"{path} has schema version {found}, newer than this hemsnet knows "
+            f"({len(MIGRATIONS)}): upgrade hemsnet to use it"
+        )
+
+
+def migrate(connection: sqlite3.Connection) -> None:
+    """Apply the migrations the database lacks, each in one transaction with its version."""
+    for number in range(version(connection) + 1, len(MIGRATIONS) + 1):
+        # executescript runs the BEGIN..COMMIT itself; a failing statement stops it mid-way,
+        # so the transaction it left open is rolled back here.
+        try:
+            connection.executescript(
+                f"BEGIN IMMEDIATE;\n{MIGRATIONS[number - 1]}\n"
+                f"PRAGMA user_version = {number};\nCOMMIT;"
+            )
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise

@@ -1,0 +1,491 @@
+"""The controller's record of its meters: one SQLite file, durable once a call returns.
+
+Settings, and why:
+
+- ``journal_mode=WAL``: a reader (``hemsnet status``, ``export``) never blocks the controller's
+  writes, and a crash mid-write leaves the last committed state.
+- ``synchronous=FULL``: every commit is fsynced to the WAL before it returns, so what
+  :meth:`Store.record` acknowledged survives a power cut, not only a process crash.
+- ``foreign_keys=ON``: every row belongs to a known meter.
+
+Every write is one transaction. A connection may be handed between threads (for example to an
+executor of the asyncio controller); a lock keeps calls from overlapping.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+from hemsnet.errors import ConfigError
+from hemsnet.store import schema
+from hemsnet.store.model import (
+    HALF_HOUR,
+    MINUTE,
+    AttributeVersion,
+    Fault,
+    Gap,
+    GapStatus,
+    Meter,
+    Reading,
+    RequestStats,
+    Series,
+    SeriesSummary,
+    Source,
+    instants,
+    require_naive,
+)
+
+__all__ = ["Store"]
+
+_PRAGMAS: Final = ("synchronous = FULL", "foreign_keys = ON")
+
+# The last arrival wins [AIF 2.5.1]: a row replaces the stored one when it arrived at the same
+# time or later, except that a void never replaces a value; a value always replaces a void.
+_UPSERT: Final = """
+INSERT INTO reading (meter_id, series, measured_at, raw, value, void, source, arrived_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (meter_id, series, measured_at) DO UPDATE SET
+    raw = excluded.raw,
+    value = excluded.value,
+    void = excluded.void,
+    source = excluded.source,
+    arrived_at = excluded.arrived_at
+WHERE excluded.void < reading.void
+   OR (excluded.void = reading.void AND excluded.arrived_at >= reading.arrived_at)
+"""
+_READING_COLUMNS: Final = "meter_id, series, measured_at, raw, value, source, arrived_at"
+_GAP_COLUMNS: Final = "id, meter_id, series, start_at, end_at, status, opened_at, closed_at"
+
+
+def _meter_time(at: datetime) -> str:
+    """A meter-time stamp, ``YYYY-MM-DDTHH:MM:SS`` (a reading has whole seconds).
+
+    A query bound with a fraction keeps it: ``10:30:00`` < ``10:30:00.5`` < ``10:30:01`` as
+    text too, so a half-open range stays exact.
+    """
+    require_naive("time", at)
+    return at.isoformat()
+
+
+def _clock(at: datetime) -> str:
+    """A controller-clock stamp, to the microsecond, fixed width."""
+    require_naive("time", at)
+    return at.isoformat(timespec="microseconds")
+
+
+def _grid(series: Series) -> timedelta:
+    if series.step is None:
+        raise ValueError(f"{series.value} has no measurement grid to miss readings on")
+    return series.step
+
+
+def _time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _reading(row: tuple[Any, ...]) -> Reading:
+    meter_id, series, measured_at, raw, value, source, arrived_at = row
+    return Reading(
+        meter_id,
+        Series(series),
+        datetime.fromisoformat(measured_at),
+        raw,
+        None if value is None else Decimal(value),
+        Source(source),
+        datetime.fromisoformat(arrived_at),
+    )
+
+
+def _gap(row: tuple[Any, ...]) -> Gap:
+    gap_id, meter_id, series, start, end, status, opened_at, closed_at = row
+    return Gap(
+        gap_id,
+        meter_id,
+        Series(series),
+        datetime.fromisoformat(start),
+        datetime.fromisoformat(end),
+        GapStatus(status),
+        datetime.fromisoformat(opened_at),
+        _time(closed_at),
+    )
+
+
+class Store:
+    """A hemsnet database. Open it with :meth:`open`; close it (or use ``with``) when done."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self._lock = threading.RLock()  # re-entered by reads inside a write
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Self:
+        """Create or open the database at ``path`` and bring its schema up to date.
+
+        Raises :class:`ConfigError` when ``path`` cannot be opened, is not a SQLite database,
+        or was written by a newer hemsnet.
+        """
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            try:
+                schema.check_version(connection, path)  # reads the header: non-SQLite fails here
+                (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
+                if mode != "wal":
+                    raise ConfigError(f"{path}: the file system does not allow a WAL journal")
+                for pragma in _PRAGMAS:
+                    connection.execute(f"PRAGMA {pragma}")
+                schema.migrate(connection)
+            except BaseException:
+                connection.close()
+                raise
+        except sqlite3.OperationalError as exc:
+            raise ConfigError(f"cannot open the database {path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"{path} is not a SQLite database ({exc})") from None
+        return cls(connection, path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction, committed (fsynced) on leaving, rolled back on any error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                self._rollback()
+                raise ValueError(f"refused by the database: {exc}") from exc
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:  # some errors (a full disk) roll back by themselves
+            self._db.execute("ROLLBACK")
+
+    def _rows(self, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
+    # Meters
+
+    def meter(self, key: str, address: str, at: datetime) -> int:
+        """The id of the meter known as ``key``, created at first sight; ``address`` and the
+        last time seen are updated."""
+        with self._write() as db:
+            (meter_id,) = db.execute(
+                "INSERT INTO meter (key, address, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET address = excluded.address, "
+                "last_seen = max(last_seen, excluded.last_seen) RETURNING id",
+                (key, address, _clock(at), _clock(at)),
+            ).fetchone()
+        return int(meter_id)
+
+    def meters(self) -> list[Meter]:
+        """Every meter, in key order."""
+        rows = self._rows("SELECT id, key, address, first_seen, last_seen FROM meter ORDER BY key")
+        return [
+            Meter(
+                meter_id, key, address, datetime.fromisoformat(first), datetime.fromisoformat(last)
+            )
+            for meter_id, key, address, first, last in rows
+        ]
+
+    # Readings
+
+    def record(self, readings: Iterable[Reading]) -> None:
+        """Store a batch in one transaction; once this returns, the batch is on disk.
+
+        A reading for a (meter, series, measurement time) already stored replaces it when it
+        arrived at the same time or later, unless it is void and the stored one is not
+        [AIF 2.5.1]. Raises ``ValueError`` (and stores nothing) for an unknown meter id.
+        """
+        rows = [
+            (
+                r.meter_id,
+                r.series.value,
+                _meter_time(r.measured_at),
+                r.raw,
+                None if r.value is None else format(r.value, "f"),  # exact, no exponent
+                int(r.void),
+                r.source.value,
+                _clock(r.arrived_at),
+            )
+            for r in readings
+        ]
+        with self._write() as db:
+            db.executemany(_UPSERT, rows)
+
+    def readings(
+        self, meter_id: int, series: Series, start: datetime, end: datetime
+    ) -> list[Reading]:
+        """The stored readings (void ones included) measured in [start, end), oldest first."""
+        return [
+            _reading(row)
+            for row in self._rows(
+                f"SELECT {_READING_COLUMNS} FROM reading WHERE meter_id = ? AND series = ? "
+                "AND measured_at >= ? AND measured_at < ? ORDER BY measured_at",
+                meter_id,
+                series.value,
+                _meter_time(start),
+                _meter_time(end),
+            )
+        ]
+
+    def latest(self, meter_id: int, series: Series) -> Reading | None:
+        """The latest real (not void) reading of ``series``."""
+        rows = self._rows(
+            f"SELECT {_READING_COLUMNS} FROM reading WHERE meter_id = ? AND series = ? "
+            "AND void = 0 ORDER BY measured_at DESC LIMIT 1",
+            meter_id,
+            series.value,
+        )
+        return _reading(rows[0]) if rows else None
+
+    def summary(self, meter_id: int) -> list[SeriesSummary]:
+        """For each series with rows: how many are real, how many void, the latest real one."""
+        return [
+            SeriesSummary(Series(series), stored, void, self.latest(meter_id, Series(series)))
+            for series, stored, void in self._rows(
+                "SELECT series, sum(1 - void), sum(void) FROM reading WHERE meter_id = ? "
+                "GROUP BY series ORDER BY series",
+                meter_id,
+            )
+        ]
+
+    def missing_half_hours(
+        self, meter_id: int, series: Series, start: datetime, end: datetime
+    ) -> list[datetime]:
+        """The :00 and :30 instants in [start, end) without a real reading of ``series``."""
+        if series.step != HALF_HOUR:
+            raise ValueError(f"{series.value} is not a 30-minute series")
+        return self._missing(meter_id, series, start, end)
+
+    def missing_minutes(
+        self, meter_id: int, series: Series, start: datetime, end: datetime
+    ) -> list[datetime]:
+        """The whole minutes in [start, end) without a real reading of a one-minute series."""
+        if series.step != MINUTE:
+            raise ValueError(f"{series.value} is not a one-minute series")
+        return self._missing(meter_id, series, start, end)
+
+    def _missing(
+        self, meter_id: int, series: Series, start: datetime, end: datetime
+    ) -> list[datetime]:
+        present = {
+            datetime.fromisoformat(at)
+            for (at,) in self._rows(
+                "SELECT measured_at FROM reading WHERE meter_id = ? AND series = ? "
+                "AND void = 0 AND measured_at >= ? AND measured_at < ?",
+                meter_id,
+                series.value,
+                _meter_time(start),
+                _meter_time(end),
+            )
+        }
+        return [at for at in instants(start, end, _grid(series)) if at not in present]
+
+    # Attributes
+
+    def record_attribute(self, meter_id: int, epc: int, edt: bytes, at: datetime) -> bool:
+        """Record the EDT of an attribute read at ``at``; a new version only if it changed.
+
+        Returns whether a version was added. Raises ``ValueError`` for a change dated no
+        later than the current version (the history only moves forward).
+        """
+        return self._version(meter_id, epc, bytes(edt), at)
+
+    def mark_absent(self, meter_id: int, epc: int, at: datetime) -> bool:
+        """Record that the meter lacks the optional property ``epc`` (it answered Get_SNA
+        [AIF 3.1.4(2)]); a version like any other, so a later value supersedes it."""
+        return self._version(meter_id, epc, None, at)
+
+    def _version(self, meter_id: int, epc: int, edt: bytes | None, at: datetime) -> bool:
+        with self._write() as db:
+            current = db.execute(
+                "SELECT valid_from, edt FROM attribute WHERE meter_id = ? AND epc = ? "
+                "ORDER BY valid_from DESC LIMIT 1",
+                (meter_id, epc),
+            ).fetchone()
+            if current is not None and current[1] == edt:
+                return False
+            if current is not None and _clock(at) <= current[0]:
+                raise ValueError(
+                    f"EPC 0x{epc:02X} changed at {at.isoformat()}, not after its current "
+                    f"version of {current[0]}"
+                )
+            db.execute(
+                "INSERT INTO attribute (meter_id, epc, valid_from, edt) VALUES (?, ?, ?, ?)",
+                (meter_id, epc, _clock(at), edt),
+            )
+        return True
+
+    def attributes(self, meter_id: int) -> dict[int, bytes]:
+        """The current EDT of every attribute the meter has, by EPC."""
+        return {epc: edt for epc, edt in self._current(meter_id).items() if edt is not None}
+
+    def absent(self, meter_id: int) -> set[int]:
+        """The optional EPCs the meter currently lacks."""
+        return {epc for epc, edt in self._current(meter_id).items() if edt is None}
+
+    def _current(self, meter_id: int) -> dict[int, bytes | None]:
+        # The ascending scan leaves the latest version of each EPC in the dict.
+        return dict(
+            self._rows(
+                "SELECT epc, edt FROM attribute WHERE meter_id = ? ORDER BY epc, valid_from",
+                meter_id,
+            )
+        )
+
+    def attribute_history(self, meter_id: int, epc: int) -> list[AttributeVersion]:
+        """Every version of ``epc``, oldest first."""
+        return [
+            AttributeVersion(datetime.fromisoformat(valid_from), edt)
+            for valid_from, edt in self._rows(
+                "SELECT valid_from, edt FROM attribute WHERE meter_id = ? AND epc = ? "
+                "ORDER BY valid_from",
+                meter_id,
+                epc,
+            )
+        ]
+
+    # Gaps
+
+    def open_gap(
+        self, meter_id: int, series: Series, start: datetime, end: datetime, at: datetime
+    ) -> Gap:
+        """Record that ``series`` misses readings in [start, end) (grid instants).
+
+        Opening the same gap again returns the one recorded, with its status.
+        """
+        if not instants(start, end, _grid(series)):
+            raise ValueError(f"[{start}, {end}) holds no instant of the {series.value} grid")
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO gap (meter_id, series, start_at, end_at, status, opened_at) "
+                "VALUES (?, ?, ?, ?, 'open', ?) ON CONFLICT DO NOTHING",
+                (meter_id, series.value, _meter_time(start), _meter_time(end), _clock(at)),
+            )
+            row = db.execute(
+                f"SELECT {_GAP_COLUMNS} FROM gap WHERE meter_id = ? AND series = ? "
+                "AND start_at = ? AND end_at = ?",
+                (meter_id, series.value, _meter_time(start), _meter_time(end)),
+            ).fetchone()
+        return _gap(row)
+
+    def close_gap(self, gap_id: int, at: datetime) -> Gap:
+        """Mark an open gap filled. Raises ``ValueError`` while an instant still misses."""
+        return self._settle(gap_id, GapStatus.FILLED, at)
+
+    def mark_unrecoverable(self, gap_id: int, at: datetime) -> Gap:
+        """Mark an open gap as beyond recovery (the meter's history no longer holds it)."""
+        return self._settle(gap_id, GapStatus.UNRECOVERABLE, at)
+
+    def _settle(self, gap_id: int, status: GapStatus, at: datetime) -> Gap:
+        with self._write() as db:
+            rows = self._rows(f"SELECT {_GAP_COLUMNS} FROM gap WHERE id = ?", gap_id)
+            if not rows:
+                raise ValueError(f"no gap {gap_id}")
+            gap = _gap(rows[0])
+            if gap.status is not GapStatus.OPEN:
+                raise ValueError(f"gap {gap_id} is not open but {gap.status.value}")
+            if status is GapStatus.FILLED and (
+                missing := self._missing(gap.meter_id, gap.series, gap.start, gap.end)
+            ):
+                raise ValueError(
+                    f"gap {gap_id} still misses {len(missing)} reading(s), "
+                    f"the first at {missing[0].isoformat()}"
+                )
+            row = db.execute(
+                f"UPDATE gap SET status = ?, closed_at = ? WHERE id = ? RETURNING {_GAP_COLUMNS}",
+                (status.value, _clock(at), gap_id),
+            ).fetchone()
+        return _gap(row)
+
+    def gaps(self, meter_id: int, status: GapStatus | None = None) -> list[Gap]:
+        """The meter's gaps (of one status if given), by series and start."""
+        rows = self._rows(
+            f"SELECT {_GAP_COLUMNS} FROM gap WHERE meter_id = ? AND (? IS NULL OR status = ?) "
+            "ORDER BY series, start_at",
+            meter_id,
+            None if status is None else status.value,
+            None if status is None else status.value,
+        )
+        return [_gap(row) for row in rows]
+
+    # Faults
+
+    def fault_started(self, meter_id: int, at: datetime) -> bool:
+        """Record that the meter reported a fault [AIF 3.4.1]; ``False`` if one is open."""
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT INTO fault (meter_id, started_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (meter_id, _clock(at)),
+            )
+            return cursor.rowcount == 1
+
+    def fault_ended(self, meter_id: int, at: datetime) -> bool:
+        """Close the open fault; ``False`` if there was none."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE fault SET ended_at = ? WHERE meter_id = ? AND ended_at IS NULL",
+                (_clock(at), meter_id),
+            )
+            return cursor.rowcount == 1
+
+    def faults(self, meter_id: int) -> list[Fault]:
+        """Every fault period, oldest first."""
+        return [
+            Fault(datetime.fromisoformat(start), _time(end))
+            for start, end in self._rows(
+                "SELECT started_at, ended_at FROM fault WHERE meter_id = ? ORDER BY started_at",
+                meter_id,
+            )
+        ]
+
+    # Request statistics
+
+    def count(self, meter_id: int, **increments: int) -> None:
+        """Add to the request counters, e.g. ``count(m, sent=1, timed_out=1)``."""
+        names = RequestStats.names()
+        for name, step in increments.items():
+            if name not in names:
+                raise ValueError(f"no counter {name!r}; the counters are {', '.join(names)}")
+            if step < 0:
+                raise ValueError(f"counter {name} only goes up, not by {step}")
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO request_count (meter_id, counter, n) VALUES (?, ?, ?) "
+                "ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                [(meter_id, name, step) for name, step in increments.items()],
+            )
+
+    def stats(self, meter_id: int) -> RequestStats:
+        """The request counters of the meter (zero where never counted)."""
+        counted = dict(
+            self._rows("SELECT counter, n FROM request_count WHERE meter_id = ?", meter_id)
+        )
+        return RequestStats(**{name: counted.get(name, 0) for name in RequestStats.names()})

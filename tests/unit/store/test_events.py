@@ -1,0 +1,107 @@
+"""Gaps, faults [AIF 3.4.1] and request statistics."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hemsnet.store import Fault, GapStatus, RequestStats, Series, Store
+from hemsnet.store.model import HALF_HOUR
+from tests.unit.store.builders import ARRIVED, T0, add_meter, reading
+
+HOUR = timedelta(hours=1)
+
+
+def test_a_gap_is_filled_once_every_instant_has_a_real_reading(store: Store) -> None:
+    meter_id = add_meter(store)
+    gap = store.open_gap(meter_id, Series.ENERGY_NORMAL, T0, T0 + HOUR, ARRIVED)
+    assert (gap.status, gap.closed_at) == (GapStatus.OPEN, None)
+    store.record([reading(meter_id, 1, T0), reading(meter_id, None, T0 + HALF_HOUR)])
+    with pytest.raises(ValueError, match="still misses 1 reading"):
+        store.close_gap(gap.id, ARRIVED + HOUR)
+    store.record([reading(meter_id, 2, T0 + HALF_HOUR, arrived=HOUR)])
+    filled = store.close_gap(gap.id, ARRIVED + HOUR)
+    assert (filled.status, filled.closed_at) == (GapStatus.FILLED, ARRIVED + HOUR)
+    assert store.gaps(meter_id) == [filled]
+    assert store.gaps(meter_id, GapStatus.OPEN) == []
+
+
+def test_an_unrecoverable_gap_is_kept_as_such(store: Store) -> None:
+    meter_id = add_meter(store)
+    gap = store.open_gap(meter_id, Series.DEMAND_NORMAL, T0, T0 + HOUR, ARRIVED)
+    lost = store.mark_unrecoverable(gap.id, ARRIVED + HOUR)
+    assert lost.status is GapStatus.UNRECOVERABLE
+    with pytest.raises(ValueError, match=f"gap {gap.id} is not open"):
+        store.close_gap(gap.id, ARRIVED + 2 * HOUR)
+    with pytest.raises(ValueError, match=f"gap {gap.id} is not open"):
+        store.mark_unrecoverable(gap.id, ARRIVED + 2 * HOUR)
+    assert store.gaps(meter_id, GapStatus.UNRECOVERABLE) == [lost]
+    # Opening it again (a restarted controller) returns the gap as it stands.
+    assert store.open_gap(meter_id, Series.DEMAND_NORMAL, T0, T0 + HOUR, ARRIVED) == lost
+
+
+def test_gaps_are_listed_by_series_and_start_and_filtered_by_status(store: Store) -> None:
+    meter_id = add_meter(store)
+    late = store.open_gap(meter_id, Series.ENERGY_NORMAL, T0 + HOUR, T0 + 2 * HOUR, ARRIVED)
+    early = store.open_gap(meter_id, Series.ENERGY_NORMAL, T0, T0 + HOUR, ARRIVED)
+    demand = store.open_gap(meter_id, Series.DEMAND_NORMAL, T0, T0 + HOUR, ARRIVED)
+    lost = store.mark_unrecoverable(late.id, ARRIVED)
+    assert store.gaps(meter_id) == [demand, early, lost]
+    assert store.gaps(meter_id, GapStatus.OPEN) == [demand, early]
+    assert store.gaps(meter_id, GapStatus.FILLED) == []
+
+
+def test_a_gap_needs_grid_instants(store: Store) -> None:
+    meter_id = add_meter(store)
+    with pytest.raises(ValueError, match="no measurement grid"):
+        store.open_gap(meter_id, Series.POWER, T0, T0 + HOUR, ARRIVED)
+    with pytest.raises(ValueError, match="holds no instant"):
+        store.open_gap(
+            meter_id, Series.ENERGY_NORMAL, T0 + timedelta(minutes=1), T0 + HALF_HOUR, ARRIVED
+        )
+    with pytest.raises(ValueError, match="no gap 99"):
+        store.close_gap(99, ARRIVED)
+
+
+def test_faults_open_and_close(store: Store) -> None:
+    meter_id = add_meter(store)
+    assert store.fault_started(meter_id, ARRIVED)
+    assert not store.fault_started(meter_id, ARRIVED + HOUR)  # repeated while in fault
+    assert store.faults(meter_id) == [Fault(ARRIVED, None)]
+    assert store.faults(meter_id)[0].open
+    assert store.fault_ended(meter_id, ARRIVED + 2 * HOUR)
+    assert not store.fault_ended(meter_id, ARRIVED + 3 * HOUR)  # no fault to end
+    assert store.fault_started(meter_id, ARRIVED + 4 * HOUR)
+    assert store.faults(meter_id) == [
+        Fault(ARRIVED, ARRIVED + 2 * HOUR),
+        Fault(ARRIVED + 4 * HOUR, None),
+    ]
+
+
+def test_a_fault_cannot_end_before_it_started(store: Store) -> None:
+    meter_id = add_meter(store)
+    store.fault_started(meter_id, ARRIVED)
+    with pytest.raises(ValueError, match="CHECK constraint"):
+        store.fault_ended(meter_id, ARRIVED - HOUR)
+    assert store.faults(meter_id) == [Fault(ARRIVED, None)]
+
+
+def test_request_counters_add_up_per_meter(store: Store) -> None:
+    meter_id = add_meter(store)
+    other = add_meter(store, "00000002")
+    assert store.stats(meter_id) == RequestStats()
+    store.count(meter_id, sent=2, answered=1)
+    store.count(meter_id, sent=1, timed_out=1, late_discarded=1)
+    store.count(other, foreign_dropped=3, refused=1)
+    assert store.stats(meter_id) == RequestStats(sent=3, answered=1, timed_out=1, late_discarded=1)
+    assert store.stats(other) == RequestStats(refused=1, foreign_dropped=3)
+
+
+def test_unknown_or_negative_counts_are_refused(store: Store) -> None:
+    meter_id = add_meter(store)
+    with pytest.raises(ValueError, match="no counter 'lost'"):
+        store.count(meter_id, sent=1, lost=1)
+    with pytest.raises(ValueError, match="only goes up"):
+        store.count(meter_id, sent=-1)
+    assert store.stats(meter_id) == RequestStats()
