@@ -37,6 +37,7 @@ pytest: install
 bench: install
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[bench]'
 	$(BIN)/python bench/codec.py
+	$(BIN)/python bench/meter.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -41,6 +41,7 @@ IPV4_MULTICAST: Final = "224.0.23.0"
 _MAX_DATAGRAM: Final = 1500  # an ECHONET Lite frame is far smaller; larger ones are truncated
 _DRAIN_LIMIT: Final = 64  # datagrams read per wake-up before yielding to other callbacks
 _SEND_QUEUE_LIMIT: Final = 1024
+_SOURCE_CACHE_SIZE: Final = 1024
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,8 @@ class UdpTransport:
         self._pending: dict[int, deque[tuple[bytes, Address]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self.send_errors = 0
+        # Peers by the socket address the kernel reports: parsed once, not per datagram.
+        self._sources: dict[tuple[object, ...], Address] = {}
         try:
             self._v6 = self._open(socket.AF_INET6)
             self._v4 = self._open(socket.AF_INET) if ipv4 else None
@@ -238,7 +241,12 @@ class UdpTransport:
                 log.debug("receive error: %s", exc)
                 continue
             if handler is not None:
-                handler(data, _from_sockaddr(sockaddr))
+                source = self._sources.get(sockaddr)
+                if source is None:
+                    if len(self._sources) >= _SOURCE_CACHE_SIZE:
+                        self._sources.clear()
+                    source = self._sources[sockaddr] = _from_sockaddr(sockaddr)
+                handler(data, source)
 
     def _open(self, family: socket.AddressFamily) -> socket.socket:
         sock = socket.socket(family, socket.SOCK_DGRAM)

@@ -61,19 +61,27 @@ _HALF_HOUR: Final = timedelta(minutes=MINUTES_PER_HALF_HOUR)
 _MINUTE: Final = timedelta(minutes=1)
 _SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)
 _HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
+_REPLY_CACHE_SIZE: Final = 256
 
 
 @dataclass(frozen=True, slots=True)
 class Send:
     """A datagram to send: to ``to`` (None: multicast to every node), not before ``at``."""
 
-    frame: Frame
+    data: bytes
     to: Hashable | None = None
     at: datetime | None = None
 
+    @classmethod
+    def of(cls, frame: Frame, to: Hashable | None = None, at: datetime | None = None) -> Send:
+        return cls(encode_frame(frame), to, at)
+
     @property
-    def data(self) -> bytes:
-        return encode_frame(self.frame)
+    def frame(self) -> Frame:
+        """The frame sent, decoded again (for logs and tests)."""
+        frame = decode_frame(self.data)
+        assert isinstance(frame, Frame)
+        return frame
 
 
 @dataclass(slots=True)
@@ -150,6 +158,12 @@ class MeterEngine:
         self._fault = False
         self._silent = False
         self._second = -1
+        # Answers by request bytes after the TID; only when no fault touches responses.
+        self._replies: dict[bytes, bytes] = {}
+        plan = self.faults
+        self._replies_allowed = not (
+            plan.drop_requests or plan.drop_responses or plan.partial_opc or plan.delay_max
+        )
         self._next_event = now
         self.now = minute_start(installed_minute)
         if state is not None:
@@ -165,7 +179,7 @@ class MeterEngine:
         sends = self.advance(now)
         out = self.node.notification(NODE_PROFILE, [0xD5])
         if out is not None and not self._silent:
-            sends.append(Send(out.frame))
+            sends.append(Send.of(out.frame))
         if self._fault:  # a meter that starts in fault says so at once [AIF 3.4.1]
             self._notify(self._fault_notification(), sends)
         return sends
@@ -195,6 +209,13 @@ class MeterEngine:
         if self._silent:
             stats.silenced += 1
             return sends
+        # A Get identical but for its TID to one already answered since the values last
+        # changed gets the same answer: the common case of a controller polling.
+        reply = self._replies.get(data[4:]) if not sends else None
+        if reply is not None and self._identify(source) in self._controllers:
+            stats.answered += 1
+            sends.append(Send(data[:4] + reply, source))
+            return sends
         try:
             frame = decode_frame(data)
         except FrameError as exc:
@@ -214,10 +235,17 @@ class MeterEngine:
         outgoing = [refusal] if refusal is not None else self.node.handle(frame).outgoing
         for out in outgoing:
             if out.multicast:
-                sends.append(Send(out.frame))
+                sends.append(Send.of(out.frame))
             else:
                 self._respond(out.frame, source, now, sends)
+        if frame.esv is Esv.GET and self._replies_allowed and len(outgoing) == 1:
+            self._remember(data, sends[-1].data)
         return sends
+
+    def _remember(self, request: bytes, reply: bytes) -> None:
+        if len(self._replies) >= _REPLY_CACHE_SIZE:
+            self._replies.clear()
+        self._replies[request[4:]] = reply[4:]
 
     def snapshot(self) -> dict[str, Any]:
         """The state to keep across restarts (JSON-ready)."""
@@ -237,7 +265,7 @@ class MeterEngine:
         second = now.second
         if second != self._second:
             self._second = second
-            self.objects.cache.clear()
+            self._forget_values()
 
     def _step(self, now: datetime, *, schedule: bool) -> None:
         if now < self.now:
@@ -254,7 +282,7 @@ class MeterEngine:
                 self.billing.close(end, (normal, reverse or 0))
             if schedule and now < end + NOTIFY_WITHIN:
                 self._pending.append((end + self._offset(half_hour), half_hour))
-        self.objects.cache.clear()
+        self._forget_values()
 
     def _offset(self, half_hour: int) -> timedelta:
         """A delay in 1..299 s, the same for a seed and a half-hour [AIF 3.2.1]."""
@@ -339,10 +367,11 @@ class MeterEngine:
             self.stats.silenced += 1
             return
         self.stats.notifications += 1
-        sends.append(Send(frame))
+        sends.append(Send.of(frame))
 
     def _forget_values(self) -> None:
         self.objects.cache.clear()
+        self._replies.clear()
 
     # --- requests ------------------------------------------------------------------------
 
@@ -393,7 +422,7 @@ class MeterEngine:
             stats.delayed += 1
             at = now + timedelta(seconds=self._random.uniform(faults.delay_min, faults.delay_max))
         stats.answered += 1
-        sends.append(Send(frame, source, at))
+        sends.append(Send.of(frame, source, at))
 
     # --- construction --------------------------------------------------------------------
 

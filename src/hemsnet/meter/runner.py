@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 _RETRY_FIRST: Final = 0.05  # s, then doubling: the interface may still be coming up
 _RETRY_MAX: Final = 2.0
+_RESOLUTION: Final = 0.001  # s of real time
 
 
 class MeterClock:
@@ -46,9 +47,16 @@ class MeterClock:
         self.speed = speed
         self._monotonic = monotonic
         self._origin = monotonic()
+        self._elapsed = 0.0
+        self._now = start
 
     def now(self) -> datetime:
-        return self.start + timedelta(seconds=(self._monotonic() - self._origin) * self.speed)
+        elapsed = self._monotonic() - self._origin
+        # Datagrams arrive in bursts: one meter time per millisecond of real time is enough.
+        if elapsed - self._elapsed >= _RESOLUTION:
+            self._elapsed = elapsed
+            self._now = self.start + timedelta(seconds=elapsed * self.speed)
+        return self._now
 
     def delay_until(self, at: datetime) -> float:
         """Real seconds until meter time ``at`` (0 if it has passed)."""

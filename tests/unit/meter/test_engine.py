@@ -297,6 +297,30 @@ class TestInjectedFaults:
         assert get(engine, 0x80, at=window.end).reply.esv is Esv.GET_RES
 
 
+class TestRepeatedGets:
+    def test_a_repeated_get_sees_every_change(self) -> None:
+        engine = meter()
+        assert get(engine, 0xE1, 0xE2).value(0xE1) == 0
+        first = get(engine, 0xE1, 0xE2)
+        setc(engine, 0xE1, b"\x01")
+        assert get(engine, 0xE1, 0xE2).value(0xE1) == 1
+        later_value = get(engine, 0xE1, 0xE2, at=engine.now + timedelta(seconds=1))
+        assert later_value.value(0xE2).at == first.value(0xE2).at + timedelta(seconds=1)
+
+    def test_a_repeated_get_keeps_its_tid_and_its_peer_rule(self) -> None:
+        engine = meter()
+        answers = [get(engine, 0x80, 0xD3).reply for _ in range(3)]
+        assert len({a.tid for a in answers}) == 3
+        assert {a.properties for a in answers} == {answers[0].properties}
+        assert get(engine, 0x80, 0xD3, peer="intruder").sends == []
+
+    def test_a_fault_is_seen_by_a_repeated_get(self) -> None:
+        window = Window(START + timedelta(minutes=1), START + timedelta(minutes=2))
+        engine = meter(faults=FaultPlan(faults=(window,)))
+        assert get(engine, 0xE3).reply.esv is Esv.GET_RES
+        assert get(engine, 0xE3, at=window.start).reply.esv is Esv.GET_SNA
+
+
 class TestPeers:
     def test_serves_the_first_controller_only(self) -> None:
         engine = meter()
