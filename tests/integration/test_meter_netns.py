@@ -210,3 +210,20 @@ def test_bad_configuration_is_one_clear_line(topology: Topology, tmp_path: Path)
                 assert "Traceback" not in text and text.strip(), args
 
     asyncio.run(scenario())
+
+
+def test_ipv4_lets_ipv4_only_tools_read_the_meter(topology: Topology) -> None:
+    meter_end, ctl_end = topology.link(
+        topology.namespace("meter"), topology.namespace("ctl"), ipv4=True
+    )
+
+    async def scenario() -> None:
+        async with client_on(ctl_end, ipv4=True) as client:
+            meter = Address(meter_end.ipv4)
+            async with meter_process(meter_end, "--ipv4"):
+                await until_answering(client, meter)
+                answer = await client.get(meter, METER, [0x80, 0xE2, 0xD3])
+                assert answer[0x80] == b"\x30"
+                assert value(0xE2, answer[0xE2]).normal is not None
+
+    asyncio.run(scenario())

@@ -138,13 +138,14 @@ class TestHistory:
         assert get(engine, 0xE1).value(0xE1) == 10  # a refused Set stores nothing
 
     def test_every_day_is_returned_with_the_day_set(self) -> None:
-        engine = meter(installed=START - timedelta(days=5), retained_days=5)
-        for day in range(6):
+        engine = meter(installed=START - timedelta(days=99), retained_days=99)
+        for day in range(100):
             setc(engine, 0xE1, bytes([day]))
             for epc in (0xE7, 0xE8, 0xC6, 0xC8, 0xCE, 0xCF):
                 history = get(engine, epc).value(epc)
                 assert history.day == day
                 assert len(history.slots) == 48
+                assert (None in history.slots) == (day in (0, 99)), (day, hex(epc))
 
     def test_slots_not_measured_yet_are_void(self) -> None:
         engine = meter(installed=START - timedelta(days=1))
