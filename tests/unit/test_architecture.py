@@ -12,7 +12,7 @@ import pytest
 import hemsnet
 
 SRC = Path(hemsnet.__file__).parent
-CORE = ("echonet", "devices")
+CORE = ("echonet", "devices", "meter")  # sans-I/O: time and randomness are inputs
 FORBIDDEN_IN_CORE = {"asyncio", "socket", "sqlite3", "time", "random", "selectors", "threading"}
 
 
@@ -37,21 +37,6 @@ def _imports(path: Path) -> set[str]:
 def test_core_does_no_io_and_reads_no_clock(path: Path) -> None:
     imported = _imports(path)
     assert not {name.split(".")[0] for name in imported} & FORBIDDEN_IN_CORE
-    assert not [n for n in imported if n.startswith(("hemsnet.aio", "hemsnet.cli"))]
-
-
-METER_IO = ("runner.py", "state.py")  # the runner does I/O and reads the clock, by design
-
-
-@pytest.mark.parametrize(
-    "path",
-    [p for p in _modules("meter") if p.name not in METER_IO],
-    ids=lambda p: p.name,
-)
-def test_meter_engine_is_sans_io(path: Path) -> None:
-    """Time is an input of the meter engine; randomness comes from seeded generators."""
-    imported = _imports(path)
-    assert not {name.split(".")[0] for name in imported} & (FORBIDDEN_IN_CORE - {"random"})
     assert not [n for n in imported if n.startswith(("hemsnet.aio", "hemsnet.cli"))]
 
 

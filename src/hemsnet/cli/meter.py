@@ -10,13 +10,13 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
+from hemsnet.aio.meter import MeterClock, MeterRunner
+from hemsnet.aio.state_file import load_state
 from hemsnet.aio.udp import Address, Interface, UdpTransport, parse_address
 from hemsnet.cli.common import EXIT_OK, CliError
 from hemsnet.meter.config import MeterConfig, load_config
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
-from hemsnet.meter.runner import MeterClock, MeterRunner
-from hemsnet.meter.state import load_state
 from hemsnet.meter.timeline import minute_start
 
 __all__ = ["register"]

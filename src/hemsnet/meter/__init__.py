@@ -2,5 +2,5 @@
 
 A sans-I/O engine (:mod:`hemsnet.meter.engine`) with time as an input, the physics behind its
 registers (:mod:`~hemsnet.meter.load`, :mod:`~hemsnet.meter.registers`), its configuration and
-fault plan, and an asyncio runner that serves it over UDP (:mod:`~hemsnet.meter.runner`).
+and fault plan. The asyncio runner that serves it over UDP is :mod:`hemsnet.aio.meter`.
 """

@@ -22,7 +22,6 @@ What the engine adds to the generic responder (:class:`~hemsnet.echonet.responde
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +37,7 @@ from hemsnet.echonet.responder import LocalObject, Node, Outgoing
 from hemsnet.errors import ConfigError, FrameError
 from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig, MixedHistory
+from hemsnet.meter.draws import MASK, Draws, mix, uniform
 from hemsnet.meter.faults import FaultPlan
 from hemsnet.meter.load import LoadModel
 from hemsnet.meter.objects import METER_EOJ, MeterObjects
@@ -62,6 +62,8 @@ _MINUTE: Final = timedelta(minutes=1)
 _SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)
 _HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
 _REPLY_CACHE_SIZE: Final = 256
+_OFFSET_STREAM: Final = 1  # splitmix64 streams of the seed: notification offsets, faults
+_FAULT_STREAM: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,7 @@ class MeterEngine:
         self._identify = identify
         self._controllers: set[Hashable] = {identify(c) for c in controllers}
         self._fixed_controllers = bool(controllers)
-        self._random = random.Random(seed)
+        self._draws = Draws(mix(seed & MASK, _FAULT_STREAM))
         self._pending: list[tuple[datetime, int]] = []  # scheduled INF: (due, half-hour)
         self._fault = False
         self._silent = False
@@ -228,7 +230,7 @@ class MeterEngine:
         if not self._admit(source):
             stats.other_peers += 1
             return sends
-        if self.faults.drop_requests and self._random.random() < self.faults.drop_requests:
+        if self.faults.drop_requests and self._draws.random() < self.faults.drop_requests:
             stats.dropped_requests += 1
             return sends
         refusal = self._mixed_history_refusal(frame)
@@ -286,8 +288,8 @@ class MeterEngine:
 
     def _offset(self, half_hour: int) -> timedelta:
         """A delay in 1..299 s, the same for a seed and a half-hour [AIF 3.2.1]."""
-        draw = random.Random(f"{self.seed}:{half_hour}").randrange(1, 300)
-        return timedelta(seconds=draw)
+        draw = uniform(mix(self.seed & MASK, _OFFSET_STREAM), half_hour)
+        return timedelta(seconds=1 + int(draw * 299))
 
     def _compute_next_event(self, now: datetime) -> datetime:
         candidates = [minute_start(self.registers.minute + 1)]
@@ -328,7 +330,7 @@ class MeterEngine:
                 self.stats.suppressed += 1
                 continue
             frame = self._scheduled(half_hour)
-            if self.faults.duplicate_inf and self._random.random() < self.faults.duplicate_inf:
+            if self.faults.duplicate_inf and self._draws.random() < self.faults.duplicate_inf:
                 self.stats.duplicates += 1
                 self._notify(self._scheduled(half_hour, altered=True), sends)
             self._notify(frame, sends)
@@ -406,21 +408,21 @@ class MeterEngine:
     def _respond(self, frame: Frame, source: Hashable, now: datetime, sends: list[Send]) -> None:
         faults = self.faults
         stats = self.stats
-        if faults.drop_responses and self._random.random() < faults.drop_responses:
+        if faults.drop_responses and self._draws.random() < faults.drop_responses:
             stats.dropped_responses += 1
             return
         if (
             faults.partial_opc
             and len(frame.properties) > 1
-            and self._random.random() < faults.partial_opc
+            and self._draws.random() < faults.partial_opc
         ):
             stats.partial += 1
-            keep = self._random.randrange(1, len(frame.properties))
+            keep = 1 + self._draws.below(len(frame.properties) - 1)
             frame = frame._replace(properties=frame.properties[:keep])
         at = None
         if faults.delay_max:
             stats.delayed += 1
-            at = now + timedelta(seconds=self._random.uniform(faults.delay_min, faults.delay_max))
+            at = now + timedelta(seconds=self._draws.between(faults.delay_min, faults.delay_max))
         stats.answered += 1
         sends.append(Send.of(frame, source, at))
 

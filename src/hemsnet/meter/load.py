@@ -34,6 +34,7 @@ from enum import Enum
 from functools import cache
 from typing import Final
 
+from hemsnet.meter.draws import MASK, mix, uniform
 from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_start, weekday
 
 __all__ = ["LoadModel", "LoadSettings", "MinutePower", "Profile"]
@@ -112,9 +113,6 @@ _SCHOOL_BREAKS: Final = (
     ((3, 20), (4, 7)),
 )
 
-_MASK: Final = (1 << 64) - 1
-_GOLDEN: Final = 0x9E3779B97F4A7C15
-_TO_UNIT: Final = 2.0**-53
 _RADIANS_PER_MINUTE: Final = math.pi / 720.0  # hour angle: the sun turns 360° a day
 _DAY_CACHE_SIZE: Final = 512
 
@@ -317,19 +315,6 @@ def _shapes(profile: Profile) -> tuple[dict[_Kind, _Shape], float]:
     return shapes, highest
 
 
-def _mix(key: int, n: int) -> int:
-    """Output number ``n`` of the splitmix64 stream ``key``: 64 well-mixed bits."""
-    z = (key + n * _GOLDEN) & _MASK
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return z ^ (z >> 31)
-
-
-def _uniform(key: int, n: int) -> float:
-    """Output number ``n`` of the splitmix64 stream ``key``, as a float in [0, 1)."""
-    return (_mix(key, n) >> 11) * _TO_UNIT
-
-
 def _easing(knot_minutes: int) -> tuple[float, ...]:
     """Smoothstep weights of the next knot, for each minute between two knots."""
     return tuple(3 * t * t - 2 * t * t * t for t in (s / knot_minutes for s in range(knot_minutes)))
@@ -342,8 +327,8 @@ _CLOUD_EASING: Final = _easing(_CLOUD_KNOT_MINUTES)
 def _value_noise(key: int, index: int, knot_minutes: int, easing: tuple[float, ...]) -> float:
     """Noise in [0, 1) that drifts smoothly from one knot to the next."""
     knot, step = divmod(index, knot_minutes)
-    a = _uniform(key, knot)
-    return a + (_uniform(key, knot + 1) - a) * easing[step]
+    a = uniform(key, knot)
+    return a + (uniform(key, knot + 1) - a) * easing[step]
 
 
 def _season(day_of_year: int, peak: int, half_width: float) -> float:
@@ -403,7 +388,7 @@ class LoadModel:
         self._noise = noise
         self._pv_w = pv_kw * 1000.0
         # One splitmix64 stream per kind of draw, each keyed by a draw from the seed's stream.
-        self._keys = [_mix(seed & _MASK, stream) for stream in range(5)]
+        self._keys = [mix(seed & MASK, stream) for stream in range(5)]
         self._floor_w = max(1, int(self._peak_w * _FLOOR_FRACTION))
         # int() truncates, so float rounding (~1e-16 relative) cannot carry a minute past these.
         self._max_load_w = max(
@@ -432,7 +417,7 @@ class LoadModel:
             smooth = _value_noise(
                 self._keys[_STREAM_SMOOTH], index, _NOISE_KNOT_MINUTES, _NOISE_EASING
             )
-            jitter = _uniform(self._keys[_STREAM_JITTER], index)
+            jitter = uniform(self._keys[_STREAM_JITTER], index)
             # weights 1/2, 1/4, 1/4 of three draws in [-1, 1)
             load *= 1.0 + self._noise * (smooth + 0.5 * (jitter + day.level) - 1.0)
         load_w = max(self._floor_w, int(self._peak_w * load))
@@ -479,8 +464,8 @@ class LoadModel:
         tilted = latitude - math.radians(_PANEL_TILT)
 
         sky_odds = _SKY_ODDS[date.month - 1]
-        draw = _uniform(self._keys[_STREAM_SKY], 2 * day_number)
-        detail = _uniform(self._keys[_STREAM_SKY], 2 * day_number + 1)
+        draw = uniform(self._keys[_STREAM_SKY], 2 * day_number)
+        detail = uniform(self._keys[_STREAM_SKY], 2 * day_number + 1)
         if draw < sky_odds[0]:
             sky, sky_level = _CLEAR, 0.9 + 0.1 * detail  # haze
         elif draw < sky_odds[0] + sky_odds[1]:
@@ -492,7 +477,7 @@ class LoadModel:
             shape=self._shapes[kind],
             cooling=_season(day_of_year, _COOLING_PEAK_DAY, _COOLING_HALF_WIDTH),
             heating=_season(day_of_year, _HEATING_PEAK_DAY, _HEATING_HALF_WIDTH),
-            level=_uniform(self._keys[_STREAM_LEVEL], day_number),
+            level=uniform(self._keys[_STREAM_LEVEL], day_number),
             sun_shift=4.0 * (_LONGITUDE - _JST_MERIDIAN) + equation_of_time - 720.0 + 0.5,
             elevation_a=math.sin(latitude) * math.sin(declination),
             elevation_b=math.cos(latitude) * math.cos(declination),

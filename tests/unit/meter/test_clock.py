@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from hemsnet.meter.runner import MeterClock
+from hemsnet.aio.meter import MeterClock
 
 START = datetime(2026, 11, 21, 10, 0)
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from hemsnet.aio.state_file import load_state, save_state
 from hemsnet.errors import ConfigError
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
-from hemsnet.meter.state import load_state, save_state
 from tests.unit.meter.sim import START, get, later, meter, setc
 
 

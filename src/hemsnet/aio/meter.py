@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+from hemsnet.aio.state_file import save_state
 from hemsnet.aio.udp import Address, UdpTransport
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.errors import FrameError
 from hemsnet.meter.engine import MeterEngine, Send
-from hemsnet.meter.state import save_state
 
 __all__ = ["MeterClock", "MeterRunner", "describe"]
 
