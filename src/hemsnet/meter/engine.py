@@ -38,7 +38,7 @@ from hemsnet.errors import ConfigError, FrameError
 from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig, MixedHistory
 from hemsnet.meter.draws import MASK, Draws, mix, uniform
-from hemsnet.meter.faults import FaultPlan
+from hemsnet.meter.faults import FaultPlan, Window
 from hemsnet.meter.load import LoadModel
 from hemsnet.meter.objects import METER_EOJ, MeterObjects
 from hemsnet.meter.readings import MeterReadings
@@ -57,8 +57,6 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION: Final = 1
 NOTIFY_WITHIN: Final = timedelta(minutes=5)  # [AIF 3.2.1]
-_HALF_HOUR: Final = timedelta(minutes=MINUTES_PER_HALF_HOUR)
-_MINUTE: Final = timedelta(minutes=1)
 _SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)
 _HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
 _REPLY_CACHE_SIZE: Final = 256
@@ -133,13 +131,13 @@ class MeterEngine:
         else:
             start = minute_index(installed or now)
             installed_minute = start - start % MINUTES_PER_HALF_HOUR
-        day_minutes = MINUTES_PER_DAY
         self.registers = Registers(
             model,
             config.load,
             installed_minute,
-            minute_keep=config.minute_history_days * day_minutes + 1,
-            half_hour_keep=(config.retained_days + 1) * (day_minutes // MINUTES_PER_HALF_HOUR) + 1,
+            minute_keep=config.minute_history_days * MINUTES_PER_DAY + 1,
+            half_hour_keep=(config.retained_days + 1) * (MINUTES_PER_DAY // MINUTES_PER_HALF_HOUR)
+            + 1,
             reverse=config.reverse_measurement,
         )
         self.billing = BillingMonth(config.fixed_date, self.scaling)
@@ -162,10 +160,7 @@ class MeterEngine:
         self._second = -1
         # Answers by request bytes after the TID; only when no fault touches responses.
         self._replies: dict[bytes, bytes] = {}
-        plan = self.faults
-        self._replies_allowed = not (
-            plan.drop_requests or plan.drop_responses or plan.partial_opc or plan.delay_max
-        )
+        self._replies_allowed = not self.faults.alters_answers
         self._next_event = now
         self.now = minute_start(installed_minute)
         if state is not None:
@@ -301,7 +296,7 @@ class MeterEngine:
     # --- faults and notifications --------------------------------------------------------
 
     @staticmethod
-    def _in_window(windows: tuple[Any, ...], now: datetime) -> bool:
+    def _in_window(windows: tuple[Window, ...], now: datetime) -> bool:
         return any(window.contains(now) for window in windows)
 
     def _update_windows(self, now: datetime, sends: list[Send]) -> None:

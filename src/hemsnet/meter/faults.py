@@ -103,12 +103,12 @@ class FaultPlan:
             )
 
     @property
-    def empty(self) -> bool:
-        """Whether the plan changes nothing (the engine can skip it)."""
-        return self == _NO_FAULTS
+    def alters_answers(self) -> bool:
+        """Whether a request may go unanswered, or be answered late or in part.
 
-
-_NO_FAULTS: Final = FaultPlan()
+        Silence and fault windows are not counted: they depend on the time, not on a draw.
+        """
+        return bool(self.drop_requests or self.drop_responses or self.partial_opc or self.delay_max)
 
 
 def _iso(text: str) -> datetime:

@@ -64,26 +64,28 @@ def test_window_refuses_aware_times() -> None:
 # --- FaultPlan --------------------------------------------------------------------------------
 
 
-def test_default_plan_is_empty() -> None:
-    assert FaultPlan().empty
+def test_default_plan_alters_nothing() -> None:
+    assert not FaultPlan().alters_answers
     assert parse_fault_plan({}) == FaultPlan()
-    assert parse_fault_plan({"drop": {}, "delay": {}, "inject": {}}).empty
+    assert parse_fault_plan({"drop": {}, "delay": {}, "inject": {}}) == FaultPlan()
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "alters"),
     [
-        {"drop_requests": 0.1},
-        {"drop_responses": 1.0},
-        {"delay_max": 0.5},
-        {"partial_opc": 0.01},
-        {"duplicate_inf": 0.5},
-        {"silent": (Window(T10, T10 + timedelta(minutes=1)),)},
-        {"faults": (Window(T10, T10 + timedelta(minutes=1)),)},
+        ({"drop_requests": 0.1}, True),
+        ({"drop_responses": 1.0}, True),
+        ({"delay_max": 0.5}, True),
+        ({"partial_opc": 0.01}, True),
+        ({"duplicate_inf": 0.5}, False),
+        ({"silent": (Window(T10, T10 + timedelta(minutes=1)),)}, False),
+        ({"faults": (Window(T10, T10 + timedelta(minutes=1)),)}, False),
     ],
 )
-def test_any_fault_makes_the_plan_non_empty(change: dict[str, Any]) -> None:
-    assert not FaultPlan(**change).empty
+def test_which_faults_alter_answers(change: dict[str, Any], alters: bool) -> None:
+    plan = FaultPlan(**change)
+    assert plan != FaultPlan()
+    assert plan.alters_answers is alters
 
 
 @pytest.mark.parametrize(
