@@ -122,7 +122,9 @@ def test_one_minute_values_agree_with_the_present_reading(
     config: dict[str, Any], seed: int, start: datetime
 ) -> None:
     engine = build(config, seed, start, days=0)
+    modulus = 10**engine.config.energy_digits
     seen = {}
+    halfway = {}
     for minute in range(1, 13):
         at = start + timedelta(minutes=minute)
         answer = get(engine, 0xE2, 0xD0, 0xE4, at=at)
@@ -130,9 +132,18 @@ def test_one_minute_values_agree_with_the_present_reading(
         assert present == latest  # on a whole minute E2 is the one-minute value
         assert answer.value(0xE4) == latest
         seen[latest.at] = latest
-        half = get(engine, 0xE2, at=at + timedelta(seconds=30)).value(0xE2)
-        counts = half.normal - latest.normal
-        assert 0 <= counts % 10**engine.config.energy_digits < 10**engine.config.energy_digits
+        halfway[latest.at] = get(engine, 0xE2, at=at + timedelta(seconds=30)).value(0xE2)
+    for at, middle in halfway.items():
+        after = seen.get(at + timedelta(minutes=1))
+        if after is None:
+            continue
+        # Half a minute in, E2 lies between the one-minute values that bound it.
+        for direction in ("normal", "reverse"):
+            low, mid, high = (getattr(v, direction) for v in (seen[at], middle, after))
+            if low is None:
+                assert mid is None and high is None
+                continue
+            assert (mid - low) % modulus <= (high - low) % modulus
     newest = start + timedelta(minutes=12)
     setc(engine, 0xEF, bytes([newest.year >> 8, newest.year & 0xFF, *newest.timetuple()[1:5], 10]))
     history = get(engine, 0xED).value(0xED)
