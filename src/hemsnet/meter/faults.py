@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from hemsnet.errors import ConfigError
-from hemsnet.meter.config import TomlTable, read_toml
+from hemsnet.tomlconfig import TomlTable, read_toml
 
 __all__ = [
     "MAX_DELAY_S",

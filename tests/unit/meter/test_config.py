@@ -16,12 +16,11 @@ from hemsnet.meter.config import (
     OPTIONAL_EPCS,
     MeterConfig,
     MixedHistory,
-    TomlTable,
     load_config,
     parse_config,
-    read_toml,
 )
 from hemsnet.meter.load import LoadSettings, Profile
+from hemsnet.tomlconfig import TomlTable, read_toml
 from tests.conftest import REPO
 
 EXAMPLE = REPO / "examples" / "meter.toml"
