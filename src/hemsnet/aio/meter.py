@@ -20,8 +20,9 @@ from typing import Final
 from hemsnet.aio.state_file import save_state
 from hemsnet.aio.udp import Address, UdpTransport
 from hemsnet.echonet.frame import Frame, decode_frame
+from hemsnet.echonet.send import Send
 from hemsnet.errors import FrameError
-from hemsnet.meter.engine import MeterEngine, Send
+from hemsnet.meter.engine import MeterEngine
 
 __all__ = ["MeterClock", "MeterRunner", "describe"]
 

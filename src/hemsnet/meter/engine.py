@@ -2,9 +2,9 @@
 
 Time is an input. :meth:`MeterEngine.receive` takes a datagram, its source and the meter time
 it arrived at; :meth:`MeterEngine.advance` moves time on; both return the datagrams to send
-(:class:`Send`: unicast or multicast, possibly not before a given time). The runner asks
-:meth:`MeterEngine.next_wakeup` when to call ``advance`` next, so that a test can run a week
-of meter time in seconds by calling it in a loop.
+(:class:`~hemsnet.echonet.send.Send`: unicast or multicast, possibly not before a given
+time). The runner asks :meth:`MeterEngine.next_wakeup` when to call ``advance`` next, so that
+a test can run a week of meter time in seconds by calling it in a loop.
 
 What the engine adds to the generic responder (:class:`~hemsnet.echonet.responder.Node`):
 
@@ -30,14 +30,15 @@ from typing import Any, Final
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.nodes import node_profile_object
 from hemsnet.devices.values import TimedNormalReverse
+from hemsnet.draws import MASK, Draws, mix, uniform
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE
 from hemsnet.echonet.esv import Esv
-from hemsnet.echonet.frame import Format2Frame, Frame, Property, decode_frame, encode_frame
+from hemsnet.echonet.frame import Format2Frame, Frame, Property, decode_frame
 from hemsnet.echonet.responder import LocalObject, Node, Outgoing
+from hemsnet.echonet.send import Send
 from hemsnet.errors import ConfigError, FrameError
 from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig, MixedHistory
-from hemsnet.meter.draws import MASK, Draws, mix, uniform
 from hemsnet.meter.faults import FaultPlan, Window
 from hemsnet.meter.load import LoadModel
 from hemsnet.meter.objects import METER_EOJ, MeterObjects
@@ -51,7 +52,7 @@ from hemsnet.meter.timeline import (
     minute_start,
 )
 
-__all__ = ["STATE_VERSION", "MeterEngine", "MeterStats", "Send"]
+__all__ = ["STATE_VERSION", "MeterEngine", "MeterStats"]
 
 log = logging.getLogger(__name__)
 
@@ -62,26 +63,6 @@ _HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
 _REPLY_CACHE_SIZE: Final = 256
 _OFFSET_STREAM: Final = 1  # splitmix64 streams of the seed: notification offsets, faults
 _FAULT_STREAM: Final = 2
-
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    """A datagram to send: to ``to`` (None: multicast to every node), not before ``at``."""
-
-    data: bytes
-    to: Hashable | None = None
-    at: datetime | None = None
-
-    @classmethod
-    def of(cls, frame: Frame, to: Hashable | None = None, at: datetime | None = None) -> Send:
-        return cls(encode_frame(frame), to, at)
-
-    @property
-    def frame(self) -> Frame:
-        """The frame sent, decoded again (for logs and tests)."""
-        frame = decode_frame(self.data)
-        assert isinstance(frame, Frame)
-        return frame
 
 
 @dataclass(slots=True)

@@ -34,7 +34,7 @@ from enum import Enum
 from functools import cache
 from typing import Final
 
-from hemsnet.meter.draws import MASK, mix, uniform
+from hemsnet.draws import MASK, mix, uniform
 from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_start, weekday
 
 __all__ = ["LoadModel", "LoadSettings", "MinutePower", "Profile"]

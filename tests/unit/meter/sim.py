@@ -12,8 +12,9 @@ from hemsnet.devices.registry import decode_property
 from hemsnet.echonet.eoj import CONTROLLER, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, decode_frame, encode_frame
+from hemsnet.echonet.send import Send
 from hemsnet.meter.config import MeterConfig
-from hemsnet.meter.engine import MeterEngine, Send
+from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan
 
 METER = Eoj(0x02, 0x8F, 0x01)
