@@ -9,14 +9,11 @@ state at every half-hour and when it stops.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+from hemsnet.aio.clock import ScaledClock, wait_for_stop
 from hemsnet.aio.state_file import save_state
 from hemsnet.aio.udp import Address, UdpTransport
 from hemsnet.echonet.frame import Frame, decode_frame
@@ -24,44 +21,12 @@ from hemsnet.echonet.send import Send
 from hemsnet.errors import FrameError
 from hemsnet.meter.engine import MeterEngine
 
-__all__ = ["MeterClock", "MeterRunner", "describe"]
+__all__ = ["MeterRunner", "describe", "describe_datagram"]
 
 log = logging.getLogger(__name__)
 
 _RETRY_FIRST: Final = 0.05  # s, then doubling: the interface may still be coming up
 _RETRY_MAX: Final = 2.0
-_RESOLUTION: Final = 0.001  # s of real time
-
-
-class MeterClock:
-    """Meter time: ``start`` plus the monotonic time elapsed since, times ``speed``."""
-
-    def __init__(
-        self,
-        start: datetime,
-        speed: float = 1.0,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if speed <= 0:
-            raise ValueError("the speed must be positive")
-        self.start = start
-        self.speed = speed
-        self._monotonic = monotonic
-        self._origin = monotonic()
-        self._elapsed = 0.0
-        self._now = start
-
-    def now(self) -> datetime:
-        elapsed = self._monotonic() - self._origin
-        # Datagrams arrive in bursts: one meter time per millisecond of real time is enough.
-        if elapsed - self._elapsed >= _RESOLUTION:
-            self._elapsed = elapsed
-            self._now = self.start + timedelta(seconds=elapsed * self.speed)
-        return self._now
-
-    def delay_until(self, at: datetime) -> float:
-        """Real seconds until meter time ``at`` (0 if it has passed)."""
-        return max(0.0, (at - self.now()).total_seconds() / self.speed)
 
 
 def describe(frame: Frame) -> str:
@@ -77,7 +42,7 @@ class MeterRunner:
         self,
         engine: MeterEngine,
         transport: UdpTransport,
-        clock: MeterClock,
+        clock: ScaledClock,
         *,
         state_path: Path | None = None,
     ) -> None:
@@ -99,7 +64,7 @@ class MeterRunner:
             saved = self.engine.registers.half_hour
             while not stop.is_set():
                 delay = self.clock.delay_until(self.engine.next_wakeup())
-                await _wait(stop, delay)
+                await wait_for_stop(stop, delay)
                 for send in self.engine.advance(self.clock.now()):
                     self._dispatch(send)
                 if self.engine.registers.half_hour != saved:
@@ -121,12 +86,12 @@ class MeterRunner:
             if all([self._transmit(send) for send in sends]):
                 return
             log.info("the interface cannot send yet; announcing again in %.2f s", delay)
-            await _wait(stop, delay)
+            await wait_for_stop(stop, delay)
             delay = min(2 * delay, _RETRY_MAX)
 
     def _on_datagram(self, data: bytes, source: Address) -> None:
         if self._verbose:
-            log.info("<- %s %s", source, _describe_bytes(data))
+            log.info("<- %s %s", source, describe_datagram(data))
         for send in self.engine.receive(data, source, self.clock.now()):
             self._dispatch(send)
 
@@ -146,12 +111,8 @@ class MeterRunner:
         return self.transport.send(data, send.to)
 
 
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-
-
-def _describe_bytes(data: bytes) -> str:
+def describe_datagram(data: bytes) -> str:
+    """One line for the log, for any datagram: ``malformed (...)`` when it does not decode."""
     try:
         frame = decode_frame(data)
     except FrameError as exc:

@@ -18,7 +18,7 @@ import ipaddress
 import logging
 import socket
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -33,6 +33,8 @@ __all__ = [
     "Interface",
     "UdpTransport",
     "parse_address",
+    "peer_identity",
+    "peer_key",
 ]
 
 ECHONET_PORT: Final = 3610
@@ -93,6 +95,17 @@ class Address:
         if self.is_ipv6:
             return f"[{self.host}]:{self.port}" if self.port != ECHONET_PORT else self.host
         return f"{self.host}:{self.port}" if self.port != ECHONET_PORT else self.host
+
+
+def peer_identity(source: Hashable) -> Hashable:
+    """A peer is its address and scope; its source port may change."""
+    return (source.host, source.scope_id) if isinstance(source, Address) else source
+
+
+def peer_key(source: Hashable) -> str:
+    """A peer's name in the store: its address without port or scope (the interface index
+    may change across reboots, the address does not)."""
+    return source.host if isinstance(source, Address) else str(source)
 
 
 def parse_address(text: str, iface: Interface | None, port: int = ECHONET_PORT) -> Address:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+from datetime import datetime
 from typing import Final
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "CliError", "parse_epc", "parse_hex"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CliError",
+    "parse_epc",
+    "parse_hex",
+    "parse_local_time",
+    "parse_speed",
+]
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -35,3 +46,25 @@ def parse_epc(text: str) -> int:
     if len(raw) != 1:
         raise CliError(f"EPC {text!r} is not one byte")
     return raw[0]
+
+
+def parse_speed(text: str) -> float:
+    """``--speed``: how many times faster than real time a clock runs."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text}: the speed must be in (0, 1000000]")
+    return value
+
+
+def parse_local_time(text: str) -> datetime:
+    """``--start``: an ISO date-time in local time (no UTC offset)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time") from None
+    if value.tzinfo is not None:
+        raise argparse.ArgumentTypeError(f"{text}: the time is local, give no UTC offset")
+    return value

@@ -10,10 +10,11 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
-from hemsnet.aio.meter import MeterClock, MeterRunner
+from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.meter import MeterRunner
 from hemsnet.aio.state_file import load_state
-from hemsnet.aio.udp import Address, Interface, UdpTransport, parse_address
-from hemsnet.cli.common import EXIT_OK, CliError
+from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity
+from hemsnet.cli.common import EXIT_OK, CliError, parse_local_time, parse_speed
 from hemsnet.meter.config import MeterConfig, load_config
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
@@ -45,14 +46,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     meter.add_argument(
         "--speed",
-        type=_speed,
+        type=parse_speed,
         default=1.0,
         metavar="N",
         help="run meter time N times faster than real time (default 1)",
     )
     meter.add_argument(
         "--start",
-        type=_datetime,
+        type=parse_local_time,
         metavar="ISO",
         help="installation time, e.g. 2026-11-14T00:00: the meter starts with the history "
         "from then to now (default: now; ignored when the state file exists)",
@@ -120,10 +121,10 @@ def _run(args: argparse.Namespace) -> int:
         faults=plan,
         controllers=controllers,
         state=state,
-        identify=_host,
+        identify=peer_identity,
     )
     transport = UdpTransport(iface, ipv4=args.ipv4)
-    clock = MeterClock(now, args.speed)
+    clock = ScaledClock(now, args.speed)
     runner = MeterRunner(engine, transport, clock, state_path=args.state)
     installed = minute_start(engine.registers.installed)
     objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.node.objects))
@@ -170,26 +171,11 @@ def _fault_plan(args: argparse.Namespace) -> FaultPlan:
     return dataclasses.replace(plan, **changes) if changes else plan  # type: ignore[arg-type]
 
 
-def _host(source: object) -> object:
-    """A controller is its address and scope; its source port may change."""
-    return (source.host, source.scope_id) if isinstance(source, Address) else source
-
-
 def _saved(state: dict[str, object]) -> datetime:
     try:
         return datetime.fromisoformat(str(state["saved"]))
     except (KeyError, ValueError):
         raise CliError("the state file is damaged: no save time") from None
-
-
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"{text}: the speed must be in (0, 1000000]")
-    return value
 
 
 def _probability(text: str) -> float:
@@ -212,13 +198,3 @@ def _delay(text: str) -> tuple[float, float]:
     if not 0 <= low <= high:
         raise argparse.ArgumentTypeError(f"{text}: expected 0 <= S <= S2")
     return low, high
-
-
-def _datetime(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time") from None
-    if value.tzinfo is not None:
-        raise argparse.ArgumentTypeError(f"{text}: meter time is local, give no UTC offset")
-    return value

@@ -52,6 +52,10 @@ class Series(Enum):
     MINUTE_ENERGY_REVERSE = "minute_energy_reverse"  # D0, ED
     PRESENT_ENERGY_NORMAL = "present_energy_normal"  # E2: cumulative, to the second
     PRESENT_ENERGY_REVERSE = "present_energy_reverse"  # E2
+    PRESENT_PF_ENERGY_NORMAL = "present_pf_energy_normal"  # E4: active, for the power factor
+    PRESENT_PF_ENERGY_REVERSE = "present_pf_energy_reverse"  # E4
+    PRESENT_REACTIVE_NORMAL = "present_reactive_normal"  # CA: reactive (lag), to the second
+    PRESENT_REACTIVE_REVERSE = "present_reactive_reverse"  # CA
     POWER = "power"  # EA, W
     CURRENT_R = "current_r"  # EB, A
     CURRENT_T = "current_t"  # EB, A
@@ -79,6 +83,10 @@ _SHAPES: Final[dict[Series, tuple[str, timedelta | None]]] = {
     Series.MINUTE_ENERGY_REVERSE: ("kWh", MINUTE),
     Series.PRESENT_ENERGY_NORMAL: ("kWh", None),
     Series.PRESENT_ENERGY_REVERSE: ("kWh", None),
+    Series.PRESENT_PF_ENERGY_NORMAL: ("kWh", None),
+    Series.PRESENT_PF_ENERGY_REVERSE: ("kWh", None),
+    Series.PRESENT_REACTIVE_NORMAL: ("kvarh", None),
+    Series.PRESENT_REACTIVE_REVERSE: ("kvarh", None),
     Series.POWER: ("W", None),
     Series.CURRENT_R: ("A", None),
     Series.CURRENT_T: ("A", None),

@@ -99,32 +99,60 @@ class Topology:
 
         With ``ipv4`` each end also gets an IPv4 link-local address (169.254.0.0/16).
         """
-        index = self.links
-        self.links += 1
+        index = self._next_link()
         ends = (Link(a, f"{self.tag}{index}a"), Link(b, f"{self.tag}{index}b"))
         run("ip", "link", "add", ends[0].iface, "netns", a, "type", "veth",
             "peer", "name", ends[1].iface, "netns", b)  # fmt: skip
         for host, end in enumerate(ends, start=1):
-            # A fixed link-local address and no duplicate address detection: the address is
-            # usable the moment it is added, with nothing to wait for.
-            run("ip", "link", "set", end.iface, "addrgenmode", "none", netns=end.netns)
-            run("sysctl", "-qw", f"net.ipv6.conf.{end.iface}.accept_dad=0", netns=end.netns)
-            end.address = f"fe80::{index + 1:x}:{host}"
-            run("ip", "-6", "addr", "add", f"{end.address}/64", "dev", end.iface, netns=end.netns)
-            if ipv4:
-                end.ipv4 = f"169.254.{index + 1}.{host}"
-                run("ip", "addr", "add", f"{end.ipv4}/16", "dev", end.iface, netns=end.netns)
-            run("ip", "link", "set", end.iface, "up", netns=end.netns)
-            # The kernel adds the multicast route only when link watch reports the carrier,
-            # up to a second later; adding it now makes ff02::1 reachable at once.
-            run("ip", "-6", "route", "replace", "multicast", "ff00::/8", "dev", end.iface,
-                "table", "local", netns=end.netns)  # fmt: skip
+            _configure(end, index, host, ipv4=ipv4)
         return ends
+
+    def bridge(self, name: str) -> str:
+        """A namespace holding a bridge ``br0``: a shared link for :meth:`attach`."""
+        hub = self.namespace(name)
+        run("ip", "link", "add", "br0", "type", "bridge", netns=hub)
+        run("ip", "link", "set", "br0", "up", netns=hub)
+        return hub
+
+    def attach(self, netns: str, hub: str) -> Link:
+        """A veth from ``netns`` to the bridge in ``hub``; the ``netns`` end, configured as
+        :meth:`link` configures its ends (each attachment gets its own address)."""
+        index = self._next_link()
+        end = Link(netns, f"{self.tag}{index}a")
+        port = f"{self.tag}{index}b"
+        run("ip", "link", "add", end.iface, "netns", netns, "type", "veth",
+            "peer", "name", port, "netns", hub)  # fmt: skip
+        run("ip", "link", "set", port, "master", "br0", netns=hub)
+        run("ip", "link", "set", port, "up", netns=hub)
+        _configure(end, 0xB000 + index, 1)
+        return end
+
+    def _next_link(self) -> int:
+        index = self.links
+        self.links += 1
+        return index
 
     def close(self) -> None:
         for netns in self.namespaces:
             subprocess.run(["ip", "netns", "del", netns], capture_output=True, check=False)
         self.namespaces.clear()
+
+
+def _configure(end: Link, index: int, host: int, *, ipv4: bool = False) -> None:
+    # A fixed link-local address and no duplicate address detection: the address is usable
+    # the moment it is added, with nothing to wait for.
+    run("ip", "link", "set", end.iface, "addrgenmode", "none", netns=end.netns)
+    run("sysctl", "-qw", f"net.ipv6.conf.{end.iface}.accept_dad=0", netns=end.netns)
+    end.address = f"fe80::{index + 1:x}:{host}"
+    run("ip", "-6", "addr", "add", f"{end.address}/64", "dev", end.iface, netns=end.netns)
+    if ipv4:
+        end.ipv4 = f"169.254.{index + 1}.{host}"
+        run("ip", "addr", "add", f"{end.ipv4}/16", "dev", end.iface, netns=end.netns)
+    run("ip", "link", "set", end.iface, "up", netns=end.netns)
+    # The kernel adds the multicast route only when link watch reports the carrier, up to a
+    # second later; adding it now makes ff02::1 reachable at once.
+    run("ip", "-6", "route", "replace", "multicast", "ff00::/8", "dev", end.iface,
+        "table", "local", netns=end.netns)  # fmt: skip
 
 
 def new_tag() -> str:

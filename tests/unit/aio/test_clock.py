@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from hemsnet.aio.meter import MeterClock
+from hemsnet.aio.clock import ScaledClock
 
 START = datetime(2026, 11, 21, 10, 0)
 
@@ -21,7 +21,7 @@ class FakeMonotonic:
 
 def test_meter_time_runs_at_the_speed() -> None:
     mono = FakeMonotonic()
-    clock = MeterClock(START, 600, mono)
+    clock = ScaledClock(START, 600, mono)
     assert clock.now() == START
     mono.now += 3
     assert clock.now() == START + timedelta(minutes=30)
@@ -31,7 +31,7 @@ def test_meter_time_runs_at_the_speed() -> None:
 
 def test_meter_time_moves_in_steps_of_a_millisecond() -> None:
     mono = FakeMonotonic()
-    clock = MeterClock(START, 1, mono)
+    clock = ScaledClock(START, 1, mono)
     mono.now += 0.0004
     assert clock.now() == START
     mono.now += 0.0007
@@ -40,4 +40,4 @@ def test_meter_time_moves_in_steps_of_a_millisecond() -> None:
 
 def test_speed_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
-        MeterClock(START, 0)
+        ScaledClock(START, 0)

@@ -1,0 +1,118 @@
+"""Writes what the controller engine reports to the store, and reads back what it held.
+
+Readings of one engine call go in one transaction; a gap is settled only after the readings
+that filled it are on disk (the store refuses to close a gap that still misses data). Counters
+are added up per call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable
+from datetime import datetime, timedelta
+
+from hemsnet.controller.coverage import HALF_HOUR_SERIES, MINUTE_SERIES, Recorded
+from hemsnet.controller.events import (
+    AttributeAbsent,
+    AttributeRead,
+    Counted,
+    Event,
+    FaultEnded,
+    FaultStarted,
+    GapOpened,
+    GapSettled,
+    MeterPaired,
+    Warned,
+)
+from hemsnet.controller.events import (
+    Recorded as RecordedEvent,
+)
+from hemsnet.store.model import GapStatus, Reading
+from hemsnet.store.store import Store
+
+__all__ = ["Recorder"]
+
+log = logging.getLogger(__name__)
+
+
+class Recorder:
+    """Applies a controller engine's events to a :class:`Store`."""
+
+    def __init__(self, store: Store, key_of: Callable[[Hashable], str] = str) -> None:
+        self.store = store
+        self.key_of = key_of
+        self.meter_id: int | None = None
+        self.warnings: list[str] = []
+
+    def pair(self, address: Hashable, now: datetime) -> int:
+        self.meter_id = self.store.meter(self.key_of(address), str(address), now)
+        return self.meter_id
+
+    def held(self, now: datetime, *, days: int, minute_hours: float) -> Recorded:
+        """What the store holds for the paired meter in the window the controller looks at."""
+        assert self.meter_id is not None
+        recorded = Recorded()
+        end = now + timedelta(days=1)
+        windows = [(s, now - timedelta(days=days + 1)) for s in HALF_HOUR_SERIES]
+        windows += [(s, now - timedelta(hours=minute_hours + 1)) for s in MINUTE_SERIES]
+        for series, start in windows:
+            for reading in self.store.readings(self.meter_id, series, start, end):
+                kind = recorded.void if reading.void else recorded.real
+                kind.setdefault(series, set()).add(reading.measured_at)
+        recorded.open_gaps = {
+            (gap.series, gap.start, gap.end)
+            for gap in self.store.gaps(self.meter_id, GapStatus.OPEN)
+        }
+        return recorded
+
+    def apply(self, events: Iterable[Event], now: datetime) -> None:
+        readings: list[Reading] = []
+        counters: Counter[str] = Counter()
+        for event in events:
+            if isinstance(event, MeterPaired):
+                self.pair(event.address, now)
+                continue
+            meter_id = self.meter_id
+            if meter_id is None:
+                continue
+            if isinstance(event, RecordedEvent):
+                readings += [
+                    Reading(meter_id, s.series, s.measured_at, s.raw, s.value, event.source, now)
+                    for s in event.samples
+                ]
+                continue
+            if isinstance(event, Counted):
+                counters[event.counter] += 1
+                continue
+            if readings:
+                self.store.record(readings)
+                readings = []
+            self._apply_one(meter_id, event, now)
+        if readings and self.meter_id is not None:
+            self.store.record(readings)
+        if counters and self.meter_id is not None:
+            self.store.count(self.meter_id, **counters)
+
+    def _apply_one(self, meter_id: int, event: Event, now: datetime) -> None:
+        store = self.store
+        if isinstance(event, AttributeRead):
+            store.record_attribute(meter_id, event.epc, event.edt, now)
+        elif isinstance(event, AttributeAbsent):
+            store.mark_absent(meter_id, event.epc, now)
+        elif isinstance(event, GapOpened):
+            store.open_gap(meter_id, event.series, event.start, event.end, now)
+        elif isinstance(event, GapSettled):
+            gap = store.open_gap(meter_id, event.series, event.start, event.end, now)
+            if gap.status is GapStatus.OPEN:
+                if event.filled:
+                    store.close_gap(gap.id, now)
+                else:
+                    store.mark_unrecoverable(gap.id, now)
+        elif isinstance(event, FaultStarted):
+            store.fault_started(meter_id, now)
+        elif isinstance(event, FaultEnded):
+            store.fault_ended(meter_id, now)
+        elif isinstance(event, Warned):
+            log.warning("%s", event.message)
+            self.warnings.append(event.message)

@@ -1,0 +1,113 @@
+"""The Route B controller's configuration: what a ``controller.toml`` sets.
+
+Every key is optional; the defaults follow the spec's minimums and a sane polling plan. Values
+below the spec's minimums are refused, not raised: response-wait timer 1 at least 40 s, timer 2
+at least 180 s [AIF 2.4.2, Table 2-5]; at most 3 properties per request unless set lower
+[AIF 2.4.4]; the scheduled-data fetch no earlier than 5 minutes after :00/:30 [AIF 3.3.1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN
+from hemsnet.tomlconfig import TomlTable, read_toml
+
+__all__ = ["ControllerConfig", "load_config", "parse_config"]
+
+_CONTROLLER_OPC_MIN: Final = 3  # a controller supports OPC 3 [AIF 2.4.4]
+_FETCH_AFTER_MIN: Final = 300.0  # "05 and 35 minutes after every hour or later" [AIF 3.3.1]
+_MAX_HISTORY_DAYS: Final = 99  # 0xE1 range [MRA 0x028F]
+_DAY: Final = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerConfig:
+    """How the controller talks to its meter. Times are in seconds of controller time."""
+
+    timer_1: float = TIMER_1_MIN
+    timer_2: float = TIMER_2_MIN
+    max_opc: int = _CONTROLLER_OPC_MIN
+    search_interval: float = TIMER_1_MIN  # a search is a request: timer 1 before the next
+    instant_interval: float = 10.0  # EA, EB; 0 switches the poll off
+    minute_interval: float = 60.0  # D0
+    present_interval: float = 300.0  # E2 (and E4, CA when the meter has them)
+    attribute_interval: float = _DAY  # re-acquire 3.1.3 and 3.1.4
+    fault_check_interval: float = 300.0  # Get 0x88 while the meter reports a fault
+    fetch_after: float = _FETCH_AFTER_MIN  # Get E3/C3/CB when their INF has not come by then
+    history_days: int = _MAX_HISTORY_DAYS  # how far back a backfill asks for (E1 days)
+    minute_history_hours: float = 24.0  # one-minute data (ED) recovered this far back
+    retry_base: float = 60.0  # history retry back-off: base * 2**n plus jitter up to base
+    retry_max: float = 1800.0
+    history_retries: int = 5  # day mismatches in a row before a day waits for the next pass
+    seed: int = 0  # of the retry jitter: controllers sharing a meter should differ
+
+    def __post_init__(self) -> None:
+        if self.timer_1 < TIMER_1_MIN or self.timer_2 < TIMER_2_MIN:
+            raise ValueError("response-wait timers below 40 s / 180 s break AIF 2.4.2")
+        if not 1 <= self.max_opc <= _CONTROLLER_OPC_MIN:
+            raise ValueError("max_opc is 1..3")
+
+
+_KEYS: Final = {
+    "timers": ("timer_1", "timer_2"),
+    "requests": ("max_opc", "search_interval"),
+    "polling": ("instant", "minute", "present", "attributes", "fault_check"),
+    "recovery": (
+        "fetch_after",
+        "history_days",
+        "minute_history_hours",
+        "retry_base",
+        "retry_max",
+        "history_retries",
+        "seed",
+    ),
+}
+
+
+def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerConfig:
+    """A config from parsed TOML; a ConfigError names ``source`` and the key path."""
+    root = TomlTable(data, source, "", tuple(_KEYS))
+    timers = root.table("timers", _KEYS["timers"])
+    requests = root.table("requests", _KEYS["requests"])
+    polling = root.table("polling", _KEYS["polling"])
+    recovery = root.table("recovery", _KEYS["recovery"])
+    default = ControllerConfig()
+
+    def interval(table: TomlTable, key: str, value: float) -> float:
+        """A poll interval in seconds: 0 (off) or at least 1 s."""
+        seconds = table.number(key, value, 0.0)
+        if 0 < seconds < 1:
+            raise table.error(key, f"{seconds:g} s is too short (0 switches it off, else >= 1)")
+        return seconds
+
+    retry_base = recovery.number("retry_base", default.retry_base, 1.0)
+    return ControllerConfig(
+        timer_1=timers.number("timer_1", default.timer_1, TIMER_1_MIN),
+        timer_2=timers.number("timer_2", default.timer_2, TIMER_2_MIN),
+        max_opc=requests.integer("max_opc", default.max_opc, 1, _CONTROLLER_OPC_MIN),
+        search_interval=requests.number(
+            "search_interval", default.search_interval, default.timer_1
+        ),
+        instant_interval=interval(polling, "instant", default.instant_interval),
+        minute_interval=interval(polling, "minute", default.minute_interval),
+        present_interval=interval(polling, "present", default.present_interval),
+        attribute_interval=polling.number("attributes", default.attribute_interval, 60.0),
+        fault_check_interval=polling.number("fault_check", default.fault_check_interval, 10.0),
+        fetch_after=recovery.number("fetch_after", default.fetch_after, _FETCH_AFTER_MIN, 1500.0),
+        history_days=recovery.integer("history_days", default.history_days, 0, _MAX_HISTORY_DAYS),
+        minute_history_hours=recovery.number(
+            "minute_history_hours", default.minute_history_hours, 0.0, 24.0 * 99
+        ),
+        retry_base=retry_base,
+        retry_max=recovery.number("retry_max", default.retry_max, retry_base),
+        history_retries=recovery.integer("history_retries", default.history_retries, 1, 100),
+        seed=recovery.integer("seed", default.seed, 0, 2**63 - 1),
+    )
+
+
+def load_config(path: Path) -> ControllerConfig:
+    return parse_config(read_toml(path), str(path))

@@ -1,0 +1,477 @@
+"""The Route B controller's engine: a sans-I/O state machine in controller time.
+
+Time is an input, as in the meter engine: :meth:`ControllerEngine.receive` takes a datagram,
+its source and the time it arrived; :meth:`ControllerEngine.advance` moves time on; both return
+the datagrams to send (:class:`~hemsnet.echonet.send.Send`). What the store must keep comes out
+of :meth:`ControllerEngine.take_events`.
+
+The sequences of AIF chapter 3 are procedures (:mod:`hemsnet.controller.procedures`): each is
+a generator that yields the requests of its figure one by one and gets each answer back, or
+yields a :class:`Sleep`. The engine runs them as tasks over one :class:`RequestLane`, so that
+one request at a time is outstanding [AIF 2.4.1]. When the lane is free, the runnable task
+of highest priority sends next; measurement tasks wait while the meter reports a fault
+[AIF 3.4.1].
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Generator, Hashable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import IntEnum
+from typing import Final
+
+from hemsnet.controller.config import ControllerConfig
+from hemsnet.controller.coverage import Coverage, Recorded
+from hemsnet.controller.events import (
+    BackfillProgress,
+    Counted,
+    Event,
+    FaultEnded,
+    FaultStarted,
+    MeterPaired,
+    MeterRestarted,
+    Warned,
+)
+from hemsnet.controller.events import (
+    Recorded as RecordedEvent,
+)
+from hemsnet.controller.requests import Answer, Match, Request, RequestLane
+from hemsnet.controller.samples import MeterScales, Sample, samples_of
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
+from hemsnet.devices.model import Access
+from hemsnet.devices.nodes import controller_node
+from hemsnet.devices.registry import decode_property
+from hemsnet.devices.values import FaultStatus
+from hemsnet.draws import Draws, mix
+from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
+from hemsnet.echonet.esv import Esv
+from hemsnet.echonet.frame import Frame, decode_frame
+from hemsnet.echonet.instance_list import decode_instance_list
+from hemsnet.echonet.responder import Node
+from hemsnet.echonet.send import Send
+from hemsnet.errors import FrameError, InvalidValue
+from hemsnet.store.model import HALF_HOUR, Source
+
+__all__ = ["ControllerEngine", "ControllerStatus", "Priority", "Sleep"]
+
+log = logging.getLogger(__name__)
+
+METER_CLASS: Final = HV_METER_BIDIR_CLASS
+_IDLE: Final = timedelta(days=1)  # next wake-up when nothing is planned
+_UNKNOWN_RETENTION: Final = 100  # one more than the largest E1 day [MRA 0x028F]
+_OFFSET_TOLERANCE: Final = timedelta(seconds=2)  # meter clock estimate: ignore jitter below
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """A procedure's pause: resume it at ``until`` (controller time), or when woken."""
+
+    until: datetime
+
+
+Step = Request | Sleep
+Procedure = Generator[Step, Answer | None, None]
+
+
+class Priority(IntEnum):
+    """Which runnable task sends next when the lane frees: lower first."""
+
+    STARTUP = 0  # search, attributes [AIF 3.1]
+    FAULT = 1  # Get 0x88 while a fault is suspected [AIF 3.4.1]
+    SCHEDULED = 2  # E3/C3/CB at :05/:35 [AIF 3.3.1]
+    INSTANT = 3  # EA, EB
+    MINUTE = 4  # D0 [AIF 3.3.4]
+    PRESENT = 5  # E2, E4, CA [AIF 3.3.2]
+    HISTORY = 6  # E1 + E7.. and EF + ED backfill [AIF 3.3.3, 3.3.5]
+
+
+@dataclass(slots=True)
+class _Task:
+    name: str
+    priority: Priority
+    procedure: Procedure
+    measurement: bool  # held while the meter is in fault
+    seq: int
+    ready_at: datetime
+    answer: Answer | None = None
+    waiting: bool = False  # its request is in flight
+
+
+@dataclass(slots=True)
+class ControllerStatus:
+    """What the status line shows."""
+
+    meter: Hashable | None = None
+    found_at: datetime | None = None
+    attributes_read: bool = False
+    last_reading: datetime | None = None  # controller time of the latest 30-minute reading
+    in_fault: bool = False
+    backfill_done: int = 0
+    backfill_total: int = 0
+    backfilled_at: datetime | None = None  # when the latest backfill pass finished
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+class ControllerEngine:
+    """A controller for one bidirectional high-voltage smart meter over Route B."""
+
+    def __init__(
+        self,
+        config: ControllerConfig,
+        *,
+        now: datetime,
+        meter: Hashable | None = None,
+        recorded: Recorded | None = None,
+        identify: Callable[[Hashable], Hashable] = lambda source: source,
+    ) -> None:
+        from hemsnet.controller import procedures  # the procedures drive this engine
+
+        self.config = config
+        self.now = now
+        self.lane = RequestLane(
+            timer_1=config.timer_1, timer_2=config.timer_2, max_opc=config.max_opc
+        )
+        self.coverage = Coverage(recorded)
+        self.status = ControllerStatus()
+        self.node: Node = controller_node()
+        self.meter_address: Hashable | None = meter
+        self.meter_eoj: Eoj | None = None
+        self.fixed_meter = meter is not None
+        self.attributes: dict[int, bytes] = {}
+        self.get_map: frozenset[int] = frozenset()
+        self.scales = MeterScales({})
+        self.in_fault = False
+        self.meter_offset = timedelta()  # meter clock minus controller clock
+        self._identify = identify
+        self._events: list[Event] = []
+        self._tasks: list[_Task] = []
+        self._seq = itertools.count()
+        self._held: list[tuple[int, object]] = []  # notified readings waiting for the scales
+        self._procedures = procedures
+        self._retry_draws = itertools.count(1)
+        self.retained_days = _UNKNOWN_RETENTION  # learnt from the first E1 SetC_SNA
+
+    # --- the runner's interface ------------------------------------------------------------
+
+    def announcement(self) -> Send:
+        """The controller's instance list, to every node, at start-up [AIF 3.1.1]."""
+        out = self.node.notification(NODE_PROFILE, [0xD5])
+        assert out is not None  # a node profile always lists its instances
+        return Send(out.encode())
+
+    def start(self, now: datetime) -> list[Send]:
+        """Start the search for the meter [AIF 3.1.2] (send :meth:`announcement` first)."""
+        self.now = now
+        self.spawn("startup", Priority.STARTUP, self._procedures.startup(self), measurement=False)
+        return self._pump()
+
+    def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
+        self.now = now
+        try:
+            frame = decode_frame(data)
+        except FrameError as exc:
+            log.info("malformed datagram from %s: %s", source, exc.reason)
+            return self._pump()
+        if not isinstance(frame, Frame):
+            return self._pump()
+        if self.meter_address is not None and not self._from_meter(source):
+            self.count("foreign_dropped")  # Route B carries only the meter [G.9958 I.2]
+            log.info("dropped a frame from %s: not the meter", source)
+            return self._pump()
+        sends: list[Send] = []
+        if frame.esv.is_request:
+            sends += self._serve(frame, source)
+        elif frame.esv.answers is not None:
+            self._on_response(frame, source)
+        elif frame.esv in (Esv.INF, Esv.INFC):
+            self._on_notification(frame, source)
+        return sends + self._pump()
+
+    def advance(self, now: datetime) -> list[Send]:
+        self.now = now
+        if self.lane.expired(now):
+            pending = self.lane.pending
+            assert pending is not None
+            log.info(
+                "no answer to %s in time; TID %d retired", _describe(pending.request), pending.tid
+            )
+            self.count("timed_out")
+            self._deliver(self.lane.settle(None))
+        return self._pump()
+
+    def next_wakeup(self) -> datetime:
+        pending = self.lane.pending
+        if pending is not None:
+            return pending.deadline
+        ready = [task.ready_at for task in self._tasks if self._eligible(task)]
+        return min(ready, default=self.now + _IDLE)
+
+    def restore(self, recorded: Recorded) -> None:
+        """What the store already holds for the paired meter, so that a restarted controller
+        fetches only what is missing. Call it once the meter is paired."""
+        self.coverage = Coverage(recorded)
+
+    def take_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events
+
+    # --- what procedures use ---------------------------------------------------------------
+
+    @property
+    def paired(self) -> bool:
+        return self.meter_eoj is not None
+
+    @property
+    def meter_now(self) -> datetime:
+        """The meter's clock, as estimated from its E2 time stamps."""
+        return self.now + self.meter_offset
+
+    def at_meter_time(self, meter_time: datetime) -> datetime:
+        """The controller time when the meter's clock shows ``meter_time``."""
+        return meter_time - self.meter_offset
+
+    def meter_date(self) -> date:
+        return self.meter_now.date()
+
+    def day_offset(self, day: date) -> int:
+        """The 0xE1 value that selects ``day``: 0 is the meter's today."""
+        return (self.meter_date() - day).days
+
+    def sleep_until(self, at: datetime) -> Sleep:
+        return Sleep(at)
+
+    def readable(self, epc: int) -> bool:
+        """Whether to ask for ``epc``: the meter's Get map lists it [AIF 3.1.3] (before the
+        map is known, whether it is mandatory)."""
+        if self.get_map:
+            return epc in self.get_map
+        definition = HV_METER_BIDIR.get(epc)
+        return definition is not None and definition.get is Access.MANDATORY
+
+    def backoff(self, failures: int) -> timedelta:
+        """The wait before history retry ``failures``: doubling from ``retry_base`` up to
+        ``retry_max``, plus a seeded jitter of up to ``retry_base``, so that two controllers
+        that clashed over E1 do not clash again [AIF 3.3.3]."""
+        config = self.config
+        base = min(config.retry_base * 2 ** (failures - 1), config.retry_max)
+        jitter = Draws(mix(config.seed, next(self._retry_draws))).random() * config.retry_base
+        return timedelta(seconds=base + jitter)
+
+    def backfill_started(self, days: int) -> None:
+        self.status.backfill_done = 0
+        self.status.backfill_total = days
+
+    def backfill_progress(self, done: int, day: date | None) -> None:
+        self.status.backfill_done = done
+        if day is None:
+            self.status.backfilled_at = self.now
+        self.emit(BackfillProgress(done, self.status.backfill_total, day))
+
+    def spawn(
+        self, name: str, priority: Priority, procedure: Procedure, *, measurement: bool = True
+    ) -> None:
+        """Start a task, unless one of that name is running."""
+        if any(task.name == name for task in self._tasks):
+            return
+        task = _Task(name, priority, procedure, measurement, next(self._seq), self.now)
+        self._tasks.append(task)
+
+    def wake(self, name: str) -> None:
+        """Resume the sleeping task ``name`` now."""
+        for task in self._tasks:
+            if task.name == name and not task.waiting:
+                task.ready_at = min(task.ready_at, self.now)
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
+
+    def count(self, counter: str) -> None:
+        self.status.counters[counter] = self.status.counters.get(counter, 0) + 1
+        self._events.append(Counted(counter))
+
+    def pair(self, address: Hashable, eoj: Eoj) -> None:
+        if self.paired:
+            return
+        self.meter_address = address
+        self.meter_eoj = eoj
+        self.status.meter = address
+        self.status.found_at = self.now
+        log.info("meter %s found at %s", eoj, address)
+        self.emit(MeterPaired(address, eoj))
+
+    def take_values(
+        self, values: dict[int, bytes], source: Source, *, day: date | None = None
+    ) -> list[Sample]:
+        """Record the readings among ``values`` (EPC -> EDT); returns what was recorded."""
+        samples: list[Sample] = []
+        for epc, edt in values.items():
+            value = self.decode(epc, edt)
+            if value is None:
+                continue
+            try:
+                samples += samples_of(epc, value, self.scales, read_at=self.meter_now, day=day)
+            except LookupError:
+                if source is Source.NOTIFICATION:
+                    self._held.append((epc, value))
+                continue
+            if epc == 0xE2:
+                self._learn_offset(value)
+        return self.record(samples, source)
+
+    def record(self, samples: list[Sample], source: Source) -> list[Sample]:
+        settled_before = self.meter_now.replace(second=0, microsecond=0) - HALF_HOUR
+        kept = self.coverage.add(samples, settled_before=settled_before)
+        if kept:
+            if any(s.series.step == HALF_HOUR and s.raw is not None for s in kept):
+                self.status.last_reading = self.now
+            self.emit(RecordedEvent(tuple(kept), source))
+        return kept
+
+    def scales_known(self) -> None:
+        """The attributes were (re)read: scale the notified readings held until now."""
+        self.scales = MeterScales(self.attributes)
+        self.status.attributes_read = True
+        held, self._held = self._held, []
+        for epc, value in held:
+            try:
+                samples = samples_of(epc, value, self.scales, read_at=self.meter_now)
+            except LookupError:
+                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
+                continue
+            self.record(samples, Source.NOTIFICATION)
+
+    def decode(self, epc: int, edt: bytes) -> object | None:
+        try:
+            value: object = decode_property(METER_CLASS, epc, edt).value
+        except InvalidValue as exc:
+            self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
+            return None
+        return value
+
+    def fault_status(self, status: FaultStatus) -> None:
+        if status is FaultStatus.FAULT and not self.in_fault:
+            self.in_fault = True
+            self.status.in_fault = True
+            log.info("the meter reports a fault: measurement requests stop [AIF 3.4.1]")
+            self.emit(FaultStarted())
+            self.spawn(
+                "fault", Priority.FAULT, self._procedures.watch_fault(self), measurement=False
+            )
+        elif status is FaultStatus.NO_FAULT and self.in_fault:
+            self.in_fault = False
+            self.status.in_fault = False
+            log.info("the meter recovered from its fault: resuming and backfilling")
+            self.emit(FaultEnded())
+            self.wake("recovery")
+
+    def suspect_fault(self) -> None:
+        """A measurement was refused: ask 0x88 whether the meter is in fault."""
+        self.spawn("fault", Priority.FAULT, self._procedures.watch_fault(self), measurement=False)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _from_meter(self, source: Hashable) -> bool:
+        return self._identify(source) == self._identify(self.meter_address)
+
+    def _serve(self, frame: Frame, source: Hashable) -> list[Send]:
+        """Answer requests to the controller's own node profile and 0x05FF01."""
+        reaction = self.node.handle(frame)
+        return [Send(out.encode(), None if out.multicast else source) for out in reaction.outgoing]
+
+    def _on_response(self, frame: Frame, source: Hashable) -> None:
+        match = self.lane.match(frame, source)
+        if match is Match.ANSWER:
+            self.count("refused" if frame.esv.is_sna else "answered")
+            self._deliver(self.lane.settle(frame, source))
+        elif match is Match.LATE:
+            self.count("late_discarded")
+            log.info("discarded a late response, TID %d", frame.tid)
+        else:
+            log.info("ignored a response to nothing asked: TID %d from %s", frame.tid, source)
+
+    def _on_notification(self, frame: Frame, source: Hashable) -> None:
+        if frame.seoj.is_node_profile:
+            edt = frame.edt_of(0xD5)
+            if edt is None:
+                return
+            try:
+                eojs = decode_instance_list(edt).instances
+            except ValueError:
+                self.emit(Warned(f"an invalid instance list from {source}"))
+                return
+            meters = [eoj for eoj in eojs if eoj.class_id == METER_CLASS]
+            if not meters:
+                return
+            if self.paired:
+                log.info("the meter announced its instance list again: it restarted")
+                self.emit(MeterRestarted())
+                self.wake("attributes")
+            elif not self.fixed_meter or self._from_meter(source):
+                self.pair(source, meters[0])
+            return
+        if self.meter_eoj is None or frame.seoj != self.meter_eoj:
+            return
+        readings: dict[int, bytes] = {}
+        for prop in frame.properties:
+            if prop.epc == 0x88 and prop.edt:
+                status = self.decode(0x88, prop.edt)
+                if isinstance(status, FaultStatus):
+                    self.fault_status(status)
+            elif prop.epc in (0xE3, 0xC3, 0xCB) and prop.edt:
+                readings[prop.epc] = prop.edt
+        if readings:
+            self.take_values(readings, Source.NOTIFICATION)
+
+    def _deliver(self, answer: Answer) -> None:
+        for task in self._tasks:
+            if task.waiting:
+                task.waiting = False
+                task.answer = answer
+                task.ready_at = self.now
+                return
+
+    def _eligible(self, task: _Task) -> bool:
+        return not task.waiting and not (task.measurement and self.in_fault)
+
+    def _pump(self) -> list[Send]:
+        """Run tasks until one has a request in flight or none is ready."""
+        sends: list[Send] = []
+        while not self.lane.busy:
+            ready = [t for t in self._tasks if self._eligible(t) and t.ready_at <= self.now]
+            if not ready:
+                break
+            task = min(ready, key=lambda t: (t.priority, t.ready_at, t.seq))
+            answer, task.answer = task.answer, None
+            try:
+                step = task.procedure.send(answer)
+            except StopIteration:
+                self._tasks.remove(task)
+                continue
+            if isinstance(step, Sleep):
+                task.ready_at = step.until
+                continue
+            task.waiting = True
+            to = None if step.multicast else self.meter_address
+            data = self.lane.send(step, to, self.now)
+            self.count("sent")
+            log.info("%s: %s", task.name, _describe(step))
+            sends.append(Send(data, to))
+        return sends
+
+    def _learn_offset(self, value: object) -> None:
+        at = getattr(value, "at", None)
+        if not isinstance(at, datetime):
+            return
+        offset = at - self.now.replace(microsecond=0)
+        if abs(offset - self.meter_offset) > _OFFSET_TOLERANCE:
+            self.meter_offset = offset
+            log.info("the meter's clock is %+.0f s from ours", offset.total_seconds())
+
+
+def _describe(request: Request) -> str:
+    epcs = " ".join(f"{epc:02X}" for epc in request.epcs)
+    target = "multicast " if request.multicast else ""
+    return f"{request.esv.symbol} {target}{request.deoj} {epcs}"

@@ -1,0 +1,134 @@
+"""What the controller engine reports to its runner: everything the store must keep.
+
+The engine does no I/O; the runner drains :meth:`ControllerEngine.take_events` after every
+call and writes each event to the store, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from hemsnet.controller.samples import Sample
+from hemsnet.echonet.eoj import Eoj
+from hemsnet.store.model import Series, Source
+
+__all__ = [
+    "AttributeAbsent",
+    "AttributeRead",
+    "BackfillProgress",
+    "Counted",
+    "Event",
+    "FaultEnded",
+    "FaultStarted",
+    "GapOpened",
+    "GapSettled",
+    "MeterPaired",
+    "MeterRestarted",
+    "Recorded",
+    "Warned",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class MeterPaired:
+    """The controller found its meter (by 0xD5 or by the search) [AIF 3.1.1, 3.1.2]."""
+
+    address: Hashable
+    eoj: Eoj
+
+
+@dataclass(frozen=True, slots=True)
+class MeterRestarted:
+    """The paired meter announced its instance list again: it restarted."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeRead:
+    epc: int
+    edt: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeAbsent:
+    """An optional property the meter does not have (not in 0x9F, or Get_SNA) [AIF 3.1.4]."""
+
+    epc: int
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """Readings that arrived now, by one way."""
+
+    samples: tuple[Sample, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class GapOpened:
+    """``series`` misses readings at the half-hours in [start, end)."""
+
+    series: Series
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GapSettled:
+    """An opened gap is over: ``filled`` (every half-hour has a value) or unrecoverable."""
+
+    series: Series
+    start: datetime
+    end: datetime
+    filled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FaultStarted:
+    """INF or Get of 0x88 = 0x41 [AIF 3.4.1]."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultEnded:
+    """0x88 = 0x42 after a fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """One more of a request counter: sent, answered, refused, timed_out, late_discarded,
+    foreign_dropped."""
+
+    counter: str
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillProgress:
+    """A history backfill pass: ``done`` of ``total`` days, now at ``day`` (meter date)."""
+
+    done: int
+    total: int
+    day: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Warned:
+    """Something the person running the controller should know, e.g. an old Appendix release."""
+
+    message: str
+
+
+Event = (
+    MeterPaired
+    | MeterRestarted
+    | AttributeRead
+    | AttributeAbsent
+    | Recorded
+    | GapOpened
+    | GapSettled
+    | FaultStarted
+    | FaultEnded
+    | Counted
+    | BackfillProgress
+    | Warned
+)

@@ -1,0 +1,476 @@
+"""The standard operation of AIF chapter 3, one procedure per figure.
+
+Each procedure is a generator run by :class:`~hemsnet.controller.engine.ControllerEngine`: it
+yields a :class:`~hemsnet.controller.requests.Request` and is sent back its
+:class:`~hemsnet.controller.requests.Answer` (a response or a timeout), or yields a
+:class:`~hemsnet.controller.engine.Sleep`. A timed-out request is asked again as a new request
+(a new TID) once its timer has run out; the timer itself spaces the retries [AIF 2.4.2, 2.4.3].
+
+| procedure | spec |
+|---|---|
+| :func:`search` | 3.1.2 Get 0x80 to 0x028F00, repeated until a meter answers |
+| :func:`acquire_attributes` | 3.1.3 (82 9D 9E 9F), 3.1.4 (8D C0 D3 D4 E0 E5 E6 C4 C5 C7 CC CD) |
+| :func:`fetch_scheduled` | 3.3.1 E3 C3 CB at :05/:35 when the 3.2.1 notification is missing |
+| :func:`poll` | 3.3.2 E2 E4 CA, EA EB, 3.3.4 D0 |
+| :func:`fetch_day` | 3.3.3 Fig 3-7: SetC E1, then Get E7 E8 C6 C8 (CE CF) one by one |
+| :func:`fetch_minutes` | 3.3.5 Fig 3-9: SetC EF, then Get ED |
+| :func:`watch_fault` | 3.4.1 Get 0x88 until the meter reports no fault |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Final, TypeVar
+
+from hemsnet.controller.coverage import HALF_HOUR_SERIES, day_start
+from hemsnet.controller.events import (
+    AttributeAbsent,
+    AttributeRead,
+    GapOpened,
+    GapSettled,
+    Warned,
+)
+from hemsnet.controller.requests import Answer, Request
+from hemsnet.controller.samples import HISTORY_SERIES
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
+from hemsnet.devices.values import (
+    FaultStatus,
+    HalfHourHistory,
+    HistorySelector,
+    SegmentHistory,
+    StandardVersion,
+)
+from hemsnet.echonet.eoj import Eoj
+from hemsnet.echonet.propmap import decode_property_map
+from hemsnet.store.model import HALF_HOUR, MINUTE, Series, Source
+
+if TYPE_CHECKING:
+    from hemsnet.controller.engine import ControllerEngine, Step
+
+__all__ = [
+    "acquire_attributes",
+    "fetch_day",
+    "fetch_minutes",
+    "fetch_scheduled",
+    "poll",
+    "recovery",
+    "search",
+    "startup",
+    "watch_fault",
+]
+
+T = TypeVar("T")
+Sub = Generator["Step", Answer | None, T]
+
+METER_SEARCH: Final = Eoj(0x02, 0x8F, 0x00)  # every 0x028F instance [AIF 3.1.2]
+EC_ATTRIBUTES: Final = (0x82, 0x9D, 0x9E, 0x9F)  # [AIF 3.1.3]
+METER_ATTRIBUTES: Final = (0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0xC4, 0xC5, 0xC7, 0xCC, 0xCD)
+OPTIONAL_ATTRIBUTES: Final = frozenset({0x8D, 0xC7, 0xCC, 0xCD})  # [AIF 3.1.4(1)]
+SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)  # [AIF 3.2.1]
+_SCHEDULED_SERIES: Final = {
+    0xE3: Series.ENERGY_NORMAL,
+    0xC3: Series.DEMAND_NORMAL,
+    0xCB: Series.REACTIVE_NORMAL,
+}
+_EPC_OF_SERIES: Final = {series: epc for epc, series in HISTORY_SERIES.items()}
+_OLDEST_RELEASE: Final = "R"  # the AIF applies to Appendix Release R or later [AIF 3.1.3]
+_MAX_DAY: Final = 99  # 0xE1 [MRA 0x028F]
+_SEGMENTS: Final = 10  # 0xEF count: at most 10 one-minute values [AIF 3.3.5]
+_MIDNIGHT_GUARD: Final = timedelta(minutes=1)  # no E1 selection this close to meter midnight
+_LATEST_MISSING_RETRY: Final = timedelta(minutes=1)
+_MINUTE_POLL_LAG: Final = timedelta(seconds=2)  # D0 changes at the whole minute
+_RECOVERY_LAG: Final = timedelta(minutes=5)  # a pass 5 minutes after the scheduled fetch
+
+
+class DayResult(Enum):
+    DONE = "done"
+    OUT_OF_RANGE = "out of range"  # SetC_SNA: the meter does not hold that day (any more)
+    FAULT = "fault"  # Get_SNA: the meter cannot answer measurements now
+    GAVE_UP = "gave up"  # too many timeouts or day mismatches: the next pass tries again
+
+
+def ask(request: Request) -> Sub[Answer]:
+    answer = yield request
+    assert answer is not None, "the engine answers every request"
+    return answer
+
+
+def ask_until_answered(request: Request) -> Sub[Answer]:
+    """Ask until the meter answers: each timeout already waited out its timer."""
+    while True:
+        answer = yield from ask(request)
+        if not answer.timed_out:
+            return answer
+
+
+def meter_eoj(ctl: ControllerEngine) -> Eoj:
+    assert ctl.meter_eoj is not None, "procedures after the search have a meter"
+    return ctl.meter_eoj
+
+
+def chunks(epcs: Sequence[int], size: int) -> list[tuple[int, ...]]:
+    return [tuple(epcs[i : i + size]) for i in range(0, len(epcs), size)]
+
+
+def floor_half_hour(at: datetime) -> datetime:
+    return at.replace(minute=at.minute - at.minute % 30, second=0, microsecond=0)
+
+
+# --- start-up [AIF 3.1] ---------------------------------------------------------------------
+
+
+def startup(ctl: ControllerEngine) -> Sub[None]:
+    """Search (unless the meter's 0xD5 arrives first), read the attributes, start the rest."""
+    from hemsnet.controller.engine import Priority  # the engine imports this module
+
+    yield from search(ctl)
+    yield from acquire_attributes(ctl)
+    config = ctl.config
+    ctl.spawn("attributes", Priority.STARTUP, refresh_attributes(ctl), measurement=False)
+    ctl.spawn("scheduled", Priority.SCHEDULED, fetch_scheduled(ctl))
+    polls = (
+        ("present", Priority.PRESENT, (0xE2, 0xE4, 0xCA), config.present_interval, timedelta()),
+        ("instant", Priority.INSTANT, (0xEA, 0xEB), config.instant_interval, timedelta()),
+        ("minute", Priority.MINUTE, (0xD0,), config.minute_interval, _MINUTE_POLL_LAG),
+    )
+    for name, priority, epcs, interval, lag in polls:
+        if interval > 0:
+            ctl.spawn(name, priority, poll(ctl, epcs, timedelta(seconds=interval), lag))
+    ctl.spawn("recovery", Priority.HISTORY, recovery(ctl))
+
+
+def search(ctl: ControllerEngine) -> Sub[None]:
+    """Get 0x80 to every 0x028F instance, by multicast (unicast to a configured meter), until
+    one answers or announces itself [AIF 3.1.2]."""
+    interval = timedelta(seconds=ctl.config.search_interval)
+    while not ctl.paired:
+        sent = ctl.now
+        request = Request.get(METER_SEARCH, 0x80, multicast=not ctl.fixed_meter)
+        answer = yield from ask(request)
+        if ctl.paired:  # its 0xD5 came while the search was out
+            return
+        if answer.frame is not None and answer.source is not None:
+            ctl.pair(answer.source, answer.frame.seoj)
+            return
+        yield ctl.sleep_until(sent + interval)
+
+
+def acquire_attributes(ctl: ControllerEngine) -> Sub[None]:
+    """ECHONET Lite attributes [AIF 3.1.3], then the meter's attributes [AIF 3.1.4]."""
+    eoj = meter_eoj(ctl)
+    values, refused = yield from read(ctl, eoj, EC_ATTRIBUTES)
+    for epc in refused:
+        ctl.emit(Warned(f"the meter refused mandatory 0x{epc:02X} [AIF 3.1.3]"))
+    for epc, edt in values.items():
+        ctl.attributes[epc] = edt
+        ctl.emit(AttributeRead(epc, edt))
+    check_release(ctl, values.get(0x82))
+    get_map = ctl.attributes.get(0x9F)
+    if get_map is not None:
+        try:
+            ctl.get_map = decode_property_map(get_map)
+        except ValueError as exc:
+            ctl.emit(Warned(f"the meter's Get property map is invalid: {exc}"))
+    asked = [epc for epc in METER_ATTRIBUTES if epc not in OPTIONAL_ATTRIBUTES or ctl.readable(epc)]
+    for epc in sorted(set(METER_ATTRIBUTES) - set(asked)):
+        absent(ctl, epc)
+    values, refused = yield from read(ctl, eoj, asked)
+    for epc, edt in values.items():
+        ctl.attributes[epc] = edt
+        ctl.emit(AttributeRead(epc, edt))
+    for epc in sorted(refused):
+        if epc in OPTIONAL_ATTRIBUTES:
+            absent(ctl, epc)
+        else:
+            ctl.emit(Warned(f"the meter refused mandatory 0x{epc:02X} [AIF 3.1.4]"))
+    ctl.scales_known()
+
+
+def read(
+    ctl: ControllerEngine, eoj: Eoj, epcs: Sequence[int]
+) -> Sub[tuple[dict[int, bytes], set[int]]]:
+    """Get ``epcs`` in requests of at most ``max_opc`` properties; (values, refused EPCs)."""
+    values: dict[int, bytes] = {}
+    refused: set[int] = set()
+    for group in chunks(epcs, ctl.config.max_opc):
+        answer = yield from ask_until_answered(Request.get(eoj, *group))
+        values |= answer.values()
+        refused |= answer.refused()
+    return values, refused
+
+
+def absent(ctl: ControllerEngine, epc: int) -> None:
+    ctl.attributes.pop(epc, None)
+    ctl.emit(AttributeAbsent(epc))
+
+
+def check_release(ctl: ControllerEngine, edt: bytes | None) -> None:
+    if edt is None:
+        return
+    version = ctl.decode(0x82, edt)
+    if isinstance(version, StandardVersion) and version.release.upper() < _OLDEST_RELEASE:
+        ctl.emit(
+            Warned(
+                f"the meter implements Appendix {version}; the Route B interface applies to "
+                f"Release {_OLDEST_RELEASE} or later [AIF 3.1.3]: continuing"
+            )
+        )
+
+
+def refresh_attributes(ctl: ControllerEngine) -> Sub[None]:
+    """Re-acquire the attributes now and then, and at once when the meter restarts."""
+    interval = timedelta(seconds=ctl.config.attribute_interval)
+    while True:
+        yield ctl.sleep_until(ctl.now + interval)
+        yield from acquire_attributes(ctl)
+        ctl.wake("recovery")
+
+
+# --- measurements [AIF 3.2, 3.3.1, 3.3.2, 3.3.4] --------------------------------------------
+
+
+def absorb(ctl: ControllerEngine, answer: Answer) -> None:
+    """Record what a measurement Get returned; a refusal may mean a fault [AIF 3.3.1(2)]."""
+    values = answer.values()
+    if values:
+        ctl.take_values(values, Source.POLL)
+    if answer.frame is not None and answer.refused():
+        ctl.suspect_fault()
+
+
+def poll(
+    ctl: ControllerEngine, epcs: Iterable[int], interval: timedelta, lag: timedelta
+) -> Sub[None]:
+    """Get ``epcs`` (those the meter has) every ``interval`` of meter time, ``lag`` after."""
+    wanted = tuple(epcs)
+    while True:
+        present = [epc for epc in wanted if ctl.readable(epc)]
+        for group in chunks(present, ctl.config.max_opc):
+            absorb(ctl, (yield from ask(Request.get(meter_eoj(ctl), *group))))
+        yield ctl.sleep_until(ctl.at_meter_time(_next_multiple(ctl.meter_now, interval) + lag))
+
+
+def _next_multiple(at: datetime, interval: timedelta) -> datetime:
+    midnight = datetime.combine(at.date(), time())
+    return at + (interval - (at - midnight) % interval)
+
+
+def fetch_scheduled(ctl: ControllerEngine) -> Sub[None]:
+    """Get E3, C3 (and CB) at :05/:35 or later when their notification did not come
+    [AIF 3.3.1]; asked again until the next half-hour, after which history takes over."""
+    after = timedelta(seconds=ctl.config.fetch_after)
+    while True:
+        now = ctl.meter_now
+        boundary = floor_half_hour(now)
+        missing = [epc for epc in SCHEDULED_EPCS if _scheduled_missing(ctl, epc, boundary)]
+        if now < boundary + after or not missing:
+            due = boundary + after if now < boundary + after else boundary + HALF_HOUR + after
+            yield ctl.sleep_until(ctl.at_meter_time(due))
+            continue
+        answer = yield from ask(Request.get(meter_eoj(ctl), *missing))
+        absorb(ctl, answer)
+        if answer.timed_out:
+            continue
+        if any(_scheduled_missing(ctl, epc, boundary) for epc in missing):
+            yield ctl.sleep_until(ctl.now + _LATEST_MISSING_RETRY)
+
+
+def _scheduled_missing(ctl: ControllerEngine, epc: int, boundary: datetime) -> bool:
+    return ctl.readable(epc) and not ctl.coverage.has(_SCHEDULED_SERIES[epc], boundary)
+
+
+# --- faults [AIF 3.4.1] ---------------------------------------------------------------------
+
+
+def watch_fault(ctl: ControllerEngine) -> Sub[None]:
+    """Get 0x88 now, and while the meter reports a fault every ``fault_check_interval``, in
+    case its 0x42 notification is lost."""
+    interval = timedelta(seconds=ctl.config.fault_check_interval)
+    while True:
+        answer = yield from ask(Request.get(meter_eoj(ctl), 0x88))
+        edt = answer.values().get(0x88)
+        status = None if edt is None else ctl.decode(0x88, edt)
+        if isinstance(status, FaultStatus):
+            ctl.fault_status(status)
+        if not ctl.in_fault and status is not None:
+            return
+        yield ctl.sleep_until(ctl.now + interval)
+
+
+# --- history and recovery [AIF 3.3.3, 3.3.5] ------------------------------------------------
+
+
+def recovery(ctl: ControllerEngine) -> Sub[None]:
+    """Fill what is missing from the meter's history, after every half-hour's fetch and when
+    woken (start-up, fault over, meter restarted)."""
+    after = timedelta(seconds=ctl.config.fetch_after)
+    while True:
+        yield from backfill_half_hours(ctl)
+        if not ctl.in_fault:
+            yield from backfill_minutes(ctl)
+        now = ctl.meter_now
+        yield ctl.sleep_until(
+            ctl.at_meter_time(floor_half_hour(now - after) + HALF_HOUR + after + _RECOVERY_LAG)
+        )
+
+
+def history_series(ctl: ControllerEngine) -> list[Series]:
+    return [s for s in HALF_HOUR_SERIES if ctl.readable(_EPC_OF_SERIES[s])]
+
+
+def backfill_half_hours(ctl: ControllerEngine) -> Sub[None]:
+    """Work out the missing half-hours, open gaps for them, fetch their days newest first."""
+    config = ctl.config
+    now = ctl.meter_now
+    end = floor_half_hour(now - timedelta(seconds=config.fetch_after))  # later: 3.3.1's job
+    start = day_start(now.date() - timedelta(days=config.history_days))
+    series = history_series(ctl)
+    for one in series:
+        begun = ctl.coverage.earliest_real(one)
+        if begun is not None:
+            for key in ctl.coverage.open_new_gaps([one], max(begun, start), end):
+                ctl.emit(GapOpened(*key))
+    days = sorted(ctl.coverage.missing_days(series, start, end), reverse=True)
+    days = [day for day in days if ctl.day_offset(day) < ctl.retained_days]
+    reachable_from: datetime | None = None
+    if ctl.retained_days <= _MAX_DAY:
+        reachable_from = day_start(ctl.meter_date() - timedelta(days=ctl.retained_days - 1))
+    ctl.backfill_started(len(days))
+    for done, day in enumerate(days):
+        ctl.backfill_progress(done, day)
+        wanted = ctl.coverage.missing_days(
+            series, day_start(day), min(end, day_start(day) + timedelta(days=1))
+        )
+        epcs = [_EPC_OF_SERIES[s] for s in series if s in wanted.get(day, ())]
+        if not epcs:
+            continue
+        result = yield from fetch_day(ctl, day, epcs)
+        if result is DayResult.OUT_OF_RANGE:
+            reachable_from = day_start(day + timedelta(days=1))
+            break
+        if result is DayResult.FAULT:
+            return
+    ctl.backfill_progress(len(days), None)
+    for (one, start_at, end_at), filled in ctl.coverage.settle_gaps(reachable_from):
+        ctl.emit(GapSettled(one, start_at, end_at, filled))
+
+
+def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
+    """Fig 3-7: SetC E1 = the day, then each history EPC alone; a history is used only when
+    its day is the one set [AIF 3.3.3]. A mismatch (another controller set E1 meanwhile) is
+    retried after a jittered back-off, at most ``history_retries`` times."""
+    eoj = meter_eoj(ctl)
+    remaining = list(epcs)
+    failures = 0
+    while remaining:
+        yield from _away_from_midnight(ctl)
+        offset = ctl.day_offset(day)
+        if offset > _MAX_DAY or offset >= ctl.retained_days:
+            return DayResult.OUT_OF_RANGE
+        selected_on = ctl.meter_date()
+        answer = yield from ask(Request.setc(eoj, 0xE1, HV_METER_BIDIR[0xE1].encode(offset)))
+        if answer.timed_out:
+            failures += 1
+        elif not answer.accepted:
+            ctl.retained_days = offset
+            return DayResult.OUT_OF_RANGE
+        else:
+            while remaining:
+                epc = remaining[0]
+                answer = yield from ask(Request.get(eoj, epc))
+                if answer.timed_out:
+                    failures += 1
+                    break
+                edt = answer.values().get(epc)
+                if edt is None:
+                    ctl.suspect_fault()
+                    return DayResult.FAULT
+                history = ctl.decode(epc, edt)
+                if not isinstance(history, HalfHourHistory):
+                    failures += 1
+                    break
+                if history.day != offset or ctl.meter_date() != selected_on:
+                    ctl.emit(
+                        Warned(
+                            f"0x{epc:02X} came for day {history.day}, not {offset}: "
+                            "E1 changed meanwhile; retrying"
+                        )
+                    )
+                    failures += 1
+                    break
+                ctl.take_values({epc: edt}, Source.HISTORY, day=day)
+                remaining.pop(0)
+        if not remaining:
+            return DayResult.DONE
+        if failures >= ctl.config.history_retries:
+            return DayResult.GAVE_UP
+        yield ctl.sleep_until(ctl.now + ctl.backoff(failures))
+    return DayResult.DONE
+
+
+def _away_from_midnight(ctl: ControllerEngine) -> Sub[None]:
+    """Wait while the meter's date is about to change or just changed: an E1 day set then
+    could name another date by the time the history is read."""
+    now = ctl.meter_now
+    midnight = datetime.combine(now.date() + timedelta(days=1), time())
+    if now >= midnight - _MIDNIGHT_GUARD:
+        yield ctl.sleep_until(ctl.at_meter_time(midnight + _MIDNIGHT_GUARD))
+    elif now < day_start(now.date()) + _MIDNIGHT_GUARD:
+        yield ctl.sleep_until(ctl.at_meter_time(day_start(now.date()) + _MIDNIGHT_GUARD))
+
+
+def backfill_minutes(ctl: ControllerEngine) -> Sub[None]:
+    """Fill missing one-minute values (D0) from ED, ten minutes per request [AIF 3.3.5]."""
+    hours = ctl.config.minute_history_hours
+    first = ctl.coverage.earliest_real(Series.MINUTE_ENERGY_NORMAL)
+    if hours <= 0 or first is None:
+        return
+    end = ctl.meter_now.replace(second=0, microsecond=0) - MINUTE  # the latest is D0's job
+    start = max(first, end - timedelta(hours=hours))
+    missing = _missing_minutes(ctl, start, end)
+    while missing:
+        newest = missing[-1]
+        result = yield from fetch_minutes(ctl, newest)
+        if result is not DayResult.DONE:
+            return
+        missing = [at for at in _missing_minutes(ctl, start, end) if at < newest]
+
+
+def _missing_minutes(ctl: ControllerEngine, start: datetime, end: datetime) -> list[datetime]:
+    coverage = ctl.coverage
+    normal = coverage.missing(Series.MINUTE_ENERGY_NORMAL, start, end)
+    reverse = coverage.missing(Series.MINUTE_ENERGY_REVERSE, start, end)
+    return sorted(set(normal) | set(reverse))
+
+
+def fetch_minutes(ctl: ControllerEngine, newest: datetime) -> Sub[DayResult]:
+    """Fig 3-9: SetC EF = (newest, 10), then Get ED; used only when ED starts at the minute
+    set [AIF 3.3.5]."""
+    eoj = meter_eoj(ctl)
+    selector = HV_METER_BIDIR[0xEF].encode(HistorySelector(newest, _SEGMENTS))
+    failures = 0
+    while failures < ctl.config.history_retries:
+        answer = yield from ask(Request.setc(eoj, 0xEF, selector))
+        if answer.timed_out:
+            failures += 1
+            continue
+        if not answer.accepted:
+            return DayResult.OUT_OF_RANGE
+        answer = yield from ask(Request.get(eoj, 0xED))
+        if answer.timed_out:
+            failures += 1
+            continue
+        edt = answer.values().get(0xED)
+        if edt is None:
+            ctl.suspect_fault()
+            return DayResult.FAULT
+        history = ctl.decode(0xED, edt)
+        if isinstance(history, SegmentHistory) and history.start == newest:
+            ctl.take_values({0xED: edt}, Source.HISTORY)
+            return DayResult.DONE
+        ctl.emit(Warned("0xED did not start at the minute set in 0xEF: EF changed; retrying"))
+        failures += 1
+        yield ctl.sleep_until(ctl.now + ctl.backoff(failures))
+    return DayResult.GAVE_UP

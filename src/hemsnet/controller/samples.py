@@ -1,0 +1,154 @@
+"""From a 0x028F property value to the readings a controller stores.
+
+A :class:`Sample` is a reading before the store knows which meter row it belongs to: series,
+measurement time (meter time), raw count and physical value. Scaling needs the meter's
+attributes (units E6/C5/CD, coefficient D3, multiplier D4 [AIF 3.1.4]), held by
+:class:`MeterScales`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Final
+
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.registry import decode_property
+from hemsnet.devices.units import Scale
+from hemsnet.devices.values import (
+    HalfHourHistory,
+    PhaseCurrents,
+    SegmentHistory,
+    TimedNormalReverse,
+)
+from hemsnet.errors import InvalidValue
+from hemsnet.store.model import HALF_HOUR, MINUTE, Series
+
+__all__ = ["HISTORY_SERIES", "MeterScales", "Sample", "samples_of"]
+
+#: The series each day48 history EPC fills [AIF 3.3.3].
+HISTORY_SERIES: Final = {
+    0xE7: Series.ENERGY_NORMAL,
+    0xE8: Series.ENERGY_REVERSE,
+    0xC6: Series.DEMAND_NORMAL,
+    0xC8: Series.DEMAND_REVERSE,
+    0xCE: Series.REACTIVE_NORMAL,
+    0xCF: Series.REACTIVE_REVERSE,
+}
+#: Timed (normal, reverse) EPCs and the two series they fill.
+_PAIRS: Final = {
+    0xE3: (Series.ENERGY_NORMAL, Series.ENERGY_REVERSE),
+    0xC3: (Series.DEMAND_NORMAL, Series.DEMAND_REVERSE),
+    0xCB: (Series.REACTIVE_NORMAL, Series.REACTIVE_REVERSE),
+    0xD0: (Series.MINUTE_ENERGY_NORMAL, Series.MINUTE_ENERGY_REVERSE),
+    0xE2: (Series.PRESENT_ENERGY_NORMAL, Series.PRESENT_ENERGY_REVERSE),
+    0xE4: (Series.PRESENT_PF_ENERGY_NORMAL, Series.PRESENT_PF_ENERGY_REVERSE),
+    0xCA: (Series.PRESENT_REACTIVE_NORMAL, Series.PRESENT_REACTIVE_REVERSE),
+}
+#: Which of the meter's unit EPCs scales each reading EPC [MRA 0x028F].
+_UNIT_OF: Final = {
+    **dict.fromkeys((0xE2, 0xE3, 0xE4, 0xE7, 0xE8, 0xD0, 0xED), 0xE6),
+    **dict.fromkeys((0xC3, 0xC6, 0xC8), 0xC5),
+    **dict.fromkeys((0xCA, 0xCB, 0xCE, 0xCF), 0xCD),
+}
+_TENTHS: Final = Decimal(10)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One reading: ``raw`` and ``value`` are both ``None`` when the meter has no data."""
+
+    series: Series
+    measured_at: datetime
+    raw: int | None
+    value: Decimal | None
+
+
+class MeterScales:
+    """The scales the meter's attributes announce, by unit EPC (E6, C5, CD)."""
+
+    def __init__(self, attributes: Mapping[int, bytes]) -> None:
+        self._scales: dict[int, Scale] = {}
+        try:
+            coefficient = _code(attributes, 0xD3)
+            multiplier = _code(attributes, 0xD4)
+        except (KeyError, InvalidValue):
+            return
+        for unit_epc in (0xE6, 0xC5, 0xCD):
+            try:
+                unit = _code(attributes, unit_epc)
+            except (KeyError, InvalidValue):
+                continue
+            self._scales[unit_epc] = Scale(unit, coefficient, multiplier)
+
+    def scale_for(self, epc: int) -> Scale | None:
+        """The scale of reading EPC ``epc``; ``None`` when its attributes are not known."""
+        unit_epc = _UNIT_OF.get(epc)
+        return None if unit_epc is None else self._scales.get(unit_epc)
+
+
+def _code(attributes: Mapping[int, bytes], epc: int) -> int:
+    return int(decode_property(HV_METER_BIDIR_CLASS, epc, attributes[epc]).value)
+
+
+def samples_of(
+    epc: int, value: object, scales: MeterScales, *, read_at: datetime, day: date | None = None
+) -> list[Sample]:
+    """The samples in the decoded ``value`` of ``epc``.
+
+    ``read_at`` (meter time) stamps EA and EB, which carry no time of their own; ``day`` is the
+    date a day48 history (E7/E8/C6/C8/CE/CF) was asked for. Raises ``LookupError`` when the
+    scale of ``epc`` is not known yet.
+    """
+    if isinstance(value, TimedNormalReverse) and epc in _PAIRS:
+        normal, reverse = _PAIRS[epc]
+        scale = _scale(scales, epc)
+        return [
+            _sample(normal, value.at, value.normal, scale),
+            _sample(reverse, value.at, value.reverse, scale),
+        ]
+    if isinstance(value, HalfHourHistory) and epc in HISTORY_SERIES:
+        if day is None:
+            raise ValueError("a day48 history needs the day it was asked for")
+        scale = _scale(scales, epc)
+        midnight = datetime.combine(day, time())
+        return [
+            _sample(HISTORY_SERIES[epc], midnight + slot * HALF_HOUR, raw, scale)
+            for slot, raw in enumerate(value.slots)
+        ]
+    if isinstance(value, SegmentHistory) and epc == 0xED and value.start is not None:
+        scale = _scale(scales, epc)
+        found = []
+        for index, segment in enumerate(value.segments):
+            at = value.start - index * MINUTE
+            found.append(_sample(Series.MINUTE_ENERGY_NORMAL, at, segment.normal, scale))
+            found.append(_sample(Series.MINUTE_ENERGY_REVERSE, at, segment.reverse, scale))
+        return found
+    stamp = read_at.replace(microsecond=0)
+    if epc == 0xEA and (value is None or isinstance(value, int)):
+        return [Sample(Series.POWER, stamp, value, None if value is None else Decimal(value))]
+    if epc == 0xEB and isinstance(value, PhaseCurrents):
+        return [
+            _current(Series.CURRENT_R, stamp, value.r),
+            _current(Series.CURRENT_T, stamp, value.t),
+        ]
+    return []
+
+
+def _scale(scales: MeterScales, epc: int) -> Scale:
+    scale = scales.scale_for(epc)
+    if scale is None:
+        raise LookupError(f"the scale of 0x{epc:02X} is not known yet")
+    return scale
+
+
+def _sample(series: Series, at: datetime, raw: int | None, scale: Scale) -> Sample:
+    return Sample(series, at, raw, scale.apply(raw))
+
+
+def _current(series: Series, at: datetime, amperes: Decimal | None) -> Sample:
+    if amperes is None:
+        return Sample(series, at, None, None)
+    return Sample(series, at, int(amperes * _TENTHS), amperes)
