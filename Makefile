@@ -22,7 +22,7 @@ $(STAMP): $(BUILD_INPUTS)
 	@rm -f $(VENV)/.installed-* && touch $@
 
 sysdeps:
-	@scripts/ensure-debian-packages iproute2 procps  # ip netns, sysctl: namespace tests
+	@scripts/ensure-debian-packages iproute2 procps nftables  # ip netns, sysctl, nft: namespace tests
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -85,12 +85,13 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerC
         return seconds
 
     retry_base = recovery.number("retry_base", default.retry_base, 1.0)
+    timer_1 = timers.number("timer_1", default.timer_1, TIMER_1_MIN)
     return ControllerConfig(
-        timer_1=timers.number("timer_1", default.timer_1, TIMER_1_MIN),
+        timer_1=timer_1,
         timer_2=timers.number("timer_2", default.timer_2, TIMER_2_MIN),
         max_opc=requests.integer("max_opc", default.max_opc, 1, _CONTROLLER_OPC_MIN),
         search_interval=requests.number(
-            "search_interval", default.search_interval, default.timer_1
+            "search_interval", max(default.search_interval, timer_1), timer_1
         ),
         instant_interval=interval(polling, "instant", default.instant_interval),
         minute_interval=interval(polling, "minute", default.minute_interval),

@@ -363,8 +363,8 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
     retried after a jittered back-off, at most ``history_retries`` times."""
     eoj = meter_eoj(ctl)
     remaining = list(epcs)
-    failures = 0
-    while remaining:
+    failures = 0  # timeouts and mismatches: a timed-out request goes again at once
+    while remaining and failures < ctl.config.history_retries:
         yield from _away_from_midnight(ctl)
         offset = ctl.day_offset(day)
         if offset > _MAX_DAY or offset >= ctl.retained_days:
@@ -373,41 +373,38 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
         answer = yield from ask(Request.setc(eoj, 0xE1, HV_METER_BIDIR[0xE1].encode(offset)))
         if answer.timed_out:
             failures += 1
-        elif not answer.accepted:
+            continue
+        if not answer.accepted:
             ctl.retained_days = offset
             return DayResult.OUT_OF_RANGE
-        else:
-            while remaining:
-                epc = remaining[0]
-                answer = yield from ask(Request.get(eoj, epc))
-                if answer.timed_out:
-                    failures += 1
-                    break
-                edt = answer.values().get(epc)
-                if edt is None:
-                    ctl.suspect_fault()
-                    return DayResult.FAULT
-                history = ctl.decode(epc, edt)
-                if not isinstance(history, HalfHourHistory):
-                    failures += 1
-                    break
-                if history.day != offset or ctl.meter_date() != selected_on:
-                    ctl.emit(
-                        Warned(
-                            f"0x{epc:02X} came for day {history.day}, not {offset}: "
-                            "E1 changed meanwhile; retrying"
-                        )
-                    )
-                    failures += 1
-                    break
+        while remaining and failures < ctl.config.history_retries:
+            epc = remaining[0]
+            answer = yield from ask(Request.get(eoj, epc))
+            if answer.timed_out:
+                failures += 1
+                continue
+            edt = answer.values().get(epc)
+            if edt is None:
+                ctl.suspect_fault()
+                return DayResult.FAULT
+            history = ctl.decode(epc, edt)
+            if not isinstance(history, HalfHourHistory):
+                failures += 1
+                continue
+            if history.day == offset and ctl.meter_date() == selected_on:
                 ctl.take_values({epc: edt}, Source.HISTORY, day=day)
                 remaining.pop(0)
-        if not remaining:
-            return DayResult.DONE
-        if failures >= ctl.config.history_retries:
-            return DayResult.GAVE_UP
-        yield ctl.sleep_until(ctl.now + ctl.backoff(failures))
-    return DayResult.DONE
+                continue
+            ctl.emit(
+                Warned(
+                    f"0x{epc:02X} came for day {history.day}, not {offset}: "
+                    "E1 changed meanwhile; retrying"
+                )
+            )
+            failures += 1
+            yield ctl.sleep_until(ctl.now + ctl.backoff(failures))
+            break  # select the day again
+    return DayResult.GAVE_UP if remaining else DayResult.DONE
 
 
 def _away_from_midnight(ctl: ControllerEngine) -> Sub[None]:

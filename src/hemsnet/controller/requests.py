@@ -85,8 +85,8 @@ class Answer:
 
     @property
     def accepted(self) -> bool:
-        """Get_Res or Set_Res: every property was served."""
-        return self.frame is not None and not self.frame.esv.is_sna
+        """Get_Res or Set_Res with every property served."""
+        return self.frame is not None and not self.frame.esv.is_sna and not self.refused()
 
     def values(self) -> dict[int, bytes]:
         """The EDTs served, by EPC (a Get_SNA serves some, with PDC 0 for the rest)."""
@@ -142,6 +142,8 @@ class RequestLane:
                 definition = HV_METER_BIDIR.get(prop.epc)
                 if definition is None:
                     raise RequestRefused(f"0x{prop.epc:02X} is no 0x028F property")
+                if not definition.set.allowed:
+                    raise RequestRefused(f"0x{prop.epc:02X} cannot be set")
                 try:
                     definition.validate_set(prop.edt)
                 except InvalidValue as exc:

@@ -37,6 +37,7 @@ class Wire:
     to: Hashable | None
     data: bytes
     dropped: bool
+    multicast: bool = False
 
     @property
     def frame(self) -> Frame:
@@ -118,9 +119,11 @@ class Sim:
             self._from_controller(self.controller.advance(now))
         self._drain_events()
 
-    def inject(self, source: Hashable, to: Hashable, data: bytes) -> None:
-        """A datagram from a third node."""
-        heapq.heappush(self._queue, (self.now + LATENCY, next(self._seq), to, data, source))
+    def inject(
+        self, source: Hashable, to: Hashable, data: bytes, *, delay: timedelta = LATENCY
+    ) -> None:
+        """A datagram from a third node, arriving ``delay`` from now."""
+        heapq.heappush(self._queue, (self.now + delay, next(self._seq), to, data, source))
 
     # --- inside --------------------------------------------------------------------------
 
@@ -147,15 +150,15 @@ class Sim:
 
     def _transmit(self, source: Hashable, send: Send) -> None:
         at = max(send.at or self.now, self.now)
-        targets = [send.to] if send.to is not None else self._others(source)
+        targets = [send.to] if send.to is not None else self._others(source) or [None]
         for to in targets:
             probability = self.drop_to_meter if to == METER else self.drop_to_controller
-            wire = Wire(at, source, to, send.data, False)
+            wire = Wire(at, source, to, send.data, False, send.to is None)
             wire.dropped = self._random.random() < probability or bool(
                 self.drop is not None and self.drop(wire)
             )
             self.wire.append(wire)
-            if not wire.dropped:
+            if not wire.dropped and to is not None:
                 heapq.heappush(self._queue, (at + LATENCY, next(self._seq), to, send.data, source))
 
     def _others(self, source: Hashable) -> list[Hashable]:

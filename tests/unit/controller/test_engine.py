@@ -1,0 +1,422 @@
+"""The controller engine against the meter engine, in virtual time [AIF chapter 3, 2.4, 2.5]."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hemsnet.controller import ControllerConfig
+from hemsnet.controller.events import (
+    AttributeAbsent,
+    FaultEnded,
+    FaultStarted,
+    GapOpened,
+    GapSettled,
+    MeterPaired,
+    MeterRestarted,
+    Recorded,
+    Warned,
+)
+from hemsnet.controller.samples import HISTORY_SERIES
+from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
+from hemsnet.echonet.esv import Esv
+from hemsnet.echonet.frame import Frame, Property, decode_frame, encode_frame
+from hemsnet.echonet.instance_list import decode_instance_list
+from hemsnet.meter.faults import FaultPlan, Window
+from hemsnet.store import Store
+from hemsnet.store.model import GapStatus, Series, Source
+from tests.unit.controller.sim import CONTROLLER as CTL
+from tests.unit.controller.sim import LATENCY, METER, Sim, Wire, sim
+from tests.unit.meter.sim import START, meter
+
+QUIET = ControllerConfig(instant_interval=0, minute_interval=0, present_interval=0)
+HISTORY_EPCS = frozenset({0xE7, 0xE8, 0xC6, 0xC8, 0xCE, 0xCF, 0xED})
+
+
+def requests(s: Sim) -> list[Wire]:
+    return [w for w in s.wire if w.source == CTL and w.frame.esv in (Esv.GET, Esv.SETC)]
+
+
+def epcs(wire: Wire) -> tuple[int, ...]:
+    return tuple(p.epc for p in wire.frame.properties)
+
+
+def started(tmp_path: Path, *, days: float = 2, **options: object) -> Sim:
+    engine = meter(installed=START - timedelta(days=days))
+    s = sim(tmp_path, engine, now=START, **options)  # type: ignore[arg-type]
+    s.start()
+    return s
+
+
+def truth(s: Sim, epc: int, until: datetime) -> dict[datetime, int | None]:
+    """The meter's own day48 history of ``epc`` for every retained day, slots before ``until``."""
+    assert s.meter is not None
+    found: dict[datetime, int | None] = {}
+    for day in range(s.meter.config.retained_days):
+        history = s.meter.readings.day_history(epc, day)
+        midnight = datetime.combine(s.meter.now.date() - timedelta(days=day), datetime.min.time())
+        for slot, raw in enumerate(history.slots):
+            at = midnight + slot * timedelta(minutes=30)
+            if at < until:
+                found[at] = raw
+    return found
+
+
+def stored(s: Sim, series: Series, until: datetime) -> dict[datetime, int | None]:
+    """What the store holds of ``series`` in the meter's retained window, before ``until``."""
+    assert s.meter is not None and s.recorder.meter_id is not None
+    start = datetime.combine(
+        s.meter.now.date() - timedelta(days=s.meter.config.retained_days - 1), datetime.min.time()
+    )
+    readings = s.store.readings(s.recorder.meter_id, series, start, until)
+    return {r.measured_at: r.raw for r in readings}
+
+
+# --- start-up [AIF 3.1] -----------------------------------------------------------------------
+
+
+def test_startup_announces_searches_and_reads_the_attributes_in_order(tmp_path: Path) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=1)
+    first = s.wire[0] if s.wire[0].source == CTL else s.wire[1]
+    assert first.multicast and first.frame.esv is Esv.INF and epcs(first) == (0xD5,)
+    assert decode_instance_list(first.frame.properties[0].edt).instances == (CONTROLLER,)
+    sent = requests(s)
+    search = sent[0]
+    assert search.multicast and search.frame.deoj == Eoj(0x02, 0x8F, 0x00)
+    assert epcs(search) == (0x80,)
+    # 3.1.3 then 3.1.4, at most three properties per request, in the spec's order
+    assert [epcs(w) for w in sent[1:7]] == [
+        (0x82, 0x9D, 0x9E),
+        (0x9F,),
+        (0x8D, 0xC0, 0xD3),
+        (0xD4, 0xE0, 0xE5),
+        (0xE6, 0xC4, 0xC5),
+        (0xC7, 0xCC, 0xCD),
+    ]
+    assert all(w.to == METER for w in sent[1:])
+    assert [type(e) for e in s.events].count(MeterPaired) == 1
+    attributes = s.store.attributes(s.recorder.meter_id or 0)
+    assert {0x82, 0x9D, 0x9E, 0x9F, 0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6} <= set(attributes)
+
+
+def test_an_uninstalled_optional_attribute_is_recorded_absent(tmp_path: Path) -> None:
+    engine = meter(installed=START - timedelta(days=1), optional=frozenset({0xCA}))
+    s = sim(tmp_path, engine, now=START, config=QUIET)
+    s.start()
+    s.run_for(minutes=1)
+    absent = {e.epc for e in s.events if isinstance(e, AttributeAbsent)}
+    assert absent == {0x8D, 0xC7, 0xCC, 0xCD}
+    assert s.store.absent(s.recorder.meter_id or 0) == absent
+    assert not [w for w in requests(s) if set(epcs(w)) & {0xCB, 0xCE, 0xCF}]  # not in 0x9F
+
+
+def test_the_search_repeats_until_a_meter_answers(tmp_path: Path) -> None:
+    s = sim(tmp_path, None, now=START, config=QUIET)
+    s.start()
+    s.run_for(minutes=3)
+    searches = [w.at for w in requests(s)]
+    assert searches == [START + timedelta(seconds=40 * n) for n in range(5)]
+    assert {epcs(w) for w in requests(s)} == {(0x80,)}
+    assert not s.controller.paired
+
+
+def test_a_lost_announcement_is_made_up_for_by_the_search(tmp_path: Path) -> None:
+    s = started(tmp_path, config=QUIET, drop=lambda w: w.source == METER and w.at == START)
+    s.run_for(minutes=1)
+    assert s.controller.paired and s.controller.meter_address == METER
+
+
+def test_an_old_appendix_release_is_warned_about(tmp_path: Path) -> None:
+    engine = meter(installed=START - timedelta(days=1))
+    engine.objects.meter._values[0x82] = b"\x00\x00P\x00"  # an older meter
+    s = sim(tmp_path, engine, now=START, config=QUIET)
+    s.start()
+    s.run_for(minutes=1)
+    warnings = [e.message for e in s.events if isinstance(e, Warned)]
+    assert any("Release P" in w and "Release R or later" in w for w in warnings)
+    assert s.controller.status.attributes_read  # it goes on
+
+
+# --- request discipline [AIF 2.4] -------------------------------------------------------------
+
+
+def test_one_request_at_a_time_and_the_next_as_soon_as_answered(tmp_path: Path) -> None:
+    s = started(tmp_path)
+    s.run_for(hours=1)
+    in_flight = 0
+    for wire in s.wire:
+        if wire.source == CTL and wire.frame.esv in (Esv.GET, Esv.SETC):
+            in_flight += 1
+        elif wire.source == METER and wire.frame.esv.answers is not None:
+            in_flight -= 1
+        assert in_flight <= 1
+    assert all(len(epcs(w)) <= 3 for w in requests(s))
+    assert all(len(epcs(w)) == 1 for w in requests(s) if set(epcs(w)) & HISTORY_EPCS)
+
+
+@pytest.mark.parametrize(
+    ("victim", "wait"),
+    [
+        (lambda w: epcs(w) == (0x9F,), 40),  # OPC 1: timer 1
+        (lambda w: epcs(w) == (0x82, 0x9D, 0x9E), 180),  # OPC 3: timer 2
+        (lambda w: epcs(w) == (0xE7,), 180),  # a history EPC: timer 2
+    ],
+)
+def test_a_lost_request_waits_its_timer_exactly_then_goes_with_a_fresh_tid(
+    tmp_path: Path, victim: object, wait: int
+) -> None:
+    dropped: list[Wire] = []
+
+    def drop_first(wire: Wire) -> bool:
+        if wire.source == CTL and not dropped and victim(wire):  # type: ignore[operator]
+            dropped.append(wire)
+            return True
+        return False
+
+    s = started(tmp_path, config=QUIET, drop=drop_first)
+    s.run_for(minutes=10)
+    (lost,) = dropped
+    after = [w for w in requests(s) if w.at > lost.at]
+    assert after[0].at - lost.at == timedelta(seconds=wait)
+    assert epcs(after[0]) == epcs(lost)
+    assert after[0].frame.tid != lost.frame.tid
+    assert s.store.stats(s.recorder.meter_id or 0).timed_out == 1
+
+
+def test_configured_timers_are_used(tmp_path: Path) -> None:
+    config = ControllerConfig(timer_1=45, timer_2=200, instant_interval=0, minute_interval=0)
+    dropped: list[Wire] = []
+
+    def drop_first(wire: Wire) -> bool:
+        if wire.source == CTL and not dropped and epcs(wire) == (0x9F,):
+            dropped.append(wire)
+            return True
+        return False
+
+    s = started(tmp_path, config=config, drop=drop_first)
+    s.run_for(minutes=2)
+    after = [w for w in requests(s) if w.at > dropped[0].at]
+    assert after[0].at - dropped[0].at == timedelta(seconds=45)
+
+
+def test_a_late_response_is_discarded(tmp_path: Path) -> None:
+    engine = meter(
+        installed=START - timedelta(days=1), faults=FaultPlan(delay_min=50, delay_max=50)
+    )
+    s = sim(tmp_path, engine, now=START, config=QUIET)
+    s.start()
+    s.run_for(minutes=10)
+    stats = s.store.stats(s.recorder.meter_id or 0)
+    # Every OPC 1 request times out at 40 s, and its answer comes 10 s later.
+    assert stats.late_discarded >= 1 and stats.timed_out >= stats.late_discarded
+    assert not s.controller.status.attributes_read or stats.answered > 0
+
+
+def test_frames_from_other_addresses_are_dropped_and_counted(tmp_path: Path) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=1)
+    bogus = Frame(7, Eoj(0x02, 0x8F, 0x01), CONTROLLER, Esv.INF, (Property(0x88, b"\x41"),))
+    s.inject("intruder", CTL, encode_frame(bogus))
+    get = Frame(8, CONTROLLER, NODE_PROFILE, Esv.GET, (Property(0xD6),))
+    s.inject("intruder", CTL, encode_frame(get))
+    s.run_for(seconds=1)
+    assert not s.controller.in_fault
+    assert s.store.stats(s.recorder.meter_id or 0).foreign_dropped == 2
+    assert not [w for w in s.wire if w.to == "intruder"]
+
+
+def test_the_controller_node_answers_the_meter(tmp_path: Path) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=1)
+    get = Frame(0x7777, Eoj(0x02, 0x8F, 0x01), NODE_PROFILE, Esv.GET, (Property(0xD6),))
+    s.inject(METER, CTL, encode_frame(get))
+    s.run_for(seconds=1)
+    (answer,) = [w for w in s.wire if w.source == CTL and w.frame.tid == 0x7777]
+    assert answer.frame.esv is Esv.GET_RES
+    assert decode_instance_list(answer.frame.properties[0].edt).instances == (CONTROLLER,)
+
+
+# --- regular operation [AIF 3.2.1, 3.3.1, 2.5.1] ----------------------------------------------
+
+
+def test_notifications_are_stored_and_a_missing_one_is_fetched_at_five_past(
+    tmp_path: Path,
+) -> None:
+    boundary = datetime(2026, 11, 16, 10, 0)
+
+    def drop_the_ten_oclock_inf(wire: Wire) -> bool:
+        return (
+            wire.source == METER
+            and wire.frame.esv is Esv.INF
+            and boundary <= wire.at < boundary + timedelta(minutes=5)
+        )
+
+    s = started(tmp_path, config=QUIET, drop=drop_the_ten_oclock_inf)
+    s.run(datetime(2026, 11, 16, 10, 40))
+    after_start = START + timedelta(minutes=1)
+    fetches = [w for w in requests(s) if epcs(w) == (0xE3, 0xC3, 0xCB) and w.at > after_start]
+    assert [w.at for w in fetches] == [boundary + timedelta(minutes=5)]
+    sources = {
+        sample.measured_at: e.source
+        for e in s.events
+        if isinstance(e, Recorded)
+        for sample in e.samples
+        if sample.series is Series.ENERGY_NORMAL
+    }
+    assert sources[boundary] is Source.POLL
+    assert sources[boundary + timedelta(minutes=30)] is Source.NOTIFICATION
+
+
+def test_duplicate_notifications_the_last_arrival_wins(tmp_path: Path) -> None:
+    engine = meter(installed=START - timedelta(days=1), faults=FaultPlan(duplicate_inf=1.0))
+    s = sim(tmp_path, engine, now=START, config=QUIET)
+    s.start()
+    s.run(datetime(2026, 11, 16, 12, 10))
+    end = datetime(2026, 11, 16, 12, 1)
+    notified = [e for e in s.events if isinstance(e, Recorded) and e.source is Source.NOTIFICATION]
+    assert len(notified) >= 2 * 5  # an altered copy, then the true one, each half-hour
+    want = truth(s, 0xE7, end)
+    got = stored(s, Series.ENERGY_NORMAL, end)
+    assert {at: got[at] for at in want} == want
+
+
+# --- faults [AIF 3.4.1] -----------------------------------------------------------------------
+
+
+def test_a_fault_stops_measurement_requests_and_its_end_backfills(tmp_path: Path) -> None:
+    window = Window(datetime(2026, 11, 16, 10, 2), datetime(2026, 11, 16, 11, 33))
+    engine = meter(installed=START - timedelta(days=1), faults=FaultPlan(faults=(window,)))
+    s = sim(tmp_path, engine, now=START)
+    s.start()
+    s.run(datetime(2026, 11, 16, 12, 20))
+    kinds = [type(e) for e in s.events if isinstance(e, FaultStarted | FaultEnded)]
+    assert kinds == [FaultStarted, FaultEnded]
+    during = [w for w in requests(s) if window.start + timedelta(seconds=1) < w.at < window.end]
+    assert during and all(epcs(w) == (0x88,) for w in during)
+    meter_id = s.recorder.meter_id or 0
+    (fault,) = s.store.faults(meter_id)
+    assert fault.end is not None
+    end = datetime(2026, 11, 16, 12, 1)
+    assert s.store.missing_half_hours(meter_id, Series.ENERGY_NORMAL, START, end) == []
+    history = {
+        r.measured_at: r.source
+        for r in s.store.readings(meter_id, Series.ENERGY_NORMAL, START, end)
+    }
+    assert history[datetime(2026, 11, 16, 10, 30)] is Source.HISTORY
+
+
+# --- history [AIF 3.3.3, 3.3.5] ---------------------------------------------------------------
+
+
+def test_a_history_for_another_day_is_not_used(tmp_path: Path) -> None:
+    """Another controller sets E1 between our SetC and Get: the day check rejects it."""
+    engine = meter(installed=START - timedelta(days=3), max_controllers=2)
+    clashes: list[Wire] = []
+
+    def clash(wire: Wire) -> bool:
+        if wire.source == CTL and wire.frame.esv is Esv.SETC and len(clashes) < 2:
+            clashes.append(wire)
+            other = Frame(0x4000 + len(clashes), CONTROLLER, wire.frame.deoj, Esv.SETC,
+                          (Property(0xE1, bytes([7])),))  # fmt: skip
+            s.inject("other", METER, encode_frame(other), delay=LATENCY * 1.5)
+        return False
+
+    s = sim(tmp_path, engine, now=START, config=QUIET, drop=clash)
+    s.extra_peers["other"] = lambda data, source, now: []
+    s.start()
+    s.run_for(hours=1)
+    warnings = [e.message for e in s.events if isinstance(e, Warned)]
+    assert sum("came for day 7" in w for w in warnings) == 2
+    end = datetime(2026, 11, 16, 9, 31)
+    want = truth(s, 0xE7, end)
+    assert stored(s, Series.ENERGY_NORMAL, end) == want
+    # The retries waited a back-off of retry_base * 2**n plus jitter, not at once.
+    setcs = [w.at for w in requests(s) if epcs(w) == (0xE1,)]
+    gap = setcs[1] - setcs[0]
+    assert timedelta(seconds=60) <= gap <= timedelta(seconds=125)
+
+
+def test_minute_values_missing_from_d0_come_from_ed(tmp_path: Path) -> None:
+    config = ControllerConfig(instant_interval=0, present_interval=0)
+
+    def lose_some_d0(wire: Wire) -> bool:
+        return wire.source == METER and epcs(wire) == (0xD0,) and wire.at.minute % 3 == 0
+
+    s = started(tmp_path, config=config, drop=lose_some_d0)
+    s.run(datetime(2026, 11, 16, 11, 12))
+    meter_id = s.recorder.meter_id or 0
+    first = s.controller.coverage.earliest_real(Series.MINUTE_ENERGY_NORMAL)
+    assert first is not None
+    end = datetime(2026, 11, 16, 11, 9)  # the recovery pass at 11:10 looked up to here
+    assert s.store.missing_minutes(meter_id, Series.MINUTE_ENERGY_NORMAL, first, end) == []
+    assert [w for w in requests(s) if epcs(w) == (0xED,)]
+    sources = {
+        r.source for r in s.store.readings(meter_id, Series.MINUTE_ENERGY_NORMAL, first, end)
+    }
+    assert sources == {Source.POLL, Source.HISTORY}
+
+
+# --- recovery and ground truth ----------------------------------------------------------------
+
+
+def test_a_restarted_controller_fills_the_gap_it_left(tmp_path: Path) -> None:
+    engine = meter(installed=START - timedelta(days=2))
+    s = sim(tmp_path, engine, now=START, config=QUIET)
+    s.start()
+    s.run_for(hours=1)
+    s.store.close()
+    # The controller is down for five hours; the meter goes on.
+    down_until = s.now + timedelta(hours=5)
+    sends = []
+    while engine.next_wakeup() <= down_until:
+        sends += engine.advance(engine.next_wakeup())
+    store = Store.open(tmp_path / "hemsnet.db")
+    again = sim(tmp_path, engine, now=down_until, config=QUIET, store=store)
+    again.start(meter_first=False)
+    again.run_for(hours=1)
+    opened = [e for e in again.events if isinstance(e, GapOpened)]
+    settled = [e for e in again.events if isinstance(e, GapSettled)]
+    assert opened and all(e.filled for e in settled) and len(settled) == len(opened)
+    meter_id = again.recorder.meter_id or 0
+    assert len(store.meters()) == 1
+    assert store.gaps(meter_id, GapStatus.OPEN) == []
+    assert {g.status for g in store.gaps(meter_id)} == {GapStatus.FILLED}
+    end = down_until + timedelta(minutes=1)
+    for epc, series in HISTORY_SERIES.items():
+        assert stored(again, series, end) == truth(again, epc, end), hex(epc)
+
+
+def test_a_meter_restart_is_noticed_and_attributes_read_again(tmp_path: Path) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=10)
+    assert s.meter is not None
+    before = len([w for w in requests(s) if epcs(w) == (0x9F,)])
+    s._from_meter(s.meter.start(s.now))  # the meter announces its instance list again
+    s.run_for(minutes=2)
+    assert any(isinstance(e, MeterRestarted) for e in s.events)
+    assert len([w for w in requests(s) if epcs(w) == (0x9F,)]) == before + 1
+
+
+def test_ground_truth_a_week_with_a_fifth_of_the_packets_lost_each_way(tmp_path: Path) -> None:
+    """The stored 30-minute series equal the meter's own registers: no gap, no wrong value."""
+    engine = meter(installed=START - timedelta(days=10))
+    config = ControllerConfig(instant_interval=0, minute_interval=0)
+    s = sim(tmp_path, engine, now=START, config=config, drop_to_meter=0.2, drop_to_controller=0.2)
+    s.start()
+    s.run_for(days=7, minutes=40)
+    stats = s.store.stats(s.recorder.meter_id or 0)
+    assert stats.timed_out > 500  # the losses happened
+    end = s.now - timedelta(minutes=40)
+    for epc, series in HISTORY_SERIES.items():
+        want = truth(s, epc, end)
+        assert stored(s, series, end) == want, hex(epc)
+    assert s.store.gaps(s.recorder.meter_id or 0, GapStatus.OPEN) == []
+
+
+def test_responses_never_decode_differently_on_the_wire(tmp_path: Path) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=30)
+    assert all(isinstance(decode_frame(w.data), Frame) for w in s.wire)
