@@ -12,7 +12,7 @@ import pytest
 import hemsnet
 
 SRC = Path(hemsnet.__file__).parent
-CORE = ("echonet", "devices", "meter")  # sans-I/O: time and randomness are inputs
+CORE = ("echonet", "devices", "meter", "controller")  # sans-I/O: time and randomness are inputs
 FORBIDDEN_IN_CORE = {"asyncio", "socket", "sqlite3", "time", "random", "selectors", "threading"}
 
 
@@ -38,6 +38,7 @@ def test_core_does_no_io_and_reads_no_clock(path: Path) -> None:
     imported = _imports(path)
     assert not {name.split(".")[0] for name in imported} & FORBIDDEN_IN_CORE
     assert not [n for n in imported if n.startswith(("hemsnet.aio", "hemsnet.cli"))]
+    assert "hemsnet.store.store" not in imported  # the data model only, never the database
 
 
 @pytest.mark.parametrize("path", _modules("echonet"), ids=lambda p: p.name)

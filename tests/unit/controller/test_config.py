@@ -11,6 +11,7 @@ import pytest
 
 from hemsnet.controller.config import ControllerConfig, load_config, parse_config
 from hemsnet.errors import ConfigError
+from tests.conftest import REPO
 
 FULL_TOML = """\
 [timers]
@@ -390,3 +391,7 @@ def test_a_non_utf8_file_is_a_config_error(tmp_path: Path) -> None:
     path.write_bytes(b"# caf\xe9\n")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(path)
+
+
+def test_the_shipped_example_is_the_defaults() -> None:
+    assert load_config(REPO / "examples" / "controller.toml") == ControllerConfig()
