@@ -38,6 +38,7 @@ bench: install
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[bench]'
 	$(BIN)/python bench/codec.py
 	$(BIN)/python bench/meter.py
+	$(BIN)/python bench/controller.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

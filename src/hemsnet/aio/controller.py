@@ -64,12 +64,14 @@ class ControllerRunner:
         self._verbose = False
         self._last_status = 0.0
         self._last_progress = -1
+        self._wake = asyncio.Event()  # a datagram came: the engine's next wake-up may be sooner
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         self._verbose = log.isEnabledFor(logging.INFO)
         self.transport.set_handler(self._on_datagram)
         self.transport.start(loop)
+        relay = asyncio.create_task(self._wake_on(stop))
         try:
             await self._announce(stop)
             self._dispatch(self.engine.start(self.clock.now()))
@@ -77,12 +79,18 @@ class ControllerRunner:
             while not stop.is_set():
                 delay = self.clock.delay_until(self.engine.next_wakeup())
                 next_status = self._last_status + self.status_every - time.monotonic()
-                await wait_for_stop(stop, max(0.0, min(delay, next_status)))
+                self._wake.clear()
+                await wait_for_stop(self._wake, max(0.0, min(delay, next_status)))
                 self._dispatch(self.engine.advance(self.clock.now()))
                 if time.monotonic() - self._last_status >= self.status_every:
                     self._status()
         finally:
+            relay.cancel()
             self.transport.close()
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
 
     async def _announce(self, stop: asyncio.Event) -> None:
         """The start-up 0xD5 INF, retried until the interface can send it [AIF 3.1.1]."""
@@ -98,6 +106,7 @@ class ControllerRunner:
         if self._verbose:
             log.info("<- %s %s", source, describe_datagram(data))
         self._dispatch(self.engine.receive(data, source, self.clock.now()))
+        self._wake.set()
 
     def _dispatch(self, sends: list[Send]) -> None:
         for send in sends:
@@ -156,7 +165,7 @@ def status_line(engine: ControllerEngine, recorder: Recorder) -> str:
         counts = {s: sum(1 for gap in gaps if gap.status is s) for s in GapStatus}
         parts.append(
             "last reading "
-            + (status.last_reading.isoformat(" ", "seconds") if status.last_reading else "none yet")
+            + (status.last_reading.isoformat(" ", "minutes") if status.last_reading else "none yet")
         )
         parts.append(
             f"gaps {counts[GapStatus.OPEN]} open, {counts[GapStatus.FILLED]} filled, "

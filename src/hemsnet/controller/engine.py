@@ -107,7 +107,7 @@ class ControllerStatus:
     meter: Hashable | None = None
     found_at: datetime | None = None
     attributes_read: bool = False
-    last_reading: datetime | None = None  # controller time of the latest 30-minute reading
+    last_reading: datetime | None = None  # meter time of the latest 30-minute reading
     in_fault: bool = False
     backfill_done: int = 0
     backfill_total: int = 0
@@ -325,8 +325,13 @@ class ControllerEngine:
         settled_before = self.meter_now.replace(second=0, microsecond=0) - HALF_HOUR
         kept = self.coverage.add(samples, settled_before=settled_before)
         if kept:
-            if any(s.series.step == HALF_HOUR and s.raw is not None for s in kept):
-                self.status.last_reading = self.now
+            latest = [
+                s.measured_at for s in kept if s.series.step == HALF_HOUR and s.raw is not None
+            ]
+            if latest and (
+                self.status.last_reading is None or max(latest) > self.status.last_reading
+            ):
+                self.status.last_reading = max(latest)
             self.emit(RecordedEvent(tuple(kept), source))
         return kept
 
