@@ -364,6 +364,7 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
     eoj = meter_eoj(ctl)
     remaining = list(epcs)
     failures = 0  # timeouts and mismatches: a timed-out request goes again at once
+    mismatches = 0  # only these back off [AIF 3.3.3]
     while remaining and failures < ctl.config.history_retries:
         yield from _away_from_midnight(ctl)
         offset = ctl.day_offset(day)
@@ -395,14 +396,16 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
                 ctl.take_values({epc: edt}, Source.HISTORY, day=day)
                 remaining.pop(0)
                 continue
-            ctl.emit(
-                Warned(
-                    f"0x{epc:02X} came for day {history.day}, not {offset}: "
-                    "E1 changed meanwhile; retrying"
-                )
-            )
             failures += 1
-            yield ctl.sleep_until(ctl.now + ctl.backoff(failures))
+            if history.day != offset:
+                mismatches += 1
+                ctl.emit(
+                    Warned(
+                        f"0x{epc:02X} came for day {history.day}, not {offset}: "
+                        "E1 changed meanwhile (another controller?); retrying"
+                    )
+                )
+                yield ctl.sleep_until(ctl.now + ctl.backoff(mismatches))
             break  # select the day again
     return DayResult.GAVE_UP if remaining else DayResult.DONE
 

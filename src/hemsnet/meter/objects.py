@@ -86,7 +86,7 @@ class MeterObjects:
         computed: dict[int, Compute] = {
             0x88: self._fault_status,
             0x97: lambda: readings.now.time().replace(second=0, microsecond=0),
-            0x98: readings.now.date,
+            0x98: lambda: readings.now.date(),  # noqa: PLW0108 - `now` is replaced as time moves
             0xC1: readings.monthly_maximum,
             0xC2: readings.cumulative_maximum,
             0xC3: readings.fixed_time_demand,

@@ -125,6 +125,10 @@ def test_clock_properties_follow_meter_time() -> None:
     answer = get(engine, 0x97, 0x98)
     assert answer.value(0x97).isoformat() == "11:07:00"
     assert answer.value(0x98).isoformat() == "2026-11-16"
+    later(engine, hours=15)  # past midnight: the date moves on too
+    answer = get(engine, 0x97, 0x98)
+    assert answer.value(0x97).isoformat() == "02:07:00"
+    assert answer.value(0x98).isoformat() == "2026-11-17"
 
 
 class TestHistory:
