@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime, timedelta
 
-from hemsnet.controller.coverage import HALF_HOUR_SERIES, MINUTE_SERIES, Recorded
+from hemsnet.controller.coverage import HALF_HOUR_SERIES, MINUTE_SERIES, Held
 from hemsnet.controller.events import (
     AttributeAbsent,
     AttributeRead,
@@ -23,10 +23,8 @@ from hemsnet.controller.events import (
     GapOpened,
     GapSettled,
     MeterPaired,
+    Recorded,
     Warned,
-)
-from hemsnet.controller.events import (
-    Recorded as RecordedEvent,
 )
 from hemsnet.store.model import GapStatus, Reading
 from hemsnet.store.store import Store
@@ -43,28 +41,27 @@ class Recorder:
         self.store = store
         self.key_of = key_of
         self.meter_id: int | None = None
-        self.warnings: list[str] = []
 
     def pair(self, address: Hashable, now: datetime) -> int:
         self.meter_id = self.store.meter(self.key_of(address), str(address), now)
         return self.meter_id
 
-    def held(self, now: datetime, *, days: int, minute_hours: float) -> Recorded:
+    def held(self, now: datetime, *, days: int, minute_hours: float) -> Held:
         """What the store holds for the paired meter in the window the controller looks at."""
         assert self.meter_id is not None
-        recorded = Recorded()
+        held = Held()
         end = now + timedelta(days=1)
         windows = [(s, now - timedelta(days=days + 1)) for s in HALF_HOUR_SERIES]
         windows += [(s, now - timedelta(hours=minute_hours + 1)) for s in MINUTE_SERIES]
         for series, start in windows:
             for reading in self.store.readings(self.meter_id, series, start, end):
-                kind = recorded.void if reading.void else recorded.real
+                kind = held.void if reading.void else held.real
                 kind.setdefault(series, set()).add(reading.measured_at)
-        recorded.open_gaps = {
+        held.open_gaps = {
             (gap.series, gap.start, gap.end)
             for gap in self.store.gaps(self.meter_id, GapStatus.OPEN)
         }
-        return recorded
+        return held
 
     def apply(self, events: Iterable[Event], now: datetime) -> None:
         readings: list[Reading] = []
@@ -76,7 +73,7 @@ class Recorder:
             meter_id = self.meter_id
             if meter_id is None:
                 continue
-            if isinstance(event, RecordedEvent):
+            if isinstance(event, Recorded):
                 readings += [
                     Reading(meter_id, s.series, s.measured_at, s.raw, s.value, event.source, now)
                     for s in event.samples
@@ -115,4 +112,3 @@ class Recorder:
             store.fault_ended(meter_id, now)
         elif isinstance(event, Warned):
             log.warning("%s", event.message)
-            self.warnings.append(event.message)

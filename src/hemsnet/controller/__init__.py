@@ -6,14 +6,14 @@ events to the store (:mod:`hemsnet.aio.recorder`).
 """
 
 from hemsnet.controller.config import ControllerConfig, load_config, parse_config
-from hemsnet.controller.coverage import Recorded
+from hemsnet.controller.coverage import Held
 from hemsnet.controller.engine import ControllerEngine, ControllerStatus
 
 __all__ = [
     "ControllerConfig",
     "ControllerEngine",
     "ControllerStatus",
-    "Recorded",
+    "Held",
     "load_config",
     "parse_config",
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN
 from hemsnet.tomlconfig import TomlTable, read_toml
 
@@ -20,7 +21,6 @@ __all__ = ["ControllerConfig", "load_config", "parse_config"]
 
 _CONTROLLER_OPC_MIN: Final = 3  # a controller supports OPC 3 [AIF 2.4.4]
 _FETCH_AFTER_MIN: Final = 300.0  # "05 and 35 minutes after every hour or later" [AIF 3.3.1]
-_MAX_HISTORY_DAYS: Final = 99  # 0xE1 range [MRA 0x028F]
 _DAY: Final = 86_400.0
 
 
@@ -38,7 +38,7 @@ class ControllerConfig:
     attribute_interval: float = _DAY  # re-acquire 3.1.3 and 3.1.4
     fault_check_interval: float = 300.0  # Get 0x88 while the meter reports a fault
     fetch_after: float = _FETCH_AFTER_MIN  # Get E3/C3/CB when their INF has not come by then
-    history_days: int = _MAX_HISTORY_DAYS  # how far back a backfill asks for (E1 days)
+    history_days: int = HISTORY_DAY_MAX  # how far back a backfill asks for (E1 days)
     minute_history_hours: float = 24.0  # one-minute data (ED) recovered this far back
     retry_base: float = 60.0  # history retry back-off: base * 2**n plus jitter up to base
     retry_max: float = 1800.0
@@ -99,7 +99,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerC
         attribute_interval=polling.number("attributes", default.attribute_interval, 60.0),
         fault_check_interval=polling.number("fault_check", default.fault_check_interval, 10.0),
         fetch_after=recovery.number("fetch_after", default.fetch_after, _FETCH_AFTER_MIN, 1500.0),
-        history_days=recovery.integer("history_days", default.history_days, 0, _MAX_HISTORY_DAYS),
+        history_days=recovery.integer("history_days", default.history_days, 0, HISTORY_DAY_MAX),
         minute_history_hours=recovery.number(
             "minute_history_hours", default.minute_history_hours, 0.0, 24.0 * 99
         ),

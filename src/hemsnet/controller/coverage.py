@@ -7,7 +7,7 @@ run of unsettled half-hours after the start of the record; it is *filled* when e
 half-hours has a value, and *unrecoverable* when the meter answered void for some of them or
 no longer holds them.
 
-:class:`Recorded` is what the store already holds when the controller starts, so that a
+`Held` is what the store already holds when the controller starts, so that a
 restarted controller knows what to fetch.
 """
 
@@ -21,7 +21,7 @@ from typing import Final
 from hemsnet.controller.samples import Sample
 from hemsnet.store.model import HALF_HOUR, MINUTE, Series, instants
 
-__all__ = ["HALF_HOUR_SERIES", "MINUTE_SERIES", "Coverage", "GapKey", "Recorded", "day_start"]
+__all__ = ["HALF_HOUR_SERIES", "MINUTE_SERIES", "Coverage", "GapKey", "Held", "day_start"]
 
 HALF_HOUR_SERIES: Final = tuple(s for s in Series if s.step == HALF_HOUR)
 MINUTE_SERIES: Final = tuple(s for s in Series if s.step == MINUTE)
@@ -31,7 +31,7 @@ GapKey = tuple[Series, datetime, datetime]
 
 
 @dataclass(slots=True)
-class Recorded:
+class Held:
     """Grid readings already stored, by series: those with a value and the void ones."""
 
     real: dict[Series, set[datetime]] = field(default_factory=dict)
@@ -42,12 +42,12 @@ class Recorded:
 class Coverage:
     """The settled instants of every grid series, and the open gaps."""
 
-    def __init__(self, recorded: Recorded | None = None) -> None:
-        recorded = recorded or Recorded()
+    def __init__(self, held: Held | None = None) -> None:
+        held = held or Held()
         grid = HALF_HOUR_SERIES + MINUTE_SERIES
-        self._real = {s: set(recorded.real.get(s, ())) for s in grid}
-        self._settled = {s: self._real[s] | set(recorded.void.get(s, ())) for s in grid}
-        self.open_gaps: set[GapKey] = set(recorded.open_gaps)
+        self._real = {s: set(held.real.get(s, ())) for s in grid}
+        self._settled = {s: self._real[s] | set(held.void.get(s, ())) for s in grid}
+        self.open_gaps: set[GapKey] = set(held.open_gaps)
 
     def add(self, samples: Iterable[Sample], *, settled_before: datetime) -> list[Sample]:
         """Take note of ``samples``; the ones worth recording are returned.

@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Generator, Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from enum import IntEnum
 from typing import Final
 
+from hemsnet.controller import procedures
 from hemsnet.controller.config import ControllerConfig
-from hemsnet.controller.coverage import Coverage, Recorded
+from hemsnet.controller.coverage import Coverage, Held
 from hemsnet.controller.events import (
     BackfillProgress,
     Counted,
@@ -33,13 +33,13 @@ from hemsnet.controller.events import (
     FaultStarted,
     MeterPaired,
     MeterRestarted,
+    Recorded,
     Warned,
-)
-from hemsnet.controller.events import (
-    Recorded as RecordedEvent,
 )
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.samples import MeterScales, Sample, samples_of
+from hemsnet.controller.tasks import Priority, Procedure, Sleep
+from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import Access
 from hemsnet.devices.nodes import controller_node
@@ -55,37 +55,13 @@ from hemsnet.echonet.send import Send
 from hemsnet.errors import FrameError, InvalidValue
 from hemsnet.store.model import HALF_HOUR, Source
 
-__all__ = ["ControllerEngine", "ControllerStatus", "Priority", "Sleep"]
+__all__ = ["ControllerEngine", "ControllerStatus"]
 
 log = logging.getLogger(__name__)
 
-METER_CLASS: Final = HV_METER_BIDIR_CLASS
 _IDLE: Final = timedelta(days=1)  # next wake-up when nothing is planned
-_UNKNOWN_RETENTION: Final = 100  # one more than the largest E1 day [MRA 0x028F]
+_UNKNOWN_RETENTION: Final = HISTORY_DAY_MAX + 1  # every E1 day may be held
 _OFFSET_TOLERANCE: Final = timedelta(seconds=2)  # meter clock estimate: ignore jitter below
-
-
-@dataclass(frozen=True, slots=True)
-class Sleep:
-    """A procedure's pause: resume it at ``until`` (controller time), or when woken."""
-
-    until: datetime
-
-
-Step = Request | Sleep
-Procedure = Generator[Step, Answer | None, None]
-
-
-class Priority(IntEnum):
-    """Which runnable task sends next when the lane frees: lower first."""
-
-    STARTUP = 0  # search, attributes [AIF 3.1]
-    FAULT = 1  # Get 0x88 while a fault is suspected [AIF 3.4.1]
-    SCHEDULED = 2  # E3/C3/CB at :05/:35 [AIF 3.3.1]
-    INSTANT = 3  # EA, EB
-    MINUTE = 4  # D0 [AIF 3.3.4]
-    PRESENT = 5  # E2, E4, CA [AIF 3.3.2]
-    HISTORY = 6  # E1 + E7.. and EF + ED backfill [AIF 3.3.3, 3.3.5]
 
 
 @dataclass(slots=True)
@@ -124,17 +100,15 @@ class ControllerEngine:
         *,
         now: datetime,
         meter: Hashable | None = None,
-        recorded: Recorded | None = None,
+        held: Held | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
-        from hemsnet.controller import procedures  # the procedures drive this engine
-
         self.config = config
         self.now = now
         self.lane = RequestLane(
             timer_1=config.timer_1, timer_2=config.timer_2, max_opc=config.max_opc
         )
-        self.coverage = Coverage(recorded)
+        self.coverage = Coverage(held)
         self.status = ControllerStatus()
         self.node: Node = controller_node()
         self.meter_address: Hashable | None = meter
@@ -150,7 +124,6 @@ class ControllerEngine:
         self._tasks: list[_Task] = []
         self._seq = itertools.count()
         self._held: list[tuple[int, object]] = []  # notified readings waiting for the scales
-        self._procedures = procedures
         self._retry_draws = itertools.count(1)
         self.retained_days = _UNKNOWN_RETENTION  # learnt from the first E1 SetC_SNA
 
@@ -165,7 +138,7 @@ class ControllerEngine:
     def start(self, now: datetime) -> list[Send]:
         """Start the search for the meter [AIF 3.1.2] (send :meth:`announcement` first)."""
         self.now = now
-        self.spawn("startup", Priority.STARTUP, self._procedures.startup(self), measurement=False)
+        self.spawn("startup", Priority.STARTUP, procedures.startup(self), measurement=False)
         return self._pump()
 
     def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
@@ -209,10 +182,10 @@ class ControllerEngine:
         ready = [task.ready_at for task in self._tasks if self._eligible(task)]
         return min(ready, default=self.now + _IDLE)
 
-    def restore(self, recorded: Recorded) -> None:
+    def restore(self, held: Held) -> None:
         """What the store already holds for the paired meter, so that a restarted controller
         fetches only what is missing. Call it once the meter is paired."""
-        self.coverage = Coverage(recorded)
+        self.coverage = Coverage(held)
 
     def take_events(self) -> list[Event]:
         events, self._events = self._events, []
@@ -239,9 +212,6 @@ class ControllerEngine:
     def day_offset(self, day: date) -> int:
         """The 0xE1 value that selects ``day``: 0 is the meter's today."""
         return (self.meter_date() - day).days
-
-    def sleep_until(self, at: datetime) -> Sleep:
-        return Sleep(at)
 
     def readable(self, epc: int) -> bool:
         """Whether to ask for ``epc``: the meter's Get map lists it [AIF 3.1.3] (before the
@@ -332,7 +302,7 @@ class ControllerEngine:
                 self.status.last_reading is None or max(latest) > self.status.last_reading
             ):
                 self.status.last_reading = max(latest)
-            self.emit(RecordedEvent(tuple(kept), source))
+            self.emit(Recorded(tuple(kept), source))
         return kept
 
     def scales_known(self) -> None:
@@ -350,7 +320,7 @@ class ControllerEngine:
 
     def decode(self, epc: int, edt: bytes) -> object | None:
         try:
-            value: object = decode_property(METER_CLASS, epc, edt).value
+            value: object = decode_property(HV_METER_BIDIR_CLASS, epc, edt).value
         except InvalidValue as exc:
             self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
             return None
@@ -362,9 +332,7 @@ class ControllerEngine:
             self.status.in_fault = True
             log.info("the meter reports a fault: measurement requests stop [AIF 3.4.1]")
             self.emit(FaultStarted())
-            self.spawn(
-                "fault", Priority.FAULT, self._procedures.watch_fault(self), measurement=False
-            )
+            self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
         elif status is FaultStatus.NO_FAULT and self.in_fault:
             self.in_fault = False
             self.status.in_fault = False
@@ -374,7 +342,7 @@ class ControllerEngine:
 
     def suspect_fault(self) -> None:
         """A measurement was refused: ask 0x88 whether the meter is in fault."""
-        self.spawn("fault", Priority.FAULT, self._procedures.watch_fault(self), measurement=False)
+        self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
 
     # --- inside ------------------------------------------------------------------------------
 
@@ -407,7 +375,7 @@ class ControllerEngine:
             except ValueError:
                 self.emit(Warned(f"an invalid instance list from {source}"))
                 return
-            meters = [eoj for eoj in eojs if eoj.class_id == METER_CLASS]
+            meters = [eoj for eoj in eojs if eoj.class_id == HV_METER_BIDIR_CLASS]
             if not meters:
                 return
             if self.paired:

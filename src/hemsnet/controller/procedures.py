@@ -3,7 +3,7 @@
 Each procedure is a generator run by :class:`~hemsnet.controller.engine.ControllerEngine`: it
 yields a :class:`~hemsnet.controller.requests.Request` and is sent back its
 :class:`~hemsnet.controller.requests.Answer` (a response or a timeout), or yields a
-:class:`~hemsnet.controller.engine.Sleep`. A timed-out request is asked again as a new request
+:class:`~hemsnet.controller.tasks.Sleep`. A timed-out request is asked again as a new request
 (a new TID) once its timer has run out; the timer itself spaces the retries [AIF 2.4.2, 2.4.3].
 
 | procedure | spec |
@@ -34,6 +34,8 @@ from hemsnet.controller.events import (
 )
 from hemsnet.controller.requests import Answer, Request
 from hemsnet.controller.samples import HISTORY_SERIES
+from hemsnet.controller.tasks import Priority, Sleep, Step
+from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.values import (
     FaultStatus,
@@ -47,7 +49,7 @@ from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.store.model import HALF_HOUR, MINUTE, Series, Source
 
 if TYPE_CHECKING:
-    from hemsnet.controller.engine import ControllerEngine, Step
+    from hemsnet.controller.engine import ControllerEngine
 
 __all__ = [
     "acquire_attributes",
@@ -62,7 +64,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Sub = Generator["Step", Answer | None, T]
+Sub = Generator[Step, Answer | None, T]
 
 METER_SEARCH: Final = Eoj(0x02, 0x8F, 0x00)  # every 0x028F instance [AIF 3.1.2]
 EC_ATTRIBUTES: Final = (0x82, 0x9D, 0x9E, 0x9F)  # [AIF 3.1.3]
@@ -76,7 +78,6 @@ _SCHEDULED_SERIES: Final = {
 }
 _EPC_OF_SERIES: Final = {series: epc for epc, series in HISTORY_SERIES.items()}
 _OLDEST_RELEASE: Final = "R"  # the AIF applies to Appendix Release R or later [AIF 3.1.3]
-_MAX_DAY: Final = 99  # 0xE1 [MRA 0x028F]
 _SEGMENTS: Final = 10  # 0xEF count: at most 10 one-minute values [AIF 3.3.5]
 _MIDNIGHT_GUARD: Final = timedelta(minutes=1)  # no E1 selection this close to meter midnight
 _LATEST_MISSING_RETRY: Final = timedelta(minutes=1)
@@ -123,8 +124,6 @@ def floor_half_hour(at: datetime) -> datetime:
 
 def startup(ctl: ControllerEngine) -> Sub[None]:
     """Search (unless the meter's 0xD5 arrives first), read the attributes, start the rest."""
-    from hemsnet.controller.engine import Priority  # the engine imports this module
-
     yield from search(ctl)
     yield from acquire_attributes(ctl)
     config = ctl.config
@@ -154,7 +153,7 @@ def search(ctl: ControllerEngine) -> Sub[None]:
         if answer.frame is not None and answer.source is not None:
             ctl.pair(answer.source, answer.frame.seoj)
             return
-        yield ctl.sleep_until(sent + interval)
+        yield Sleep(sent + interval)
 
 
 def acquire_attributes(ctl: ControllerEngine) -> Sub[None]:
@@ -223,7 +222,7 @@ def refresh_attributes(ctl: ControllerEngine) -> Sub[None]:
     """Re-acquire the attributes now and then, and at once when the meter restarts."""
     interval = timedelta(seconds=ctl.config.attribute_interval)
     while True:
-        yield ctl.sleep_until(ctl.now + interval)
+        yield Sleep(ctl.now + interval)
         yield from acquire_attributes(ctl)
         ctl.wake("recovery")
 
@@ -249,7 +248,7 @@ def poll(
         present = [epc for epc in wanted if ctl.readable(epc)]
         for group in chunks(present, ctl.config.max_opc):
             absorb(ctl, (yield from ask(Request.get(meter_eoj(ctl), *group))))
-        yield ctl.sleep_until(ctl.at_meter_time(_next_multiple(ctl.meter_now, interval) + lag))
+        yield Sleep(ctl.at_meter_time(_next_multiple(ctl.meter_now, interval) + lag))
 
 
 def _next_multiple(at: datetime, interval: timedelta) -> datetime:
@@ -267,14 +266,14 @@ def fetch_scheduled(ctl: ControllerEngine) -> Sub[None]:
         missing = [epc for epc in SCHEDULED_EPCS if _scheduled_missing(ctl, epc, boundary)]
         if now < boundary + after or not missing:
             due = boundary + after if now < boundary + after else boundary + HALF_HOUR + after
-            yield ctl.sleep_until(ctl.at_meter_time(due))
+            yield Sleep(ctl.at_meter_time(due))
             continue
         answer = yield from ask(Request.get(meter_eoj(ctl), *missing))
         absorb(ctl, answer)
         if answer.timed_out:
             continue
         if any(_scheduled_missing(ctl, epc, boundary) for epc in missing):
-            yield ctl.sleep_until(ctl.now + _LATEST_MISSING_RETRY)
+            yield Sleep(ctl.now + _LATEST_MISSING_RETRY)
 
 
 def _scheduled_missing(ctl: ControllerEngine, epc: int, boundary: datetime) -> bool:
@@ -296,7 +295,7 @@ def watch_fault(ctl: ControllerEngine) -> Sub[None]:
             ctl.fault_status(status)
         if not ctl.in_fault and status is not None:
             return
-        yield ctl.sleep_until(ctl.now + interval)
+        yield Sleep(ctl.now + interval)
 
 
 # --- history and recovery [AIF 3.3.3, 3.3.5] ------------------------------------------------
@@ -311,7 +310,7 @@ def recovery(ctl: ControllerEngine) -> Sub[None]:
         if not ctl.in_fault:
             yield from backfill_minutes(ctl)
         now = ctl.meter_now
-        yield ctl.sleep_until(
+        yield Sleep(
             ctl.at_meter_time(floor_half_hour(now - after) + HALF_HOUR + after + _RECOVERY_LAG)
         )
 
@@ -335,7 +334,7 @@ def backfill_half_hours(ctl: ControllerEngine) -> Sub[None]:
     days = sorted(ctl.coverage.missing_days(series, start, end), reverse=True)
     days = [day for day in days if ctl.day_offset(day) < ctl.retained_days]
     reachable_from: datetime | None = None
-    if ctl.retained_days <= _MAX_DAY:
+    if ctl.retained_days <= HISTORY_DAY_MAX:
         reachable_from = day_start(ctl.meter_date() - timedelta(days=ctl.retained_days - 1))
     ctl.backfill_started(len(days))
     for done, day in enumerate(days):
@@ -368,7 +367,7 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
     while remaining and failures < ctl.config.history_retries:
         yield from _away_from_midnight(ctl)
         offset = ctl.day_offset(day)
-        if offset > _MAX_DAY or offset >= ctl.retained_days:
+        if offset > HISTORY_DAY_MAX or offset >= ctl.retained_days:
             return DayResult.OUT_OF_RANGE
         selected_on = ctl.meter_date()
         answer = yield from ask(Request.setc(eoj, 0xE1, HV_METER_BIDIR[0xE1].encode(offset)))
@@ -405,7 +404,7 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
                         "E1 changed meanwhile (another controller?); retrying"
                     )
                 )
-                yield ctl.sleep_until(ctl.now + ctl.backoff(mismatches))
+                yield Sleep(ctl.now + ctl.backoff(mismatches))
             break  # select the day again
     return DayResult.GAVE_UP if remaining else DayResult.DONE
 
@@ -416,9 +415,9 @@ def _away_from_midnight(ctl: ControllerEngine) -> Sub[None]:
     now = ctl.meter_now
     midnight = datetime.combine(now.date() + timedelta(days=1), time())
     if now >= midnight - _MIDNIGHT_GUARD:
-        yield ctl.sleep_until(ctl.at_meter_time(midnight + _MIDNIGHT_GUARD))
+        yield Sleep(ctl.at_meter_time(midnight + _MIDNIGHT_GUARD))
     elif now < day_start(now.date()) + _MIDNIGHT_GUARD:
-        yield ctl.sleep_until(ctl.at_meter_time(day_start(now.date()) + _MIDNIGHT_GUARD))
+        yield Sleep(ctl.at_meter_time(day_start(now.date()) + _MIDNIGHT_GUARD))
 
 
 def backfill_minutes(ctl: ControllerEngine) -> Sub[None]:
@@ -472,5 +471,5 @@ def fetch_minutes(ctl: ControllerEngine, newest: datetime) -> Sub[DayResult]:
             return DayResult.DONE
         ctl.emit(Warned("0xED did not start at the minute set in 0xEF: EF changed; retrying"))
         failures += 1
-        yield ctl.sleep_until(ctl.now + ctl.backoff(failures))
+        yield Sleep(ctl.now + ctl.backoff(failures))
     return DayResult.GAVE_UP

@@ -52,6 +52,7 @@ __all__ = [
     "EFFECTIVE_DIGITS",
     "FIXED_DATE",
     "HISTORY_DAY",
+    "HISTORY_DAY_MAX",
     "INSTANT_POWER",
     "NO_DATA_S32",
     "NO_DATA_U32",
@@ -93,7 +94,7 @@ NO_DATA_U32: Final = 0xFFFFFFFF  # what we emit [AIF 2.3 *2, 3.3.3]
 _NOT_MEASURED_U32: Final = 0xFFFFFFFE  # [MRA state_NoData_FFFFFFFE], accepted
 NO_DATA_S32: Final = 0x7FFFFFFE  # [MRA state_NoData_7FFFFFFE]
 _DAY_DEFAULT: Final = 0x00FF  # [MRA state_DefaultValue_00FF]
-_DAY_MAX: Final = 99
+HISTORY_DAY_MAX: Final = 99  # 0xE1 and the day48 day field [MRA 0x028F]
 _SLOTS: Final = 48
 _DT6_DEFAULT: Final = b"\xff" * 6  # EF/ED before any Set (reference §8.5)
 
@@ -884,7 +885,7 @@ class DayHistory:
     def decode(self, edt: bytes) -> HalfHourHistory:
         _expect_size(edt, 194)
         day = int.from_bytes(edt[:2], "big")
-        if day > _DAY_MAX and day != _DAY_DEFAULT:
+        if day > HISTORY_DAY_MAX and day != _DAY_DEFAULT:
             raise ValueError(f"day {day} outside 0..99 (0x00FF = default)")
         slots = tuple(_decode_reading(edt, 2 + 4 * i) for i in range(_SLOTS))
         return HalfHourHistory(None if day == _DAY_DEFAULT else day, slots)
@@ -893,7 +894,7 @@ class DayHistory:
         _need(value, HalfHourHistory, "the value")
         day = _DAY_DEFAULT if value.day is None else value.day
         _need(day, int, "the day")
-        if not 0 <= day <= _DAY_MAX and day != _DAY_DEFAULT:
+        if not 0 <= day <= HISTORY_DAY_MAX and day != _DAY_DEFAULT:
             raise ValueError(f"day {day} outside 0..99")
         if len(value.slots) != _SLOTS:
             raise ValueError(f"{len(value.slots)} slots, expected 48")
@@ -1048,7 +1049,7 @@ COEFFICIENT_MULTIPLIER: Final = CodeTable(
 #: 0xE0 fixed (meter-reading) day of the month, 1..31 [MRA number_1-31].
 FIXED_DATE: Final = UInt(1, 1, 31)
 #: 0xE1 (0x0288 0xE5) day for the 30-minute history: 0..99; 0xFF is the read-only default.
-HISTORY_DAY: Final = OrNone(UInt(1, 0, _DAY_MAX), (b"\xff",), "default (not set)")
+HISTORY_DAY: Final = OrNone(UInt(1, 0, HISTORY_DAY_MAX), (b"\xff",), "default (not set)")
 #: Instantaneous power, int32 W, 0x7FFFFFFE no data (0x028F EA, 0x0288 E7) [MRA].
 INSTANT_POWER: Final = OrNone(
     SInt(4, -2_147_483_647, 2_147_483_645, unit="W"), (NO_DATA_S32.to_bytes(4, "big"),)

@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
+from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.model import Access
 from hemsnet.devices.nodes import DEFAULT_MANUFACTURER
@@ -124,7 +125,6 @@ _LOAD_KEYS: Final = (
 )
 
 _PRODUCTION_NUMBER_SIZE: Final = 12  # 0x8D [MRA 0x0000]
-_MAX_HISTORY_DAYS: Final = 99  # 0xE1 range [MRA 0x028F]
 _MAX_DIGITS: Final = 8  # 0xE5/0xC4/0xCC range [MRA 0x028F]
 _MAX_CONTROLLERS: Final = 3  # [AIF 2.4.1 note]
 _POSITION_CODE: Final = 0x01
@@ -314,8 +314,8 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> MeterConfig
     route_b_id = _hex(meter, "route_b_id", 16, b"") or None  # absent: derived, see the property
     location = _location(meter)
     fixed_date = meter.integer("fixed_date", d.fixed_date, 1, 31)
-    retained_days = meter.integer("retained_days", d.retained_days, 0, _MAX_HISTORY_DAYS)
-    minute_days = meter.integer("minute_history_days", d.minute_history_days, 1, _MAX_HISTORY_DAYS)
+    retained_days = meter.integer("retained_days", d.retained_days, 0, HISTORY_DAY_MAX)
+    minute_days = meter.integer("minute_history_days", d.minute_history_days, 1, HISTORY_DAY_MAX)
     if minute_days > max(retained_days, 1):
         raise meter.error(
             "minute_history_days",
