@@ -140,6 +140,10 @@ class Sim:
             )
             self.controller.restore(held)
 
+    def deliver_from_meter(self, sends: list[Send]) -> None:
+        """Put what the meter engine returned (outside :meth:`run`) on the link."""
+        self._from_meter(sends)
+
     def _from_controller(self, sends: list[Send]) -> None:
         for send in sends:
             self._transmit(CONTROLLER, send)
