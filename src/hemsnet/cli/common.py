@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Final
 
@@ -15,6 +19,7 @@ __all__ = [
     "parse_hex",
     "parse_local_time",
     "parse_speed",
+    "run_until_signalled",
 ]
 
 EXIT_OK: Final = 0
@@ -68,3 +73,17 @@ def parse_local_time(text: str) -> datetime:
     if value.tzinfo is not None:
         raise argparse.ArgumentTypeError(f"{text}: the time is local, give no UTC offset")
     return value
+
+
+def run_until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """Run ``run(stop)`` in a new event loop; SIGINT or SIGTERM sets ``stop``."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        logging.getLogger(__name__).info("running; Ctrl-C or SIGTERM stops")
+        await run(stop)
+
+    asyncio.run(main())

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -13,7 +10,13 @@ from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.controller import ControllerRunner, status_line
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity, peer_key
-from hemsnet.cli.common import EXIT_OK, CliError, parse_local_time, parse_speed
+from hemsnet.cli.common import (
+    EXIT_OK,
+    CliError,
+    parse_local_time,
+    parse_speed,
+    run_until_signalled,
+)
 from hemsnet.controller import ControllerConfig, ControllerEngine, load_config
 from hemsnet.store import Store
 
@@ -102,18 +105,9 @@ def _run(args: argparse.Namespace) -> int:
             f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
             f"{target}; store {args.db}; time {now.isoformat()} at {args.speed:g}x"
         )
-        asyncio.run(_serve(runner))
+        run_until_signalled(runner.run)
         _print(status_line(engine, recorder).replace("controller:", "controller: stopped;", 1))
     return EXIT_OK
-
-
-async def _serve(runner: ControllerRunner) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    logging.getLogger(__name__).info("running; Ctrl-C or SIGTERM stops")
-    await runner.run(stop)
 
 
 def _print(line: str) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
-import logging
-import signal
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +11,13 @@ from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.meter import MeterRunner
 from hemsnet.aio.state_file import load_state
 from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity
-from hemsnet.cli.common import EXIT_OK, CliError, parse_local_time, parse_speed
+from hemsnet.cli.common import (
+    EXIT_OK,
+    CliError,
+    parse_local_time,
+    parse_speed,
+    run_until_signalled,
+)
 from hemsnet.meter.config import MeterConfig, load_config
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
@@ -135,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
         f"installed {installed.isoformat()}",
         flush=True,
     )
-    asyncio.run(_serve(runner))
+    run_until_signalled(runner.run)
     stats = engine.stats
     print(
         f"hemsnet meter: stopped; {stats.received} received, {stats.answered} answered, "
@@ -144,15 +147,6 @@ def _run(args: argparse.Namespace) -> int:
         flush=True,
     )
     return EXIT_OK
-
-
-async def _serve(runner: MeterRunner) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    logging.getLogger(__name__).info("serving; Ctrl-C or SIGTERM stops")
-    await runner.run(stop)
 
 
 def _fault_plan(args: argparse.Namespace) -> FaultPlan:
