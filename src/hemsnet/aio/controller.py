@@ -155,9 +155,9 @@ class ControllerRunner:
 def status_line(engine: ControllerEngine, recorder: Recorder) -> str:
     """``hemsnet controller: meter ... | last reading ... | gaps ... | fault ... | ...``."""
     status = engine.status
-    if status.meter is None:
+    if not engine.paired:
         return "hemsnet controller: searching for a meter (0x028F)"
-    parts = [f"meter {engine.meter_eoj} at {status.meter}"]
+    parts = [f"meter {engine.meter_eoj} at {engine.meter_address}"]
     meter_id = recorder.meter_id
     if meter_id is not None:
         store = recorder.store
@@ -172,7 +172,7 @@ def status_line(engine: ControllerEngine, recorder: Recorder) -> str:
             f"{counts[GapStatus.UNRECOVERABLE]} unrecoverable"
         )
         faults = store.faults(meter_id)
-        parts.append("in fault" if status.in_fault else f"faults {len(faults)}")
+        parts.append("in fault" if engine.in_fault else f"faults {len(faults)}")
     if status.backfill_total and status.backfill_done < status.backfill_total:
         parts.append(f"backfill {status.backfill_done}/{status.backfill_total} days")
     elif status.backfilled_at is not None:

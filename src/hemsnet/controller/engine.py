@@ -78,13 +78,11 @@ class _Task:
 
 @dataclass(slots=True)
 class ControllerStatus:
-    """What the status line shows."""
+    """What the status line shows, beyond the engine's own state."""
 
-    meter: Hashable | None = None
     found_at: datetime | None = None
     attributes_read: bool = False
     last_reading: datetime | None = None  # meter time of the latest 30-minute reading
-    in_fault: bool = False
     backfill_done: int = 0
     backfill_total: int = 0
     backfilled_at: datetime | None = None  # when the latest backfill pass finished
@@ -100,7 +98,6 @@ class ControllerEngine:
         *,
         now: datetime,
         meter: Hashable | None = None,
-        held: Held | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.config = config
@@ -108,7 +105,7 @@ class ControllerEngine:
         self.lane = RequestLane(
             timer_1=config.timer_1, timer_2=config.timer_2, max_opc=config.max_opc
         )
-        self.coverage = Coverage(held)
+        self.coverage = Coverage()
         self.status = ControllerStatus()
         self.node: Node = controller_node()
         self.meter_address: Hashable | None = meter
@@ -267,7 +264,6 @@ class ControllerEngine:
             return
         self.meter_address = address
         self.meter_eoj = eoj
-        self.status.meter = address
         self.status.found_at = self.now
         log.info("meter %s found at %s", eoj, address)
         self.emit(MeterPaired(address, eoj))
@@ -329,13 +325,11 @@ class ControllerEngine:
     def fault_status(self, status: FaultStatus) -> None:
         if status is FaultStatus.FAULT and not self.in_fault:
             self.in_fault = True
-            self.status.in_fault = True
             log.info("the meter reports a fault: measurement requests stop [AIF 3.4.1]")
             self.emit(FaultStarted())
             self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
         elif status is FaultStatus.NO_FAULT and self.in_fault:
             self.in_fault = False
-            self.status.in_fault = False
             log.info("the meter recovered from its fault: resuming and backfilling")
             self.emit(FaultEnded())
             self.wake("recovery")
