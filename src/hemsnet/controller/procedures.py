@@ -82,6 +82,9 @@ _SEGMENTS: Final = 10  # 0xEF count: at most 10 one-minute values [AIF 3.3.5]
 _MIDNIGHT_GUARD: Final = timedelta(minutes=1)  # no E1 selection this close to meter midnight
 _LATEST_MISSING_RETRY: Final = timedelta(minutes=1)
 _MINUTE_POLL_LAG: Final = timedelta(seconds=2)  # D0 changes at the whole minute
+# E2 and the power-factor energies [AIF 3.3.2]; C1, the month's maximum demand the contract
+# demand is judged by, changes at most every half-hour and rides along.
+_PRESENT_EPCS: Final = (0xE2, 0xE4, 0xCA, 0xC1)
 _RECOVERY_LAG: Final = timedelta(minutes=5)  # a pass 5 minutes after the scheduled fetch
 
 
@@ -130,7 +133,7 @@ def startup(ctl: ControllerEngine) -> Sub[None]:
     ctl.spawn("attributes", Priority.STARTUP, refresh_attributes(ctl), measurement=False)
     ctl.spawn("scheduled", Priority.SCHEDULED, fetch_scheduled(ctl))
     polls = (
-        ("present", Priority.PRESENT, (0xE2, 0xE4, 0xCA), config.present_interval, timedelta()),
+        ("present", Priority.PRESENT, _PRESENT_EPCS, config.present_interval, timedelta()),
         ("instant", Priority.INSTANT, (0xEA, 0xEB), config.instant_interval, timedelta()),
         ("minute", Priority.MINUTE, (0xD0,), config.minute_interval, _MINUTE_POLL_LAG),
     )

@@ -19,6 +19,7 @@ from hemsnet.devices.registry import decode_property
 from hemsnet.devices.units import Scale
 from hemsnet.devices.values import (
     HalfHourHistory,
+    NormalReverse,
     PhaseCurrents,
     SegmentHistory,
     TimedNormalReverse,
@@ -50,7 +51,7 @@ _PAIRS: Final = {
 #: Which of the meter's unit EPCs scales each reading EPC [MRA 0x028F].
 _UNIT_OF: Final = {
     **dict.fromkeys((0xE2, 0xE3, 0xE4, 0xE7, 0xE8, 0xD0, 0xED), 0xE6),
-    **dict.fromkeys((0xC3, 0xC6, 0xC8), 0xC5),
+    **dict.fromkeys((0xC1, 0xC3, 0xC6, 0xC8), 0xC5),
     **dict.fromkeys((0xCA, 0xCB, 0xCE, 0xCF), 0xCD),
 }
 _TENTHS: Final = Decimal(10)
@@ -98,7 +99,7 @@ def samples_of(
 ) -> list[Sample]:
     """The samples in the decoded ``value`` of ``epc``.
 
-    ``read_at`` (meter time) stamps EA and EB, which carry no time of their own; ``day`` is the
+    ``read_at`` (meter time) stamps C1, EA and EB, which carry no time of their own; ``day`` is the
     date a day48 history (E7/E8/C6/C8/CE/CF) was asked for. Raises ``LookupError`` when the
     scale of ``epc`` is not known yet.
     """
@@ -127,6 +128,12 @@ def samples_of(
             found.append(_sample(Series.MINUTE_ENERGY_REVERSE, at, segment.reverse, scale))
         return found
     stamp = read_at.replace(microsecond=0)
+    if epc == 0xC1 and isinstance(value, NormalReverse):
+        scale = _scale(scales, epc)
+        return [
+            _sample(Series.MAX_DEMAND_NORMAL, stamp, value.normal, scale),
+            _sample(Series.MAX_DEMAND_REVERSE, stamp, value.reverse, scale),
+        ]
     if epc == 0xEA and (value is None or isinstance(value, int)):
         return [Sample(Series.POWER, stamp, value, None if value is None else Decimal(value))]
     if epc == 0xEB and isinstance(value, PhaseCurrents):

@@ -56,6 +56,8 @@ class Series(Enum):
     PRESENT_PF_ENERGY_REVERSE = "present_pf_energy_reverse"  # E4
     PRESENT_REACTIVE_NORMAL = "present_reactive_normal"  # CA: reactive (lag), to the second
     PRESENT_REACTIVE_REVERSE = "present_reactive_reverse"  # CA
+    MAX_DEMAND_NORMAL = "max_demand_normal"  # C1: this billing month's maximum 30-minute demand
+    MAX_DEMAND_REVERSE = "max_demand_reverse"  # C1
     POWER = "power"  # EA, W
     CURRENT_R = "current_r"  # EB, A
     CURRENT_T = "current_t"  # EB, A
@@ -87,6 +89,8 @@ _SHAPES: Final[dict[Series, tuple[str, timedelta | None]]] = {
     Series.PRESENT_PF_ENERGY_REVERSE: ("kWh", None),
     Series.PRESENT_REACTIVE_NORMAL: ("kvarh", None),
     Series.PRESENT_REACTIVE_REVERSE: ("kvarh", None),
+    Series.MAX_DEMAND_NORMAL: ("kW", None),
+    Series.MAX_DEMAND_REVERSE: ("kW", None),
     Series.POWER: ("W", None),
     Series.CURRENT_R: ("A", None),
     Series.CURRENT_T: ("A", None),

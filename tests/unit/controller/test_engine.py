@@ -277,6 +277,18 @@ def test_notifications_are_stored_and_a_missing_one_is_fetched_at_five_past(
     assert sources[boundary + timedelta(minutes=30)] is Source.NOTIFICATION
 
 
+def test_the_months_maximum_demand_is_polled_with_the_present_energy(tmp_path: Path) -> None:
+    s = started(tmp_path, config=ControllerConfig(instant_interval=0, minute_interval=0))
+    s.run_for(minutes=20)
+    assert s.meter is not None and s.recorder.meter_id is not None
+    c1 = [w for w in requests(s) if 0xC1 in epcs(w)]
+    grid = [START.replace(minute=m, second=0) for m in (10, 15, 20, 25)]
+    assert [w.at.replace(microsecond=0) for w in c1][-4:] == grid
+    latest = s.store.latest(s.recorder.meter_id, Series.MAX_DEMAND_NORMAL)
+    assert latest is not None
+    assert latest.raw == s.meter.readings.monthly_maximum().normal
+
+
 def test_duplicate_notifications_the_last_arrival_wins(tmp_path: Path) -> None:
     engine = meter(installed=START - timedelta(days=1), faults=FaultPlan(duplicate_inf=1.0))
     s = sim(tmp_path, engine, now=START, config=QUIET)
