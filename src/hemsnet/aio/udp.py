@@ -306,3 +306,5 @@ class UdpTransport:
         except OSError as exc:
             reason = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
             raise ConfigError(f"cannot bind UDP port {self.port}: {reason}") from None
+        # Port 0 asks the kernel for a free port; the IPv4 socket then takes the same one.
+        self.port = int(sock.getsockname()[1])

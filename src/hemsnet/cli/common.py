@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Final
 
@@ -15,16 +15,21 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "CliError",
+    "Service",
     "parse_epc",
     "parse_hex",
     "parse_local_time",
     "parse_speed",
+    "run_together",
     "run_until_signalled",
 ]
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+
+#: A long-running part of a command: runs until ``stop`` is set.
+Service = Callable[[asyncio.Event], Awaitable[None]]
 
 
 class CliError(Exception):
@@ -75,7 +80,7 @@ def parse_local_time(text: str) -> datetime:
     return value
 
 
-def run_until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+def run_until_signalled(run: Service) -> None:
     """Run ``run(stop)`` in a new event loop; SIGINT or SIGTERM sets ``stop``."""
 
     async def main() -> None:
@@ -87,3 +92,21 @@ def run_until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None
         await run(stop)
 
     asyncio.run(main())
+
+
+async def run_together(services: Sequence[Service], stop: asyncio.Event) -> None:
+    """Run every service until ``stop``. One that ends stops the others; once all have ended,
+    the first failure is raised."""
+
+    async def guarded(service: Service) -> None:
+        try:
+            await service(stop)
+        finally:
+            stop.set()
+
+    results = await asyncio.gather(
+        *(guarded(service) for service in services), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result

@@ -13,8 +13,10 @@ from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identit
 from hemsnet.cli.common import (
     EXIT_OK,
     CliError,
+    Service,
     parse_local_time,
     parse_speed,
+    run_together,
     run_until_signalled,
 )
 from hemsnet.controller import ControllerConfig, ControllerEngine, load_config
@@ -105,7 +107,8 @@ def _run(args: argparse.Namespace) -> int:
             f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
             f"{target}; store {args.db}; time {now.isoformat()} at {args.speed:g}x"
         )
-        run_until_signalled(runner.run)
+        services: list[Service] = [runner.run]
+        run_until_signalled(lambda stop: run_together(services, stop))
         _print(status_line(engine, recorder).replace("controller:", "controller: stopped;", 1))
     return EXIT_OK
 
