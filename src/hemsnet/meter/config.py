@@ -23,7 +23,8 @@ from hemsnet.devices.model import Access
 from hemsnet.devices.nodes import DEFAULT_MANUFACTURER
 from hemsnet.devices.units import COEFFICIENT_MAX, MULTIPLIER_CODES, UNIT_CODES_BIDIR
 from hemsnet.errors import ConfigError
-from hemsnet.meter.load import LoadSettings
+from hemsnet.meter.faults import window_of
+from hemsnet.meter.load import SURGE_FACTOR_MAX, LoadSettings, Surge
 from hemsnet.tomlconfig import TomlTable, kind_of, read_toml
 
 __all__ = [
@@ -114,6 +115,7 @@ _METER_KEYS: Final = (
     "max_controllers",
     "controllers",
 )
+_SURGE_KEYS: Final = ("start", "end", "minutes", "factor")
 _LOAD_KEYS: Final = (
     "profile",
     "peak_kw",
@@ -122,6 +124,7 @@ _LOAD_KEYS: Final = (
     "power_factor",
     "pv_power_factor",
     "voltage_v",
+    "surge",
 )
 
 _PRODUCTION_NUMBER_SIZE: Final = 12  # 0x8D [MRA 0x0000]
@@ -296,7 +299,14 @@ def _load(table: TomlTable) -> LoadSettings:
         power_factor=table.number("power_factor", d.power_factor, _MIN_POWER_FACTOR, 1.0),
         pv_power_factor=table.number("pv_power_factor", d.pv_power_factor, _MIN_POWER_FACTOR, 1.0),
         voltage_v=table.number("voltage_v", d.voltage_v, 0.0, above=True),
+        surges=tuple(_surge(surge) for surge in table.tables("surge", _SURGE_KEYS)),
     )
+
+
+def _surge(table: TomlTable) -> Surge:
+    window = window_of(table)
+    factor = table.number("factor", 1.0, 0.0, SURGE_FACTOR_MAX, above=True)
+    return Surge(window.start, window.end, factor)
 
 
 def parse_config(data: Mapping[str, Any], source: str = "config") -> MeterConfig:

@@ -41,6 +41,7 @@ __all__ = [
     "load_fault_plan",
     "parse_fault_plan",
     "parse_window",
+    "window_of",
 ]
 
 #: Longest response delay: past a controller's 40 s response-wait timer 1 [AIF Table 2-5], so
@@ -160,7 +161,8 @@ def _date_time(table: TomlTable, key: str) -> datetime | None:
     return datetime.combine(value, time())
 
 
-def _window(table: TomlTable) -> Window:
+def window_of(table: TomlTable) -> Window:
+    """The window a table with ``start`` and ``end`` or ``minutes`` gives."""
     start = _date_time(table, "start")
     if start is None:
         raise table.error("start", "missing: a window needs a start")
@@ -191,8 +193,8 @@ def parse_fault_plan(data: Mapping[str, Any], source: str = "fault plan") -> Fau
         delay_max=delay_max,
         partial_opc=inject.number("partial_opc", 0.0, 0.0, 1.0),
         duplicate_inf=inject.number("duplicate_inf", 0.0, 0.0, 1.0),
-        silent=tuple(_window(table) for table in root.tables("silent", _WINDOW_KEYS)),
-        faults=tuple(_window(table) for table in root.tables("fault", _WINDOW_KEYS)),
+        silent=tuple(window_of(table) for table in root.tables("silent", _WINDOW_KEYS)),
+        faults=tuple(window_of(table) for table in root.tables("fault", _WINDOW_KEYS)),
     )
 
 

@@ -30,14 +30,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import cache
 from typing import Final
 
 from hemsnet.draws import MASK, mix, uniform
-from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_start, weekday
+from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_index, minute_start, weekday
 
-__all__ = ["LoadModel", "LoadSettings", "MinutePower", "Profile"]
+__all__ = ["SURGE_FACTOR_MAX", "LoadModel", "LoadSettings", "MinutePower", "Profile", "Surge"]
+
+SURGE_FACTOR_MAX: Final = 10.0
 
 
 class Profile(Enum):
@@ -46,6 +49,19 @@ class Profile(Enum):
     FACTORY = "factory"
     OFFICE = "office"
     SCHOOL = "school"
+
+
+@dataclass(frozen=True, slots=True)
+class Surge:
+    """The load times ``factor`` during ``[start, end)`` of meter time: a scheduled change of
+    load (a furnace, a chiller plant starting) for demos and for testing demand alarms."""
+
+    start: datetime
+    end: datetime
+    factor: float
+
+    def minutes(self) -> range:
+        return range(minute_index(self.start), minute_index(self.end - _SECOND) + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +75,7 @@ class LoadSettings:
     power_factor: float = 0.9
     pv_power_factor: float = 0.95
     voltage_v: float = 6600.0
+    surges: tuple[Surge, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +91,7 @@ class MinutePower:
         return self.load_w - self.pv_w
 
 
+_SECOND: Final = timedelta(seconds=1)
 _FLOOR_FRACTION: Final = 0.02  # standby that never switches off (lighting, servers, pumps)
 _NOISE_KNOT_MINUTES: Final = 15
 _COOLING_PEAK_DAY: Final = 217  # day of year: early August
@@ -382,6 +400,11 @@ class LoadModel:
             _require(name, factor, 0.5 <= factor <= 1.0, ">= 0.5 and <= 1")
         voltage = settings.voltage_v
         _require("voltage_v", voltage, 0.0 < voltage < math.inf, "a finite number > 0")
+        for surge in settings.surges:
+            factor = surge.factor
+            _require("surge factor", factor, 0.0 < factor <= SURGE_FACTOR_MAX, "> 0 and <= 10")
+        # Later surges win where they overlap, as a later line of a schedule would.
+        self._surges = {m: s.factor for s in settings.surges for m in s.minutes()}
         self._profile = settings.profile
         self._shapes, highest = _shapes(settings.profile)
         self._peak_w = peak_kw * 1000.0
@@ -391,8 +414,9 @@ class LoadModel:
         self._keys = [mix(seed & MASK, stream) for stream in range(5)]
         self._floor_w = max(1, int(self._peak_w * _FLOOR_FRACTION))
         # int() truncates, so float rounding (~1e-16 relative) cannot carry a minute past these.
+        most = max((s.factor for s in settings.surges), default=1.0)
         self._max_load_w = max(
-            self._floor_w, math.ceil(self._peak_w * highest * (1.0 + self._noise))
+            self._floor_w, math.ceil(self._peak_w * highest * (1.0 + self._noise) * max(1.0, most))
         )
         self._max_pv_w = int(self._pv_w * _PV_FRACTION_MAX)
         self._days: dict[int, _Day] = {}
@@ -420,7 +444,7 @@ class LoadModel:
             jitter = uniform(self._keys[_STREAM_JITTER], index)
             # weights 1/2, 1/4, 1/4 of three draws in [-1, 1)
             load *= 1.0 + self._noise * (smooth + 0.5 * (jitter + day.level) - 1.0)
-        load_w = max(self._floor_w, int(self._peak_w * load))
+        load_w = max(self._floor_w, int(self._peak_w * load * self._surges.get(index, 1.0)))
         return MinutePower(load_w, self._pv(day, index, m) if self._pv_w else 0)
 
     def _pv(self, day: _Day, index: int, m: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hemsnet.meter.config import (
     load_config,
     parse_config,
 )
-from hemsnet.meter.load import LoadSettings, Profile
+from hemsnet.meter.load import LoadSettings, Profile, Surge
 from hemsnet.tomlconfig import TomlTable, read_toml
 from tests.conftest import REPO
 
@@ -76,7 +77,41 @@ def test_example_names_every_key() -> None:
     fields = {renamed.get(key, key) for key in meter} | {"optional", "load"}
     assert fields == set(MeterConfig.__dataclass_fields__)
     assert {int(key, 16) for key in data["meter"]["optional"]} == OPTIONAL_EPCS
-    assert set(data["load"]) == set(LoadSettings.__dataclass_fields__)
+    assert {{"surge": "surges"}.get(key, key) for key in data["load"]} == set(
+        LoadSettings.__dataclass_fields__
+    )
+
+
+def test_load_surges_are_windows_with_a_factor() -> None:
+    config = parse_config(
+        {
+            "load": {
+                "surge": [
+                    {"start": datetime(2026, 11, 21, 10, 10), "minutes": 30, "factor": 4.0},
+                    {"start": datetime(2026, 11, 22, 9), "end": datetime(2026, 11, 22, 9, 5)},
+                ]
+            }
+        }
+    )
+    assert config.load.surges == (
+        Surge(datetime(2026, 11, 21, 10, 10), datetime(2026, 11, 21, 10, 40), 4.0),
+        Surge(datetime(2026, 11, 22, 9), datetime(2026, 11, 22, 9, 5), 1.0),
+    )
+
+
+@pytest.mark.parametrize(
+    ("surge", "fragment"),
+    [
+        ({"start": datetime(2026, 11, 21, 10), "minutes": 5, "factor": 0}, "load.surge[0].factor"),
+        ({"start": datetime(2026, 11, 21, 10), "minutes": 5, "factor": 11}, "<= 10"),
+        ({"minutes": 5, "factor": 2.0}, "needs a start"),
+        ({"start": datetime(2026, 11, 21, 10), "factor": 2.0}, "give either end or minutes"),
+        ({"start": datetime(2026, 11, 21, 10), "minutes": 5, "level": 2}, "level"),
+    ],
+)
+def test_bad_surges_are_refused_by_key_path(surge: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        parse_config({"load": {"surge": [surge]}})
 
 
 # --- files ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hemsnet.meter.load import LoadModel, LoadSettings, MinutePower, Profile
+from hemsnet.meter.load import LoadModel, LoadSettings, MinutePower, Profile, Surge
 from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_index
 
 OFFICE = LoadSettings(profile=Profile.OFFICE, peak_kw=100.0, noise=0.05)
@@ -331,3 +331,30 @@ def test_out_of_range_settings_are_refused_by_name(name: str, value: float) -> N
 def test_settings_at_the_edges_of_their_ranges_are_accepted(edge: LoadSettings) -> None:
     model = LoadModel(edge, seed=0)
     assert model.minute(minute_index(datetime(2024, 8, 5, 12))).load_w <= model.max_load_w
+
+
+def test_a_surge_multiplies_the_load_in_its_window_only() -> None:
+    start = datetime(2026, 11, 16, 10, 10)
+    surge = Surge(start, start + timedelta(minutes=30), 4.0)
+    plain = LoadModel(OFFICE, seed=1)
+    surged = LoadModel(replace(OFFICE, surges=(surge,)), seed=1)
+    first = minute_index(start)
+    for index in range(first - 5, first + 35):
+        factor = 4.0 if first <= index < first + 30 else 1.0
+        expected = max(1, int(plain.minute(index).load_w * factor))
+        assert surged.minute(index).load_w in range(expected - 4, expected + 5)
+    assert surged.max_load_w >= 4 * plain.max_load_w - 4
+
+
+def test_a_later_surge_wins_where_surges_overlap() -> None:
+    start = datetime(2026, 11, 16, 10)
+    surges = (
+        Surge(start, start + timedelta(minutes=20), 3.0),
+        Surge(start + timedelta(minutes=10), start + timedelta(minutes=15), 0.5),
+    )
+    bare = LoadModel(replace(OFFICE, noise=0.0), seed=2)
+    surged = LoadModel(replace(OFFICE, noise=0.0, surges=surges), seed=2)
+    for minutes, factor in ((5, 3.0), (12, 0.5), (17, 3.0), (20, 1.0)):
+        at = minute_index(start + timedelta(minutes=minutes))
+        # int() truncates the watts before (bare) or after (surged) the factor.
+        assert abs(surged.minute(at).load_w - bare.minute(at).load_w * factor) <= factor
