@@ -146,9 +146,11 @@ class UdpTransport:
         port: int = ECHONET_PORT,
         ipv4: bool = False,
         handler: DatagramHandler | None = None,
+        host: str = "::",
     ) -> None:
         self.iface = iface
         self.port = port
+        self._host = host
         self._handler = handler
         self._sockets: list[socket.socket] = []
         self._pending: dict[int, deque[tuple[bytes, Address]]] = {}
@@ -162,6 +164,17 @@ class UdpTransport:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def loopback(cls, port: int = 0) -> UdpTransport:
+        """An IPv6 endpoint on ``::1`` only, for nodes that share one host and no root (the
+        demo): nothing outside the host reaches it. Loopback carries no multicast, so
+        :meth:`send_multicast` skips the datagram and peers must be given by address."""
+        return cls(None, port=port, host="::1")
+
+    @property
+    def is_loopback(self) -> bool:
+        return self._host == "::1"
 
     def set_handler(self, handler: DatagramHandler) -> None:
         self._handler = handler
@@ -198,6 +211,9 @@ class UdpTransport:
 
         Returns whether the IPv6 multicast was sent or queued.
         """
+        if self.is_loopback:
+            log.debug("loopback carries no multicast; skipped")
+            return True
         scope = self.iface.index if self.iface else 0
         sent = self.send(data, Address(IPV6_MULTICAST, ECHONET_PORT, scope))
         if self._v4 is not None:
@@ -275,7 +291,7 @@ class UdpTransport:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_LOOP, 0)
             if self.iface is not None:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, self.iface.index)
-            self._bind(sock, ("::", self.port))
+            self._bind(sock, (self._host, self.port))
         else:
             sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 0)
             self._bind(sock, ("0.0.0.0", self.port))
