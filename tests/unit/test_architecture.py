@@ -12,7 +12,8 @@ import pytest
 import hemsnet
 
 SRC = Path(hemsnet.__file__).parent
-CORE = ("echonet", "devices", "meter", "controller")  # sans-I/O: time and randomness are inputs
+# sans-I/O: time and randomness are inputs
+CORE = ("echonet", "devices", "meter", "controller", "homenet", "appliances")
 FORBIDDEN_IN_CORE = {"asyncio", "socket", "sqlite3", "time", "random", "selectors", "threading"}
 
 

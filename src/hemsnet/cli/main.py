@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from hemsnet import __version__
-from hemsnet.cli import controller, decode, export, meter, net, status
+from hemsnet.cli import appliance, controller, decode, export, homenet, meter, net, status
 from hemsnet.cli.common import EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
 
@@ -35,9 +35,11 @@ def build_parser() -> argparse.ArgumentParser:
     decode.register(commands)
     net.register(commands)
     meter.register(commands)
+    appliance.register(commands)
     controller.register(commands)
     export.register(commands)
     status.register(commands)
+    homenet.register(commands)
     return parser
 
 

@@ -12,21 +12,31 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
 
+from hemsnet.devices.air_conditioner import AIR_CONDITIONER
 from hemsnet.devices.controller import CONTROLLER
+from hemsnet.devices.ev_charger import EV_CHARGER
 from hemsnet.devices.hv_meter import HV_METER
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
+from hemsnet.devices.lighting import LIGHTING
 from hemsnet.devices.lv_meter import LV_METER
 from hemsnet.devices.model import ClassDef, PropertyDef
 from hemsnet.devices.node_profile import NODE_PROFILE
+from hemsnet.devices.solar import SOLAR
+from hemsnet.devices.storage_battery import STORAGE_BATTERY
 from hemsnet.devices.superclass import SUPER_CLASS
+from hemsnet.devices.water_heater import WATER_HEATER
 
 __all__ = ["CLASSES", "DecodedProperty", "class_def", "decode_property", "lookup"]
 
-#: The known classes by id: the super class (0x0000), node profile, controller, the meters.
+#: The known classes by id: the super class (0x0000), node profile, controller, the meters,
+#: the HEMS-managed appliances.
 CLASSES: Final = MappingProxyType(
     {
         table.class_id: table
-        for table in (SUPER_CLASS, NODE_PROFILE, CONTROLLER, HV_METER_BIDIR, HV_METER, LV_METER)
+        for table in (
+            *(SUPER_CLASS, NODE_PROFILE, CONTROLLER, HV_METER_BIDIR, HV_METER, LV_METER),
+            *(STORAGE_BATTERY, SOLAR, EV_CHARGER, AIR_CONDITIONER, LIGHTING, WATER_HEATER),
+        )
     }
 )
 _PROFILE_GROUP: Final = 0x0E

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from hemsnet.devices import appliance_codecs as ac
 from hemsnet.devices import codecs as c
 from hemsnet.devices import decode_property, to_jsonable
 from hemsnet.devices.model import Access, ClassDef, PropertyDef
@@ -18,7 +19,9 @@ from hemsnet.errors import InvalidValue
 from tests.conftest import load_vectors
 
 M, O, NS, X = Access.MANDATORY, Access.OPTIONAL, Access.NOT_SUPPORTED, Access.PROHIBITED  # noqa: E741
-SIX_CLASSES = (0x0000, 0x0EF0, 0x05FF, 0x028F, 0x028A, 0x0288)
+METER_CLASSES = (0x0000, 0x0EF0, 0x05FF, 0x028F, 0x028A, 0x0288)
+APPLIANCE_CLASSES = (0x027D, 0x0279, 0x027E, 0x0130, 0x0290, 0x026B)
+UNREGISTERED = 0x03B7  # refrigerator: not a class hemsnet has a table for
 DT7 = bytes.fromhex("07E80B150A1E00")
 DT6 = DT7[:6]
 
@@ -29,11 +32,11 @@ def _table(class_id: int) -> ClassDef:
     return table
 
 
-def test_the_six_classes_are_registered() -> None:
-    assert set(CLASSES) == set(SIX_CLASSES)
-    for class_id in SIX_CLASSES:
+def test_the_meter_and_appliance_classes_are_registered() -> None:
+    assert set(CLASSES) == {*METER_CLASSES, *APPLIANCE_CLASSES}
+    for class_id in CLASSES:
         assert _table(class_id).class_id == class_id
-    assert class_def(0x0130) is None
+    assert class_def(UNREGISTERED) is None
 
 
 def test_device_classes_include_the_super_class_rows() -> None:
@@ -136,6 +139,12 @@ def sample_edts(codec: Any) -> list[bytes]:
             return [DT7 + bytes.fromhex("00000001")]
         case c.DayHistory():
             return [b"\x00\x63" + bytes(4) * 47 + b"\xff" * 4, b"\x00\xff" + b"\xff" * 192]
+        case ac.States(labels=labels, size=size):
+            return [code.to_bytes(size, "big") for code in labels]
+        case ac.UIntTuple(size=size, count=count, hi=hi):
+            return [bytes(size * count), hi.to_bytes(size, "big") * count]
+        case ac.LengthPrefixed(limit=limit):
+            return [b"\x00", bytes([limit]) + b"a" * limit]
         case c.Segments(max_count=count):
             return [
                 DT6 + b"\x01" + bytes(8),
@@ -185,10 +194,10 @@ def test_unknown_epc_is_reported_not_raised() -> None:
 
 
 def test_unknown_device_class_falls_back_to_the_super_class() -> None:
-    decoded = decode_property(0x0130, 0x80, b"\x30")
+    decoded = decode_property(UNREGISTERED, 0x80, b"\x30")
     assert decoded.known
     assert decoded.description == "ON"
-    assert not decode_property(0x0130, 0xB0, b"\x41").known
+    assert not decode_property(UNREGISTERED, 0xB0, b"\x41").known
     assert not decode_property(0x0EF1, 0x80, b"\x30").known  # profiles have no super class
 
 

@@ -1,0 +1,125 @@
+"""Storage battery 0x027D: charges and discharges per its mode, stopping at 0 and 100 %.
+
+Powers (+ charging, - discharging) by 0xDA mode: rapid charging at the maximum charging power
+(C8), charging at :data:`CHARGE_W`, discharging at :data:`DISCHARGE_W`, standby 0; auto charges
+in the night-rate hours (23:00-07:00) and discharges in the evening peak (16:00-22:00). The
+stored energy integrates the power and clamps at 0 and the rated energy; at a limit the power
+is 0 and the working status 0xCF shows standby. No conversion losses: AC and DC energies agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+from hemsnet.appliances.base import Appliance, EnergyCounter, Value
+from hemsnet.devices.storage_battery import (
+    STORAGE_BATTERY,
+    BatteryMode,
+    ChargingMethod,
+    DischargingMethod,
+)
+from hemsnet.draws import MASK, mix, uniform
+
+__all__ = ["CHARGE_W", "DISCHARGE_W", "RAPID_W", "RATED_WH", "Battery"]
+
+RATED_WH: Final = 9800
+RAPID_W: Final = 3000
+CHARGE_W: Final = 2000
+DISCHARGE_W: Final = 2000
+_SETTABLE_MODES: Final = frozenset(
+    {BatteryMode.RAPID_CHARGING, BatteryMode.CHARGING, BatteryMode.DISCHARGING,
+     BatteryMode.STANDBY, BatteryMode.AUTO}
+)  # fmt: skip
+_LITHIUM_ION: Final = 0x04
+_REVERSE_FLOW_NOT_ACCEPTABLE: Final = 0x02  # batteries may not sell to the grid in Japan
+
+
+class Battery(Appliance):
+    """A 9.8 kWh home battery, seeded initial state of charge 30..80 %."""
+
+    table = STORAGE_BATTERY
+    power_epc = 0xD3
+    settable = frozenset({0xAA, 0xAB, 0xC1, 0xC2, 0xDA})
+
+    def __init__(self, now: datetime, seed: int = 0) -> None:
+        super().__init__(now)
+        self.mode = BatteryMode.AUTO
+        self.stored_wh = RATED_WH * (0.3 + 0.5 * uniform(mix(seed & MASK, 0x027D), 0))
+        self.charged = EnergyCounter()
+        self.discharged = EnergyCounter()
+
+    def properties(self) -> Mapping[int, Value]:
+        def stored() -> int:
+            return int(self.stored_wh)
+
+        return {
+            **dict.fromkeys((0xA0, 0xA1, 0xA2, 0xA3, 0xD0), RATED_WH),
+            0xA4: lambda: RATED_WH - stored(),
+            0xA5: stored,
+            0xA8: self.charged.kwh,
+            0xA9: self.discharged.kwh,
+            0xAA: None,  # no charge amount set
+            0xAB: None,
+            0xC1: ChargingMethod.MAXIMUM,
+            0xC2: DischargingMethod.MAXIMUM,
+            0xC8: (0, RAPID_W),
+            0xC9: (0, DISCHARGE_W),
+            0xCF: self.working_status,
+            0xD3: self.power,
+            0xD6: self.discharged.kwh,
+            0xD8: self.charged.kwh,
+            0xDA: lambda: self.mode,
+            0xDB: _REVERSE_FLOW_NOT_ACCEPTABLE,
+            0xE2: stored,
+            0xE4: self.percent,
+            0xE6: _LITHIUM_ION,
+        }
+
+    def accept(self, epc: int, value: Any) -> bool:
+        if epc == 0xDA:
+            if value not in _SETTABLE_MODES:
+                return False  # test, restart, recalculation, other: not emulated
+            self.mode = BatteryMode(value)
+        return True
+
+    def percent(self) -> int:
+        return round(100 * self.stored_wh / RATED_WH)
+
+    def power(self) -> int:
+        if not self.on:
+            return 0
+        wanted = self._wanted()
+        if (wanted > 0 and self.stored_wh >= RATED_WH) or (wanted < 0 and self.stored_wh <= 0):
+            return 0
+        return wanted
+
+    def working_status(self) -> BatteryMode:
+        watts = self.power()
+        if watts > 0:
+            return BatteryMode.RAPID_CHARGING if watts == RAPID_W else BatteryMode.CHARGING
+        return BatteryMode.DISCHARGING if watts < 0 else BatteryMode.STANDBY
+
+    def _wanted(self) -> int:
+        mode = self.mode
+        if mode is BatteryMode.AUTO:
+            hour = self.now.hour
+            if hour >= 23 or hour < 7:
+                return CHARGE_W
+            return -DISCHARGE_W if 16 <= hour < 22 else 0
+        return {
+            BatteryMode.RAPID_CHARGING: RAPID_W,
+            BatteryMode.CHARGING: CHARGE_W,
+            BatteryMode.DISCHARGING: -DISCHARGE_W,
+        }.get(mode, 0)
+
+    def _run(self, seconds: float) -> None:
+        watts = self.power()
+        before = self.stored_wh
+        self.stored_wh = min(RATED_WH, max(0.0, before + watts * seconds / 3600.0))
+        moved = self.stored_wh - before  # what the limits let through
+        if moved > 0:
+            self.charged.wh += moved
+        else:
+            self.discharged.wh -= moved

@@ -1,0 +1,127 @@
+"""``hemsnet homenet``: check a home network against ITU-T G.9958, show its expected paths."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.homenet import (
+    CONFIGURATIONS,
+    PathRule,
+    Protocol,
+    Topology,
+    check,
+    diagram,
+    expected_paths,
+    load_topology,
+    reference_topology,
+)
+
+__all__ = ["format_paths", "register"]
+
+_CONFIGS = ", ".join(CONFIGURATIONS)
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "homenet",
+        help="check a home network against ITU-T G.9958; show who may reach whom",
+        description="Home networks for energy management as ITU-T G.9958 describes them: "
+        f"the configurations of its Table 1 ({_CONFIGS}).",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check_parser = actions.add_parser(
+        "check",
+        help="list every G.9958 rule a topology file breaks",
+        description="Print every rule of its configuration that the topology in FILE "
+        "breaks; exit 0 when it conforms, 1 when it does not, 2 when FILE is unusable.",
+    )
+    check_parser.add_argument("file", type=Path, metavar="FILE", help="a topology TOML file")
+    check_parser.set_defaults(run=_run_check)
+    paths_parser = actions.add_parser(
+        "paths",
+        help="show the communication matrix a configuration expects",
+        description="For every ordered pair of components and every protocol: may packets "
+        "get through, over which networks, and which clause says so.",
+    )
+    paths_parser.add_argument(
+        "configuration", nargs="?", metavar="CONFIG", help=f"one of {_CONFIGS}"
+    )
+    paths_parser.add_argument(
+        "--topology", type=Path, metavar="FILE", help="a topology TOML file instead of CONFIG"
+    )
+    output = paths_parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON object per path rule")
+    output.add_argument("--mermaid", action="store_true", help="the topology as a Mermaid chart")
+    paths_parser.set_defaults(run=_run_paths)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    topology = load_topology(args.file)
+    violations = check(topology)
+    for violation in violations:
+        print(violation)
+    if violations:
+        return EXIT_FAILED
+    print(f"{args.file}: conforms to G.9958 {topology.configuration}")
+    return EXIT_OK
+
+
+def _topology(args: argparse.Namespace) -> Topology:
+    if (args.configuration is None) == (args.topology is None):
+        raise CliError("give a configuration or --topology FILE, not both or neither")
+    if args.topology is not None:
+        return load_topology(args.topology)
+    if args.configuration not in CONFIGURATIONS:
+        raise CliError(f"configuration {args.configuration!r} is not one of {_CONFIGS}")
+    return reference_topology(args.configuration)
+
+
+def format_paths(rules: list[PathRule]) -> str:
+    """One aligned row per ordered pair: each protocol's verdict, the path, the clause."""
+    by_pair: dict[tuple[str, str], dict[Protocol, PathRule]] = {}
+    for rule in rules:
+        by_pair.setdefault((rule.source, rule.target), {})[rule.protocol] = rule
+    header = ["source", "target", *(p.value for p in Protocol), "via", "clause"]
+    rows = [header]
+    for (source, target), verdicts in by_pair.items():
+        unicast = verdicts[Protocol.ECHONET_UNICAST]
+        rows.append(
+            [
+                source,
+                target,
+                *("yes" if verdicts[p].allowed else "no" for p in Protocol),
+                " > ".join(unicast.via) or "-",
+                unicast.clause,
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _run_paths(args: argparse.Namespace) -> int:
+    topology = _topology(args)
+    if args.mermaid:
+        print(diagram(topology), end="")
+        return EXIT_OK
+    rules = expected_paths(topology)
+    if args.json:
+        for rule in rules:
+            record = {
+                "source": rule.source,
+                "target": rule.target,
+                "protocol": rule.protocol.value,
+                "allowed": rule.allowed,
+                "via": list(rule.via),
+                "clause": rule.clause,
+            }
+            print(json.dumps(record))
+        return EXIT_OK
+    print(f"{topology.name}: G.9958 {topology.configuration}, via = the networks crossed")
+    print(format_paths(rules))
+    return EXIT_OK
