@@ -148,12 +148,22 @@ def _meter(clause: str, home: NetworkKind | None) -> Attach:
 _HEAD_END_ATTACH: Final = _attach(_HEAD_END, _nets(_UTILITY), "G.9958 I.1")
 _METER_HEAD_END: Final = Talk(_pair(_METER, _HEAD_END), _nets(_UTILITY), "G.9958 6.2", _METER)
 _HEAD_END_ONLY: Final = "the utility network carries only the meter's data: no data shall leak"
+_OFF_PREMISES: Final = (
+    "the utility shares data with the HEMS provider off premises, not in the home"
+)
 
 
 def _head_end_forbids() -> tuple[Forbid, ...]:
-    """[G.9958 6.2(2)]: the meter-utility path is secured and leaks to no other path."""
-    others = (_HEMS, _APP, _OTHER, _GW, _PROVIDER)
-    return tuple(Forbid(_pair(_HEAD_END, k), "G.9958 6.2", _HEAD_END_ONLY) for k in others)
+    """[G.9958 6.2(2)]: the meter-utility path is secured and leaks to no other path.
+
+    The utility and the HEMS provider do exchange data [G.9958 I.1(1), I.1(3)], but between
+    their own systems: no network of the home joins them (decision H15).
+    """
+    others = (_HEMS, _APP, _OTHER, _GW)
+    return (
+        *(Forbid(_pair(_HEAD_END, k), "G.9958 6.2", _HEAD_END_ONLY) for k in others),
+        Forbid(_pair(_HEAD_END, _PROVIDER), "G.9958 I.1", _OFF_PREMISES),
+    )
 
 
 def _non_hems_forbids(clause: str) -> tuple[Forbid, ...]:
@@ -227,9 +237,16 @@ _CONFIG_6_3_2: Final = Configuration(
 )
 
 # 6.4: "the home gateway shall be installed at the edge of a home network and is connected to
-# a general purpose network"; it routes between that network and the home network [6.4.1(2)].
+# a general purpose network"; it routes between that network and the home network: 6.4.1(2)
+# says so, 6.4.2 and 6.4.3 do not, but 3.2.1.3 makes it "responsible for the transfer of
+# information between these networks".
 _GW_ATTACH: Final = _attach(_GW, _nets(_HOME, _WAN), "G.9958 6.4", at_least=1)
-_GW_ROUTE: Final = RouteRule(_GW, _nets(_HOME, _WAN), True, "G.9958 6.4.1")
+
+
+def _gw_route(clause: str) -> RouteRule:
+    return RouteRule(_GW, _nets(_HOME, _WAN), True, clause)
+
+
 _PROVIDER_ATTACH: Final = _attach(_PROVIDER, _nets(_WAN), "G.9958 6.4")
 _INTERNET: Final = _nets(_HOME, _WAN)
 _NOT_VIA_GATEWAY: Final = "utility services go through the meter, not the home gateway"
@@ -255,7 +272,7 @@ _CONFIG_6_4_1: Final = Configuration(
         _HEAD_END_ATTACH,
         _PROVIDER_ATTACH,
     ),
-    routes=(_GW_ROUTE,),
+    routes=(_gw_route("G.9958 6.4.1"),),
     talks=(
         _METER_HEAD_END,
         Talk(_pair(_METER, _HEMS), _nets(_HOME), "G.9958 6.4.1", _METER),
@@ -307,11 +324,13 @@ def _dedicated_6_4(clause: str, meter_home: NetworkKind) -> Configuration:
             _attach(_HEMS, _nets(_HOME, _DEDICATED), clause, at_least=1),
             _attach(_APP, _nets(_DEDICATED), clause),
             _attach(_OTHER, _nets(_HOME), "G.9958 3.2.1.4"),
-            _GW_ATTACH,  # H2: on the home network too, though Table 1 leaves 6.4.2 unmarked
+            # H2: on the home network too, though Table 1 leaves 6.4.2 unmarked: 6.4.3(1) says
+            # its other components are as in 6.4.2, and marks the gateway there
+            _GW_ATTACH,
             _HEAD_END_ATTACH,
             _PROVIDER_ATTACH,
         ),
-        routes=(_GW_ROUTE,),
+        routes=(_gw_route("G.9958 3.2.1.3"),),
         talks=(
             _METER_HEAD_END,
             Talk(_pair(_METER, _HEMS), _nets(meter_home), clause, _METER),
@@ -319,7 +338,10 @@ def _dedicated_6_4(clause: str, meter_home: NetworkKind) -> Configuration:
             Talk(_pair(_APP, _APP), _nets(_DEDICATED), "G.9958 3.2.2.1"),  # H4
             # "the HEMS controller in turn communicates with a smart meter and the Home gateway"
             Talk(_pair(_HEMS, _GW), _nets(_HOME), clause, _HEMS),
-            Talk(_pair(_HEMS, _PROVIDER), _INTERNET, "G.9958 I.1"),  # Route C
+            # "services can be provided by communication via the home gateway" [6.4.x(2)]; the
+            # 6.4 purpose of Table 1: "these providers can access HEMS controllers through HGW"
+            # (Route C of I.1(3) in the Japanese deployment)
+            Talk(_pair(_HEMS, _PROVIDER), _INTERNET, clause),
             Talk(_pair(_OTHER, _OTHER), _nets(_HOME), "G.9958 3.2.2.2"),
             Talk(_pair(_OTHER, _GW), _nets(_HOME), "G.9958 3.2.1.3"),
             Talk(_pair(_OTHER, _PROVIDER), _INTERNET, "G.9958 3.2.1.3"),

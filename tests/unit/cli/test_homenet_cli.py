@@ -59,7 +59,7 @@ def test_paths_prints_an_aligned_table(capsys: pytest.CaptureFixture[str]) -> No
     assert lines[1].split() == ["source", "target", *(p.value for p in Protocol), "via", "clause"]
     n = len(reference_topology("6.4.3").components)
     assert len(lines) == 2 + n * (n - 1)
-    route_c = "hems      provider  yes      no                 yes     home > wan  G.9958 I.1"
+    route_c = "hems      provider  yes      no                 yes     home > wan  G.9958 6.4.3"
     assert route_c in lines
     column = lines[1].index("via")
     assert all(line[column - 2 : column] == "  " for line in lines[2:])

@@ -202,3 +202,19 @@ def test_6_3_2_the_meter_shares_the_dedicated_network_but_not_with_appliances() 
     rule = matrix[("meter", "battery", Protocol.ECHONET_MULTICAST)]
     assert (rule.allowed, rule.via, rule.clause) == (False, ("hemsnet",), "G.9958 6.3.2")
     assert matrix[("meter", "hems", Protocol.ECHONET_MULTICAST)].allowed
+
+
+@pytest.mark.parametrize("configuration", ["6.4.2", "6.4.3"])
+def test_route_c_is_allowed_by_the_configurations_own_clause(configuration: str) -> None:
+    """[G.9958 6.4.2(2), 6.4.3(2)]: "Various home energy management services can be provided
+    by communication via the home gateway": normative text, not informative Appendix I."""
+    rule = _matrix(reference_topology(configuration))[("hems", "provider", Protocol.ICMPV6)]
+    assert (rule.allowed, rule.clause) == (True, f"G.9958 {configuration}")
+
+
+@pytest.mark.parametrize("configuration", ["6.4.1", "6.4.2", "6.4.3"])
+def test_the_utility_and_the_provider_meet_off_premises_only(configuration: str) -> None:
+    """[G.9958 I.1(1)]: the utility shares the meter's data with the HEMS provider from its own
+    systems; no home network joins them, and 6.2(2) (the meter's path) is not what decides."""
+    rule = _matrix(reference_topology(configuration))[("headend", "provider", Protocol.ICMPV6)]
+    assert (rule.allowed, rule.via, rule.clause) == (False, (), "G.9958 I.1")

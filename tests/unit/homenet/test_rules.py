@@ -251,6 +251,14 @@ CASES = {
         ("meter", "hems"),
     ),
     # 6.4.2: appliances on dedicated networks behind the controller
+    "6.4.2 home gateway routes home and WAN": Case(
+        "6.4.2",
+        lambda t: replace(t, routes=()),
+        "G.9958 3.2.1.3",  # 6.4.2 itself says nothing of routing; the definition does
+        "the home gateway shall route between the general-purpose home network and "
+        "the general-purpose network (WAN)",
+        ("gw",),
+    ),
     "6.4.2 appliance not on the home network": Case(
         "6.4.2",
         lambda t: attach(t, "light", "home"),
