@@ -19,6 +19,7 @@ from hemsnet.cli.common import (
     run_together,
     run_until_signalled,
 )
+from hemsnet.cli.hems_networks import HemsNetworks, add_hems_argument
 from hemsnet.controller import ControllerConfig, ControllerEngine, load_config
 from hemsnet.store import Store
 
@@ -40,6 +41,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog="example: hemsnet controller --iface eth0 --db meter.db",
     )
     controller.add_argument("--iface", required=True, metavar="IF", help="the Route B interface")
+    add_hems_argument(controller)
     controller.add_argument(
         "--meter",
         metavar="ADDR",
@@ -91,25 +93,29 @@ def _run(args: argparse.Namespace) -> int:
         transport = UdpTransport(iface, ipv4=args.ipv4)
     except OSError as exc:
         raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
+    hems = HemsNetworks(args.hems_iface, iface, config.appliances, now)
     with Store.open(args.db) as store:
         recorder = Recorder(store, peer_key)
+        clock = ScaledClock(now, args.speed)
         runner = ControllerRunner(
             engine,
             transport,
             recorder,
-            ScaledClock(now, args.speed),
-            report=_print,
+            clock,
+            report=lambda line: _print(line + hems.status()),
             status_every=args.status_every,
         )
         addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
             f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
-            f"{target}; store {args.db}; time {now.isoformat()} at {args.speed:g}x"
+            f"{target}{hems.describe()}; store {args.db}; time {now.isoformat()} at {args.speed:g}x"
         )
         services: list[Service] = [runner.run]
+        services += [appliances.run for appliances in hems.runners(store, clock, _print)]
         run_until_signalled(lambda stop: run_together(services, stop))
-        _print(status_line(engine, recorder).replace("controller:", "controller: stopped;", 1))
+        stopped = status_line(engine, recorder).replace("controller:", "controller: stopped;", 1)
+        _print(stopped + hems.status())
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.cli.testbed import add_live_check_arguments, add_testbed_commands, live_check
 from hemsnet.homenet import (
     CONFIGURATIONS,
     PathRule,
@@ -34,11 +35,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check_parser = actions.add_parser(
         "check",
-        help="list every G.9958 rule a topology file breaks",
-        description="Print every rule of its configuration that the topology in FILE "
-        "breaks; exit 0 when it conforms, 1 when it does not, 2 when FILE is unusable.",
+        help="list every G.9958 rule a topology file breaks, or probe the running testbed",
+        description="With FILE: print every rule of its configuration that the topology in "
+        "FILE breaks; exit 0 when it conforms, 1 when it does not, 2 when FILE is unusable. "
+        "Without FILE (root): probe the testbed 'up' built, every ordered pair of components "
+        "with ECHONET Lite unicast, multicast and ICMPv6; print the observed matrix beside "
+        "the expected one and check that the controller's store is filling; exit 1 on any "
+        "difference.",
     )
-    check_parser.add_argument("file", type=Path, metavar="FILE", help="a topology TOML file")
+    check_parser.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar="FILE",
+        help="a topology TOML file (omit it to probe the running testbed)",
+    )
+    add_live_check_arguments(check_parser)
     check_parser.set_defaults(run=_run_check)
     paths_parser = actions.add_parser(
         "paths",
@@ -56,9 +68,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     output.add_argument("--json", action="store_true", help="one JSON object per path rule")
     output.add_argument("--mermaid", action="store_true", help="the topology as a Mermaid chart")
     paths_parser.set_defaults(run=_run_paths)
+    add_testbed_commands(actions)
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    if args.file is None:
+        return live_check(args)
     topology = load_topology(args.file)
     violations = check(topology)
     for violation in violations:

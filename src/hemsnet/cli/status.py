@@ -1,4 +1,5 @@
-"""``hemsnet status``: what the store holds for each meter, for people or as JSON."""
+"""``hemsnet status``: what the store holds for each meter, for people or as JSON, and the
+appliances of the HEMS networks with their last power (text only)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hemsnet.cli.common import EXIT_OK
 from hemsnet.cli.export import open_existing
 from hemsnet.cli.render import property_json, property_text
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
-from hemsnet.store.model import Gap, GapStatus, Meter, Reading
+from hemsnet.store.model import Appliance, Gap, GapStatus, Meter, Reading
 from hemsnet.store.store import Store
 
 __all__ = ["register"]
@@ -26,7 +27,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="For each meter: key, address, first and last seen; per series the "
         "readings stored (and void ones) and the latest; open and unrecoverable gaps; "
         "faults (open ones marked); request statistics; the current attributes, decoded "
-        "as 0x028F properties, and the optional ones the meter lacks.",
+        "as 0x028F properties, and the optional ones the meter lacks. Then the appliances "
+        "found on the HEMS networks: address, EOJ, class, reachable, last power and when.",
         epilog="example: hemsnet status --db hems.db",
     )
     parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
@@ -39,10 +41,14 @@ def _run(args: argparse.Namespace) -> int:
         meters = store.meters()
         if args.json:
             print(json.dumps([_as_json(store, meter) for meter in meters], indent=2))
-        elif not meters:
-            print(f"no meter is recorded in {args.db}")
         else:
-            print("\n\n".join("\n".join(_as_text(store, meter)) for meter in meters))
+            blocks = [_as_text(store, meter) for meter in meters]
+            if not meters:
+                blocks.append([f"no meter is recorded in {args.db}"])
+            appliances = store.appliances()
+            if appliances:
+                blocks.append(_appliances_text(store, appliances))
+            print("\n\n".join("\n".join(block) for block in blocks))
     return EXIT_OK
 
 
@@ -137,4 +143,21 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     lines += [f"    0x{epc:02X}  absent (Get_SNA)" for epc in sorted(absent)]
     if not attributes and not absent:
         lines.append("    none")
+    return lines
+
+
+def _appliances_text(store: Store, appliances: list[Appliance]) -> list[str]:
+    lines = [f"appliances: {len(appliances)}"]
+    for appliance in appliances:
+        latest = store.latest_appliance_power(appliance.id)
+        power = (
+            f"{latest.watts} W at {_stamp(latest.measured_at.replace(microsecond=0))}"
+            if latest is not None
+            else "no power read yet"
+        )
+        state = "reachable" if appliance.reachable else "unreachable"
+        lines.append(
+            f"  {appliance.address}  {appliance.eoj}  {appliance.class_name:<34} {state:<11}  "
+            f"{power}"
+        )
     return lines

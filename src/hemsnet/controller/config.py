@@ -17,11 +17,28 @@ from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN
 from hemsnet.tomlconfig import TomlTable, read_toml
 
-__all__ = ["ControllerConfig", "load_config", "parse_config"]
+__all__ = ["ApplianceConfig", "ControllerConfig", "load_config", "parse_config"]
 
 _CONTROLLER_OPC_MIN: Final = 3  # a controller supports OPC 3 [AIF 2.4.4]
 _FETCH_AFTER_MIN: Final = 300.0  # "05 and 35 minutes after every hour or later" [AIF 3.3.1]
 _DAY: Final = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class ApplianceConfig:
+    """How the controller reads the appliances on its HEMS network(s) [G.9958 6.3.1, 6.4.2].
+
+    ECHONET Lite sets no response-wait time for home appliances (Route B's 40 s timer 1 is for
+    the meter's radio link [AIF 2.4.2]); on a home LAN an answer takes milliseconds, so 5 s
+    leaves a slow appliance room and a poll with its retry still ends within a third of the
+    interval. Times are in seconds of controller time.
+    """
+
+    interval: float = 30.0  # Get 0x80 and the power EPC of each appliance object
+    discovery_interval: float = 300.0  # multicast Get 0xD6 of every node profile
+    timeout: float = 5.0  # response wait of one appliance request; shorter than interval
+    retries: int = 1  # attempts after a timeout, each under a fresh TID, before a poll misses
+    unreachable_after: int = 3  # polls missed in a row before a node is marked unreachable
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +61,7 @@ class ControllerConfig:
     retry_max: float = 1800.0
     history_retries: int = 5  # day mismatches in a row before a day waits for the next pass
     seed: int = 0  # of the retry jitter: controllers sharing a meter should differ
+    appliances: ApplianceConfig = ApplianceConfig()  # on the HEMS network(s) (--hems-iface)
 
     def __post_init__(self) -> None:
         if self.timer_1 < TIMER_1_MIN or self.timer_2 < TIMER_2_MIN:
@@ -65,12 +83,20 @@ _KEYS: Final = {
         "history_retries",
         "seed",
     ),
+    "appliances": (
+        "interval",
+        "discovery_interval",
+        "timeout",
+        "retries",
+        "unreachable_after",
+    ),
 }
 
 
 def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerConfig:
     """A config from parsed TOML; a ConfigError names ``source`` and the key path."""
-    root = TomlTable(data, source, "", tuple(_KEYS))
+    # [dashboard] shares the file and is read by hemsnet.web.config (the core imports no web).
+    root = TomlTable(data, source, "", (*_KEYS, "dashboard"))
     timers = root.table("timers", _KEYS["timers"])
     requests = root.table("requests", _KEYS["requests"])
     polling = root.table("polling", _KEYS["polling"])
@@ -107,6 +133,25 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerC
         retry_max=recovery.number("retry_max", default.retry_max, retry_base),
         history_retries=recovery.integer("history_retries", default.history_retries, 1, 100),
         seed=recovery.integer("seed", default.seed, 0, 2**63 - 1),
+        appliances=_appliances(root.table("appliances", _KEYS["appliances"])),
+    )
+
+
+def _appliances(table: TomlTable) -> ApplianceConfig:
+    """The ``[appliances]`` table: a response wait shorter than the poll interval."""
+    default = ApplianceConfig()
+    interval = table.number("interval", default.interval, 1.0)
+    timeout = table.number("timeout", default.timeout, 0.0, above=True)
+    if timeout >= interval:
+        raise table.error(
+            "timeout", f"{timeout:g} s is not shorter than the interval ({interval:g} s)"
+        )
+    return ApplianceConfig(
+        interval=interval,
+        discovery_interval=table.number("discovery_interval", default.discovery_interval, 1.0),
+        timeout=timeout,
+        retries=table.integer("retries", default.retries, 0, 10),
+        unreachable_after=table.integer("unreachable_after", default.unreachable_after, 1, 100),
     )
 
 

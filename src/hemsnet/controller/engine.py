@@ -36,21 +36,20 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
+from hemsnet.controller.own_node import OwnNode
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.samples import MeterScales, Sample, samples_of
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
 from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import Access
-from hemsnet.devices.nodes import controller_node
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.values import FaultStatus
 from hemsnet.draws import Draws, mix
-from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
+from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
-from hemsnet.echonet.responder import Node
 from hemsnet.echonet.send import Send
 from hemsnet.errors import FrameError, InvalidValue
 from hemsnet.store.model import HALF_HOUR, Source
@@ -107,7 +106,7 @@ class ControllerEngine:
         )
         self.coverage = Coverage()
         self.status = ControllerStatus()
-        self.node: Node = controller_node()
+        self.own = OwnNode()
         self.meter_address: Hashable | None = meter
         self.meter_eoj: Eoj | None = None
         self.fixed_meter = meter is not None
@@ -128,9 +127,7 @@ class ControllerEngine:
 
     def announcement(self) -> Send:
         """The controller's instance list, to every node, at start-up [AIF 3.1.1]."""
-        out = self.node.notification(NODE_PROFILE, [0xD5])
-        assert out is not None  # a node profile always lists its instances
-        return Send(out.encode())
+        return self.own.announcement()
 
     def start(self, now: datetime) -> list[Send]:
         """Start the search for the meter [AIF 3.1.2] (send :meth:`announcement` first)."""
@@ -153,7 +150,7 @@ class ControllerEngine:
             return self._pump()
         sends: list[Send] = []
         if frame.esv.is_request:
-            sends += self._serve(frame, source)
+            sends += self.own.serve(frame, source)
         elif frame.esv.answers is not None:
             self._on_response(frame, source)
         elif frame.esv in (Esv.INF, Esv.INFC):
@@ -342,11 +339,6 @@ class ControllerEngine:
 
     def _from_meter(self, source: Hashable) -> bool:
         return self._identify(source) == self._identify(self.meter_address)
-
-    def _serve(self, frame: Frame, source: Hashable) -> list[Send]:
-        """Answer requests to the controller's own node profile and 0x05FF01."""
-        reaction = self.node.handle(frame)
-        return [Send(out.encode(), None if out.multicast else source) for out in reaction.outgoing]
 
     def _on_response(self, frame: Frame, source: Hashable) -> None:
         match = self.lane.match(frame, source)

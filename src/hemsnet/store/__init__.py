@@ -6,6 +6,8 @@ rules (last arrival wins [AIF 2.5.1], a void never replaces a value, durability)
 
 from hemsnet.store.energy import Register, RegisterHistory, interval_energy
 from hemsnet.store.model import (
+    Appliance,
+    ApplianceReading,
     AttributeVersion,
     Fault,
     Gap,
@@ -20,6 +22,8 @@ from hemsnet.store.model import (
 from hemsnet.store.store import Store
 
 __all__ = [
+    "Appliance",
+    "ApplianceReading",
     "AttributeVersion",
     "Fault",
     "Gap",

@@ -16,6 +16,8 @@ from typing import Final
 __all__ = [
     "HALF_HOUR",
     "MINUTE",
+    "Appliance",
+    "ApplianceReading",
     "AttributeVersion",
     "Fault",
     "Gap",
@@ -249,3 +251,35 @@ class SeriesSummary:
     stored: int
     void: int
     latest: Reading | None
+
+
+@dataclass(frozen=True, slots=True)
+class Appliance:
+    """One object of a node on a HEMS network [G.9958 3.2.1.2]: ``key`` names the node (its
+    address without port or scope), ``eoj`` the object (``027D01``)."""
+
+    id: int
+    key: str
+    address: str
+    eoj: str
+    class_name: str
+    first_seen: datetime
+    last_seen: datetime
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ApplianceReading:
+    """One answered poll of an appliance, at controller time ``measured_at``: its power in W
+    (signed for a battery or an EV charger: + charging) and whether it operates (0x80);
+    ``None`` where it gave no valid value."""
+
+    appliance_id: int
+    measured_at: datetime
+    watts: int | None
+    operating: bool | None
+    arrived_at: datetime
+
+    def __post_init__(self) -> None:
+        require_naive("measured_at", self.measured_at)
+        require_naive("arrived_at", self.arrived_at)

@@ -80,8 +80,34 @@ CREATE TABLE request_count (
 ) STRICT, WITHOUT ROWID;
 """
 
+# The HEMS-managed appliances on the controller's HEMS networks [G.9958 3.2.1.2, 6.4.2]: one
+# row per object of a node, named by the node's address without port or scope, as meters are.
+_V2: Final = """
+CREATE TABLE appliance (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    address TEXT NOT NULL,
+    eoj TEXT NOT NULL CHECK (length(eoj) = 6),
+    class_name TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    reachable INTEGER NOT NULL CHECK (reachable IN (0, 1)),
+    UNIQUE (key, eoj)
+) STRICT;
+
+-- One row per answered poll, at the controller time it came; NULL: not given (SNA, no data).
+CREATE TABLE appliance_reading (
+    appliance_id INTEGER NOT NULL REFERENCES appliance (id),
+    measured_at TEXT NOT NULL,
+    watts INTEGER,
+    operating INTEGER CHECK (operating IN (0, 1)),
+    arrived_at TEXT NOT NULL,
+    PRIMARY KEY (appliance_id, measured_at)
+) STRICT, WITHOUT ROWID;
+"""
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1,)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
 
 
 def version(connection: sqlite3.Connection) -> int:

@@ -29,6 +29,8 @@ from hemsnet.store import schema
 from hemsnet.store.model import (
     HALF_HOUR,
     MINUTE,
+    Appliance,
+    ApplianceReading,
     AttributeVersion,
     Fault,
     Gap,
@@ -63,6 +65,7 @@ WHERE excluded.void < reading.void
 """
 _READING_COLUMNS: Final = "meter_id, series, measured_at, raw, value, source, arrived_at"
 _GAP_COLUMNS: Final = "id, meter_id, series, start_at, end_at, status, opened_at, closed_at"
+_APPLIANCE_READING_COLUMNS: Final = "appliance_id, measured_at, watts, operating, arrived_at"
 
 
 def _meter_time(at: datetime) -> str:
@@ -115,6 +118,17 @@ def _gap(row: tuple[Any, ...]) -> Gap:
         GapStatus(status),
         datetime.fromisoformat(opened_at),
         _time(closed_at),
+    )
+
+
+def _appliance_reading(row: tuple[Any, ...]) -> ApplianceReading:
+    appliance_id, measured_at, watts, operating, arrived_at = row
+    return ApplianceReading(
+        appliance_id,
+        datetime.fromisoformat(measured_at),
+        watts,
+        None if operating is None else bool(operating),
+        datetime.fromisoformat(arrived_at),
     )
 
 
@@ -264,6 +278,47 @@ class Store:
             series.value,
         )
         return _reading(rows[0]) if rows else None
+
+    def first(self, meter_id: int, series: Series) -> Reading | None:
+        """The earliest real (not void) reading of ``series``."""
+        rows = self._rows(
+            f"SELECT {_READING_COLUMNS} FROM reading WHERE meter_id = ? AND series = ? "
+            "AND void = 0 ORDER BY measured_at LIMIT 1",
+            meter_id,
+            series.value,
+        )
+        return _reading(rows[0]) if rows else None
+
+    def latest_arrival(
+        self, meter_id: int, series: Series, source: Source | None = None
+    ) -> datetime | None:
+        """When the newest-measured reading of ``series`` (void or not; of ``source`` if
+        given) arrived.
+
+        The newest measurement rather than the newest arrival: the primary key finds it at
+        once, where a search by arrival would read the whole series.
+        """
+        rows = self._rows(
+            "SELECT arrived_at FROM reading WHERE meter_id = ? AND series = ? "
+            "AND (? IS NULL OR source = ?) ORDER BY measured_at DESC LIMIT 1",
+            meter_id,
+            series.value,
+            None if source is None else source.value,
+            None if source is None else source.value,
+        )
+        return datetime.fromisoformat(rows[0][0]) if rows else None
+
+    def count_by_source(self, meter_id: int, series: Series) -> dict[Source, int]:
+        """How many real readings of ``series`` came by each way (zero where none)."""
+        counted = dict(
+            self._rows(
+                "SELECT source, count(*) FROM reading WHERE meter_id = ? AND series = ? "
+                "AND void = 0 GROUP BY source",
+                meter_id,
+                series.value,
+            )
+        )
+        return {source: counted.get(source.value, 0) for source in Source}
 
     def summary(self, meter_id: int) -> list[SeriesSummary]:
         """For each series with rows: how many are real, how many void, the latest real one."""
@@ -489,3 +544,93 @@ class Store:
             self._rows("SELECT counter, n FROM request_count WHERE meter_id = ?", meter_id)
         )
         return RequestStats(**{name: counted.get(name, 0) for name in RequestStats.names()})
+
+    # Appliances on the HEMS networks
+
+    def appliance(self, key: str, address: str, eoj: str, at: datetime, *, class_name: str) -> int:
+        """The id of object ``eoj`` (``027D01``) of the node known as ``key``, created at first
+        sight; it is marked reachable, and its address, class name and last sight updated."""
+        with self._write() as db:
+            (appliance_id,) = db.execute(
+                "INSERT INTO appliance (key, address, eoj, class_name, first_seen, last_seen, "
+                "reachable) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (key, eoj) DO UPDATE SET "
+                "address = excluded.address, class_name = excluded.class_name, "
+                "last_seen = max(last_seen, excluded.last_seen), reachable = 1 RETURNING id",
+                (key, address, eoj, class_name, _clock(at), _clock(at)),
+            ).fetchone()
+        return int(appliance_id)
+
+    def appliance_lost(self, appliance_id: int) -> None:
+        """Mark the appliance unreachable (its node stopped answering, or no longer lists it)."""
+        with self._write() as db:
+            db.execute("UPDATE appliance SET reachable = 0 WHERE id = ?", (appliance_id,))
+
+    def appliances(self) -> list[Appliance]:
+        """Every appliance, by node key and EOJ."""
+        return [
+            Appliance(
+                appliance_id,
+                key,
+                address,
+                eoj,
+                class_name,
+                datetime.fromisoformat(first),
+                datetime.fromisoformat(last),
+                bool(reachable),
+            )
+            for appliance_id, key, address, eoj, class_name, first, last, reachable in self._rows(
+                "SELECT id, key, address, eoj, class_name, first_seen, last_seen, reachable "
+                "FROM appliance ORDER BY key, eoj"
+            )
+        ]
+
+    def record_appliance_power(self, readings: Iterable[ApplianceReading]) -> None:
+        """Store a batch of polls in one transaction (the last arrival wins for one time) and
+        move each appliance's last sight on. ``ValueError`` for an unknown appliance id."""
+        rows = [
+            (
+                r.appliance_id,
+                _clock(r.measured_at),
+                r.watts,
+                None if r.operating is None else int(r.operating),
+                _clock(r.arrived_at),
+            )
+            for r in readings
+        ]
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO appliance_reading (appliance_id, measured_at, watts, operating, "
+                "arrived_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                "watts = excluded.watts, operating = excluded.operating, "
+                "arrived_at = excluded.arrived_at WHERE excluded.arrived_at >= arrived_at",
+                rows,
+            )
+            db.executemany(
+                "UPDATE appliance SET last_seen = max(last_seen, ?) WHERE id = ?",
+                [(measured_at, appliance_id) for appliance_id, measured_at, *_ in rows],
+            )
+
+    def appliance_readings(
+        self, appliance_id: int, start: datetime, end: datetime
+    ) -> list[ApplianceReading]:
+        """The polls of the appliance answered in [start, end), oldest first."""
+        return [
+            _appliance_reading(row)
+            for row in self._rows(
+                f"SELECT {_APPLIANCE_READING_COLUMNS} FROM appliance_reading "
+                "WHERE appliance_id = ? AND measured_at >= ? AND measured_at < ? "
+                "ORDER BY measured_at",
+                appliance_id,
+                _clock(start),
+                _clock(end),
+            )
+        ]
+
+    def latest_appliance_power(self, appliance_id: int) -> ApplianceReading | None:
+        """The latest poll of the appliance that gave its power."""
+        rows = self._rows(
+            f"SELECT {_APPLIANCE_READING_COLUMNS} FROM appliance_reading "
+            "WHERE appliance_id = ? AND watts IS NOT NULL ORDER BY measured_at DESC LIMIT 1",
+            appliance_id,
+        )
+        return _appliance_reading(rows[0]) if rows else None

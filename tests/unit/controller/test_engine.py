@@ -87,19 +87,22 @@ def test_startup_announces_searches_and_reads_the_attributes_in_order(tmp_path: 
     search = sent[0]
     assert search.multicast and search.frame.deoj == Eoj(0x02, 0x8F, 0x00)
     assert epcs(search) == (0x80,)
-    # 3.1.3 then 3.1.4, at most three properties per request, in the spec's order
-    assert [epcs(w) for w in sent[1:7]] == [
+    # 3.1.3 then 3.1.4, at most three properties per request, in the spec's order, then 0x8A
+    assert [epcs(w) for w in sent[1:8]] == [
         (0x82, 0x9D, 0x9E),
         (0x9F,),
         (0x8D, 0xC0, 0xD3),
         (0xD4, 0xE0, 0xE5),
         (0xE6, 0xC4, 0xC5),
         (0xC7, 0xCC, 0xCD),
+        (0x8A,),
     ]
     assert all(w.to == METER for w in sent[1:])
     assert [type(e) for e in s.events].count(MeterPaired) == 1
     attributes = s.store.attributes(s.recorder.meter_id or 0)
-    assert {0x82, 0x9D, 0x9E, 0x9F, 0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6} <= set(attributes)
+    assert {0x82, 0x9D, 0x9E, 0x9F, 0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0x8A} <= set(
+        attributes
+    )
 
 
 def test_an_uninstalled_optional_attribute_is_recorded_absent(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from tests.unit.store.builders import T0, add_meter, reading
 from tests.unit.test_architecture import SRC, _imports
 
 TABLES = {"meter", "reading", "attribute", "gap", "fault", "request_count"}
+TABLES |= {"appliance", "appliance_reading"}
 
 
 def _tables(path: Path) -> set[str]:

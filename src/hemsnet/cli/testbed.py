@@ -1,0 +1,157 @@
+"""``hemsnet homenet up``, ``down`` and the live ``check``: a G.9958 topology as real networks.
+
+``up`` builds a reference configuration (or a topology file) from network namespaces, bridges
+and veth links, loads the nftables rules generated from its expected paths and starts the real
+processes (meter, controller, appliances, off-premises endpoints). The live check probes every
+pair with every protocol and compares with the model; ``down`` removes it all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.errors import ConfigError
+from hemsnet.homenet import CONFIGURATIONS, Topology, load_topology, reference_topology
+from hemsnet.testbed.lifecycle import AlreadyUp, bring_up, saved_topology, tear_down
+from hemsnet.testbed.live_check import run_live_check
+from hemsnet.testbed.processes import ProcessFailed
+from hemsnet.testbed.state import check_name, load_state, run_dir
+
+__all__ = [
+    "DEFAULT_NAME",
+    "add_live_check_arguments",
+    "add_name_argument",
+    "add_testbed_commands",
+    "live_check",
+]
+
+DEFAULT_NAME = "homenet"
+_CONFIGS = ", ".join(CONFIGURATIONS)
+
+
+def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``up`` and ``down`` to the ``homenet`` actions."""
+    up = actions.add_parser(
+        "up",
+        help="build a G.9958 configuration as live virtual networks (root)",
+        description="Build the topology as network namespaces joined by bridges and veth "
+        "links, with the nftables rules its expected paths need, and start the meter, "
+        "controller, appliances and off-premises endpoints in them. Prints what it built and "
+        "the run directory; a failure removes everything again.",
+        epilog="example: sudo hemsnet homenet up 6.4.3 && sudo hemsnet homenet check",
+    )
+    up.add_argument("configuration", nargs="?", metavar="CONFIG", help=f"one of {_CONFIGS}")
+    up.add_argument(
+        "--topology", type=Path, metavar="FILE", help="a topology TOML file instead of CONFIG"
+    )
+    add_name_argument(up)
+    up.set_defaults(run=_run_up)
+    down = actions.add_parser(
+        "down",
+        help="remove a testbed built by up: processes, namespaces, links, rules, run directory",
+        description="Stop the testbed's processes and delete its namespaces (with their links, "
+        "bridges and nftables tables) and its run directory; also removes leftovers of a "
+        "crashed up found by name. Doing it twice is harmless.",
+    )
+    add_name_argument(down)
+    down.set_defaults(run=_run_down)
+
+
+def add_name_argument(parser: argparse.ArgumentParser) -> None:
+    """``--name``: which testbed (``up``, ``down`` and the live ``check`` take it)."""
+    parser.add_argument(
+        "--name",
+        type=_name,
+        default=DEFAULT_NAME,
+        help=f"the testbed's name, 1-16 of a-z 0-9; it prefixes its namespaces ({DEFAULT_NAME})",
+    )
+
+
+def add_live_check_arguments(parser: argparse.ArgumentParser) -> None:
+    """The live ``check``'s options: ``--name`` and ``--wait``."""
+    add_name_argument(parser)
+    parser.add_argument(
+        "--wait",
+        type=_seconds,
+        default=20.0,
+        metavar="S",
+        help="how long to wait for the controller's data to arrive (20 s)",
+    )
+
+
+def live_check(args: argparse.Namespace) -> int:
+    """Probe the running testbed ``args.name``: exit 0 when what gets through is what the
+    model expects and the controller stores data, 1 otherwise."""
+    _require_root()
+    state = load_state(args.name)
+    if state is None:
+        raise CliError(f"no testbed {args.name!r} is up (hemsnet homenet up CONFIG --name ...)")
+    passed = run_live_check(state, saved_topology(state), data_seconds=args.wait, report=_print)
+    _print("check passed" if passed else "check FAILED: the testbed differs from G.9958")
+    return EXIT_OK if passed else EXIT_FAILED
+
+
+def _run_up(args: argparse.Namespace) -> int:
+    _require_root()
+    topology = _topology(args)
+    try:
+        bring_up(topology, args.name, topology_file=args.topology, report=_print)
+    except AlreadyUp:
+        raise CliError(
+            f"testbed {args.name!r} is up already (hemsnet homenet down --name {args.name})"
+        ) from None
+    except (ProcessFailed, RuntimeError, OSError) as exc:
+        raise CliError(f"up failed, everything removed again: {exc}", EXIT_FAILED) from None
+    _print(f"testbed {args.name} ({topology.configuration}, {topology.name}) is up; "
+           f"run directory {run_dir(args.name)}")  # fmt: skip
+    return EXIT_OK
+
+
+def _run_down(args: argparse.Namespace) -> int:
+    _require_root()
+    removed = tear_down(args.name)
+    for line in removed:
+        _print(f"removed {line}")
+    _print(
+        f"testbed {args.name} is down" if removed else f"no testbed {args.name!r}: nothing to do"
+    )
+    return EXIT_OK
+
+
+def _topology(args: argparse.Namespace) -> Topology:
+    if (args.configuration is None) == (args.topology is None):
+        raise CliError("give a configuration (one of " + _CONFIGS + ") or --topology FILE")
+    if args.topology is not None:
+        return load_topology(args.topology)
+    if args.configuration not in CONFIGURATIONS:
+        raise CliError(f"unknown configuration {args.configuration!r}: use one of {_CONFIGS}")
+    return reference_topology(args.configuration)
+
+
+def _require_root() -> None:
+    if os.geteuid() != 0:
+        raise CliError("needs root: it creates network namespaces, links and nftables rules")
+
+
+def _name(text: str) -> str:
+    try:
+        return check_name(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text}: wait 0 to 3600 seconds")
+    return value
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)

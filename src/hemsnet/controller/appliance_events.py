@@ -1,0 +1,47 @@
+"""What the appliance monitor reports to its runner: appliances found and lost, their power.
+
+The monitor does no I/O; the runner drains :meth:`ApplianceMonitor.take_events` after every
+call and writes each event to the store, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import datetime
+
+from hemsnet.echonet.eoj import Eoj
+
+__all__ = ["ApplianceEvent", "ApplianceFound", "ApplianceLost", "AppliancePower"]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplianceFound:
+    """An object listed by a node's 0xD6 answer or 0xD5 announcement, or a node that answers
+    again after it was marked unreachable."""
+
+    address: Hashable
+    eoj: Eoj
+
+
+@dataclass(frozen=True, slots=True)
+class ApplianceLost:
+    """The node hosting the object missed too many polls in a row, or no longer lists it."""
+
+    address: Hashable
+    eoj: Eoj
+
+
+@dataclass(frozen=True, slots=True)
+class AppliancePower:
+    """One poll's answer, at controller time ``at``: the power in W (signed for 0x027D/0x027E
+    0xD3: + charging, - discharging) and 0x80; ``None`` where the object gave no valid value."""
+
+    address: Hashable
+    eoj: Eoj
+    at: datetime
+    watts: int | None
+    operating: bool | None
+
+
+ApplianceEvent = ApplianceFound | ApplianceLost | AppliancePower

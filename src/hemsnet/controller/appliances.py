@@ -1,0 +1,331 @@
+"""The HEMS-managed appliances on one HEMS network: found, then read, sans I/O.
+
+A HEMS controller talks to the smart meter over Route B and to the HEMS-managed appliances
+[G.9958 3.2.1.2] over one or more other home networks, each run on its own [G.9958 6.3.1,
+6.4.2]. :class:`ApplianceMonitor` does the second part for one network, with the same shape as
+:class:`~hemsnet.controller.engine.ControllerEngine`: time and datagrams in, datagrams and
+events (:mod:`hemsnet.controller.appliance_events`) out.
+
+* **Discovery.** A multicast Get of 0xD6 (self-node instance list S) to the node profile
+  0x0EF001 at start and every ``discovery_interval``; every node answers with its objects. A
+  0xD5 announcement (a node that starts or restarts) is taken the same way, and its node is
+  polled at once.
+* **Polling.** Every ``interval``, each object of the six classes in :data:`POWER_EPCS` is
+  asked for 0x80 (operation status) and its power EPC in one Get. Objects of other classes
+  are reported found but not polled.
+* **One request outstanding per node.** Each node has its own
+  :class:`~hemsnet.controller.requests.RequestLane`, with ``timeout`` as its response wait.
+  All lanes share one TID allocator, so every attempt carries a TID that no other request in
+  flight holds [AIF 2.4.3]. A timed-out Get is sent again at once under a fresh TID, up to
+  ``retries`` times; then the poll is missed. A node that misses ``unreachable_after`` polls
+  in a row is lost, and found again as soon as it answers or announces itself.
+* **The controller's own node** answers Gets of its node profile and 0x05FF01, as on Route B.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Final
+
+from hemsnet.controller.appliance_events import (
+    ApplianceEvent,
+    ApplianceFound,
+    ApplianceLost,
+    AppliancePower,
+)
+from hemsnet.controller.config import ApplianceConfig
+from hemsnet.controller.own_node import OwnNode
+from hemsnet.controller.requests import Answer, Match, Request, RequestLane
+from hemsnet.devices.registry import decode_property
+from hemsnet.devices.values import OperationStatus
+from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
+from hemsnet.echonet.esv import Esv
+from hemsnet.echonet.frame import Frame, Property, decode_frame, encode_frame
+from hemsnet.echonet.instance_list import decode_instance_list
+from hemsnet.echonet.send import Send
+from hemsnet.echonet.tid import TidAllocator
+from hemsnet.errors import FrameError, InvalidValue
+
+__all__ = ["POWER_EPCS", "ApplianceMonitor", "ApplianceNode"]
+
+log = logging.getLogger(__name__)
+
+#: The EPC read as each class's power, in W. 0x84 of the super class and 0xE0 of 0x0279 are
+#: unsigned 2 bytes [MRA number_0-65533W]; 0xD3 of 0x027D and 0x027E is signed 4 bytes,
+#: + charging, - discharging [MRA number_-999999999-999999999W].
+POWER_EPCS: Final[Mapping[int, int]] = MappingProxyType(
+    {
+        0x0130: 0x84,  # home air conditioner
+        0x0290: 0x84,  # general lighting
+        0x026B: 0x84,  # electric water heater
+        0x0279: 0xE0,  # household solar power generation: the power generated
+        0x027D: 0xD3,  # storage battery
+        0x027E: 0xD3,  # EV charger and discharger
+    }
+)
+_OPERATION_STATUS: Final = 0x80
+_ANNOUNCED_LIST: Final = 0xD5  # instance list notification [EL spec, node profile]
+_INSTANCE_LIST: Final = 0xD6  # self-node instance list S
+_REQUEST_OPC: Final = 2  # 0x80 and the power EPC
+
+
+@dataclass(slots=True)
+class ApplianceNode:
+    """One node on the HEMS network: its objects, its lane and how its polls fare."""
+
+    address: Hashable
+    lane: RequestLane
+    next_poll: datetime
+    eojs: tuple[Eoj, ...] = ()
+    queue: deque[Request] = field(default_factory=deque)  # polls not yet sent
+    attempts: int = 0  # timeouts of the poll now being retried
+    missed: int = 0  # polls missed in a row
+    reachable: bool = True
+
+    @property
+    def polled(self) -> tuple[Eoj, ...]:
+        return tuple(eoj for eoj in self.eojs if eoj.class_id in POWER_EPCS)
+
+
+class ApplianceMonitor:
+    """Finds the appliances on one HEMS network and reads their power."""
+
+    def __init__(
+        self,
+        config: ApplianceConfig,
+        *,
+        now: datetime,
+        identify: Callable[[Hashable], Hashable] = lambda source: source,
+    ) -> None:
+        self.config = config
+        self.now = now
+        self.own = OwnNode()
+        self.nodes: dict[Hashable, ApplianceNode] = {}
+        self.counters: dict[str, int] = {}
+        self._identify = identify
+        self._tids = TidAllocator()
+        self._next_discovery = now
+        self._events: list[ApplianceEvent] = []
+
+    # --- the runner's interface ------------------------------------------------------------
+
+    def announcement(self) -> Send:
+        """The controller's instance list, to every node, at start-up."""
+        return self.own.announcement()
+
+    def start(self, now: datetime) -> list[Send]:
+        """The first discovery (send :meth:`announcement` first)."""
+        self.now = now
+        return self._discover()
+
+    def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
+        self.now = now
+        try:
+            frame = decode_frame(data)
+        except FrameError as exc:
+            log.info("malformed datagram from %s: %s", source, exc.reason)
+            return self._pump()
+        if not isinstance(frame, Frame):
+            return self._pump()
+        sends: list[Send] = []
+        if frame.esv.is_request or frame.esv is Esv.INFC:
+            sends += self.own.serve(frame, source)
+        if frame.seoj.is_node_profile:
+            self._on_node_profile(frame, source)
+        elif frame.esv.answers is not None:
+            self._on_response(frame, source)
+        return sends + self._pump()
+
+    def advance(self, now: datetime) -> list[Send]:
+        self.now = now
+        sends = self._discover() if now >= self._next_discovery else []
+        for node in self.nodes.values():
+            if node.lane.expired(now):
+                self._timed_out(node)
+        return sends + self._pump()
+
+    def next_wakeup(self) -> datetime:
+        wakes = [self._next_discovery]
+        for node in self.nodes.values():
+            pending = node.lane.pending
+            if pending is not None:
+                wakes.append(pending.deadline)
+            elif node.polled:
+                wakes.append(node.next_poll)
+        return min(wakes)
+
+    def take_events(self) -> list[ApplianceEvent]:
+        events, self._events = self._events, []
+        return events
+
+    @property
+    def known(self) -> int:
+        """How many objects the monitor knows on its network."""
+        return sum(len(node.eojs) for node in self.nodes.values())
+
+    @property
+    def reachable(self) -> int:
+        """How many of them are on nodes that answer."""
+        return sum(len(node.eojs) for node in self.nodes.values() if node.reachable)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _discover(self) -> list[Send]:
+        """Multicast Get 0xD6 of every node profile: each node answers with its objects."""
+        self._next_discovery = self.now + timedelta(seconds=self.config.discovery_interval)
+        tid = self._tids.allocate()  # answers come from many nodes: none is waited for
+        self._tids.release(tid)
+        frame = Frame(tid, CONTROLLER, NODE_PROFILE, Esv.GET, (Property(_INSTANCE_LIST),))
+        self._count("sent")
+        log.info("discovery: Get multicast %s D6", NODE_PROFILE)
+        return [Send(encode_frame(frame))]
+
+    def _on_node_profile(self, frame: Frame, source: Hashable) -> None:
+        if frame.esv in (Esv.GET_RES, Esv.GET_SNA):
+            epc, announced = _INSTANCE_LIST, False
+        elif frame.esv in (Esv.INF, Esv.INFC):
+            epc, announced = _ANNOUNCED_LIST, True
+        else:
+            return
+        edt = frame.edt_of(epc)
+        if not edt:
+            return
+        try:
+            listed = decode_instance_list(edt).instances
+        except ValueError as exc:
+            log.info("an invalid instance list from %s: %s", source, exc)
+            return
+        self._learn(source, listed, announced=announced)
+
+    def _learn(self, source: Hashable, listed: tuple[Eoj, ...], *, announced: bool) -> None:
+        """Take a node's instance list: new objects are found, missing ones lost."""
+        eojs = tuple(dict.fromkeys(eoj for eoj in listed if not eoj.is_node_profile))
+        key = self._identify(source)
+        node = self.nodes.get(key)
+        if node is None:
+            lane = RequestLane(
+                timer_1=self.config.timeout,
+                timer_2=self.config.timeout,
+                max_opc=_REQUEST_OPC,
+                tids=self._tids,
+            )
+            node = self.nodes[key] = ApplianceNode(source, lane, next_poll=self.now)
+            log.info("node %s lists %s", source, " ".join(map(str, eojs)) or "no objects")
+        elif announced:
+            log.info("node %s announced its objects: (re)started, polling it now", source)
+            node.next_poll = self.now
+        node.address = source
+        for eoj in node.eojs:
+            if eoj not in eojs:
+                self._events.append(ApplianceLost(source, eoj))
+        new = eojs if not node.reachable else tuple(e for e in eojs if e not in node.eojs)
+        node.eojs = eojs
+        node.queue = deque(request for request in node.queue if request.deoj in eojs)
+        node.reachable = True
+        node.missed = 0
+        self._events += [ApplianceFound(source, eoj) for eoj in new]
+
+    def _on_response(self, frame: Frame, source: Hashable) -> None:
+        node = self.nodes.get(self._identify(source))
+        if node is None:
+            log.info("ignored a response from %s: no node known there", source)
+            return
+        match = node.lane.match(frame, source)
+        if match is Match.ANSWER:
+            self._count("refused" if frame.esv.is_sna else "answered")
+            node.attempts = 0
+            self._answered(node, node.lane.settle(frame, source))
+        elif match is Match.LATE:
+            self._count("late_discarded")
+            log.info("discarded a late response from %s, TID %d", source, frame.tid)
+
+    def _answered(self, node: ApplianceNode, answer: Answer) -> None:
+        node.missed = 0
+        if not node.reachable:
+            node.reachable = True
+            log.info("node %s answers again", node.address)
+            self._events += [ApplianceFound(node.address, eoj) for eoj in node.eojs]
+        eoj = answer.request.deoj
+        if eoj not in node.eojs:
+            return
+        values = answer.values()  # a Get_SNA serves some: the rest stay None
+        power_epc = POWER_EPCS[eoj.class_id]
+        watts = self._decode(eoj, power_epc, values.get(power_epc))
+        status = self._decode(eoj, _OPERATION_STATUS, values.get(_OPERATION_STATUS))
+        operating = status is OperationStatus.ON if isinstance(status, OperationStatus) else None
+        self._events.append(
+            AppliancePower(
+                node.address,
+                eoj,
+                self.now,
+                watts if isinstance(watts, int) else None,
+                operating,
+            )
+        )
+
+    def _decode(self, eoj: Eoj, epc: int, edt: bytes | None) -> object | None:
+        if edt is None:
+            return None
+        try:
+            value: object = decode_property(eoj.class_id, epc, edt).value
+        except InvalidValue as exc:  # e.g. 0xFFFE/0xFFFF, the under- and overflow codes
+            log.info("%s sent no valid 0x%02X: %s", eoj, epc, exc)
+            return None
+        return value
+
+    def _timed_out(self, node: ApplianceNode) -> None:
+        answer = node.lane.settle(None)
+        self._count("timed_out")
+        node.attempts += 1
+        if node.attempts <= self.config.retries:
+            node.queue.appendleft(answer.request)  # at once, under a fresh TID [AIF 2.4.3]
+            return
+        node.attempts = 0
+        node.missed += 1
+        log.info(
+            "node %s missed a poll of %s (%d in a row)",
+            node.address,
+            answer.request.deoj,
+            node.missed,
+        )
+        if node.reachable and node.missed >= self.config.unreachable_after:
+            node.reachable = False
+            log.info("node %s is unreachable", node.address)
+            self._events += [ApplianceLost(node.address, eoj) for eoj in node.eojs]
+
+    def _schedule(self, node: ApplianceNode) -> None:
+        """Queue a poll of each object when its node's interval comes round."""
+        polled = node.polled
+        if not polled or node.next_poll > self.now:
+            return
+        pending = node.lane.pending
+        waiting = {request.deoj for request in node.queue}
+        if pending is not None:
+            waiting.add(pending.request.deoj)
+        for eoj in polled:
+            if eoj not in waiting:
+                node.queue.append(Request.get(eoj, _OPERATION_STATUS, POWER_EPCS[eoj.class_id]))
+        interval = timedelta(seconds=self.config.interval)
+        node.next_poll += interval
+        if node.next_poll <= self.now:  # fell behind (a slow node): keep the grid ahead of now
+            node.next_poll = self.now + interval
+
+    def _pump(self) -> list[Send]:
+        sends: list[Send] = []
+        for node in self.nodes.values():
+            self._schedule(node)
+            if node.lane.busy or not node.queue:
+                continue
+            request = node.queue.popleft()
+            data = node.lane.send(request, node.address, self.now)
+            self._count("sent")
+            sends.append(Send(data, node.address))
+        return sends
+
+    def _count(self, counter: str) -> None:
+        self.counters[counter] = self.counters.get(counter, 0) + 1

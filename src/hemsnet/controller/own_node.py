@@ -1,0 +1,36 @@
+"""The controller's own ECHONET Lite node, as every network it is on sees it.
+
+A node profile and one controller object 0x05FF01 (:func:`~hemsnet.devices.nodes.controller_node`):
+its instance list goes to every node at start-up [AIF 3.1.1], and Gets of its properties are
+answered. The Route B engine and each HEMS network's appliance monitor hold one each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from hemsnet.devices.nodes import controller_node
+from hemsnet.echonet.eoj import NODE_PROFILE
+from hemsnet.echonet.frame import Frame
+from hemsnet.echonet.responder import Node
+from hemsnet.echonet.send import Send
+
+__all__ = ["OwnNode"]
+
+
+class OwnNode:
+    """Announces the controller's instance list and answers requests to its objects."""
+
+    def __init__(self) -> None:
+        self.node: Node = controller_node()
+
+    def announcement(self) -> Send:
+        """The controller's instance list (0xD5 INF), to every node [AIF 3.1.1]."""
+        out = self.node.notification(NODE_PROFILE, [0xD5])
+        assert out is not None  # a node profile always lists its instances
+        return Send(out.encode())
+
+    def serve(self, frame: Frame, source: Hashable) -> list[Send]:
+        """The answers to a request for the node profile or 0x05FF01 (none for other objects)."""
+        reaction = self.node.handle(frame)
+        return [Send(out.encode(), None if out.multicast else source) for out in reaction.outgoing]

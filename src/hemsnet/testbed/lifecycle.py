@@ -1,0 +1,156 @@
+"""``up`` and ``down`` of a G.9958 testbed: networks, firewall, processes, run directory.
+
+``up`` keeps its state in ``/run/hemsnet/homenet-<name>/state.json`` as it goes and takes
+down whatever it made when any step fails. ``down`` works from that state and from the name
+prefix (a namespace ``<name>`` or ``<name>-*`` with no state is a leftover of a crashed
+``up``): it stops the processes, deletes the namespaces (their links, bridges and nft tables
+go with them) and removes the run directory. Running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from hemsnet.homenet import Topology, expected_paths, load_topology, reference_topology
+from hemsnet.testbed.address_plan import AddressPlan, plan_addresses
+from hemsnet.testbed.firewall import render_rulesets
+from hemsnet.testbed.homenet_build import (
+    build_networks,
+    delete_namespaces,
+    leftover_namespaces,
+    load_rules,
+    namespace_pids,
+)
+from hemsnet.testbed.processes import (
+    CONTROLLER_CONFIG,
+    alive,
+    launches,
+    start,
+    stop,
+    wait_started,
+)
+from hemsnet.testbed.state import TestbedState, load_state, run_dir, save_state
+
+__all__ = ["AlreadyUp", "bring_up", "saved_topology", "tear_down"]
+
+TOPOLOGY_COPY = "topology.toml"
+
+
+class AlreadyUp(Exception):
+    """A testbed of that name exists (a state or namespaces)."""
+
+
+def bring_up(
+    topology: Topology,
+    name: str,
+    *,
+    topology_file: Path | None,
+    report: Callable[[str], None],
+) -> TestbedState:
+    """Build ``topology`` as testbed ``name``; on any failure, remove what was made."""
+    if load_state(name) is not None or leftover_namespaces(name):
+        raise AlreadyUp(name)
+    plan = plan_addresses(topology, name)
+    rulesets = render_rulesets(topology, plan, expected_paths(topology))
+    directory = run_dir(name)
+    to_launch = launches(topology, directory)
+    directory.mkdir(parents=True)
+    state = TestbedState(
+        name=name,
+        started_at=datetime.now().replace(microsecond=0),
+        configuration=None if topology_file else topology.configuration,
+        topology_file=None if topology_file is None else TOPOLOGY_COPY,
+    )
+    try:
+        save_state(state)
+        if topology_file is not None:
+            shutil.copyfile(topology_file, directory / TOPOLOGY_COPY)
+        build_networks(plan, [c.name for c in topology.components], state)
+        _describe(topology, plan, report)
+        (directory / "firewall").mkdir()
+        for component, ruleset in rulesets.items():
+            (directory / "firewall" / f"{component}.nft").write_text(ruleset)
+            load_rules(plan.namespace(component), ruleset)
+            report(f"nft table inet hemsnet in {plan.namespace(component)}: "
+                   f"{ruleset.count(' drop ')} drop rules")  # fmt: skip
+        (directory / "controller.toml").write_text(CONTROLLER_CONFIG)
+        (directory / "logs").mkdir()
+        for stage in to_launch:
+            started = []
+            for launch in stage:
+                record = start(launch, plan.namespace(launch.component), directory / "logs")
+                state.processes.append(record)
+                save_state(state)
+                started.append((record, launch.ready))
+            wait_started(started)
+            for record, _ in started:
+                report(f"process {record.pid} in {plan.namespace(record.component)}: "
+                       f"{' '.join(record.argv)}")  # fmt: skip
+        if any(launch.argv[:2] == ("hemsnet", "controller") for launch in to_launch[1]):
+            state.controller_db = str(directory / "controller.db")
+        save_state(state)
+    except BaseException:
+        tear_down(name)
+        raise
+    return state
+
+
+def tear_down(name: str) -> list[str]:
+    """Remove testbed ``name``; what was removed, one line each (empty: there was nothing)."""
+    removed = []
+    state = load_state(name)
+    namespaces = sorted({*(state.namespaces if state else ()), *leftover_namespaces(name)})
+    if state is not None:
+        running = [record for record in state.processes if alive(record)]
+        killed = stop(running)
+        removed += [f"process {r.pid} ({r.component})" for r in running]
+        removed += [f"(process of {component} had to be killed)" for component in killed]
+    # Anything else still in our namespaces (a crashed up's processes) is ours too.
+    strays = [pid for namespace in namespaces for pid in namespace_pids(namespace)]
+    _kill(strays)
+    removed += [f"stray process {pid}" for pid in strays]
+    delete_namespaces(namespaces)
+    removed += [f"namespace {namespace}" for namespace in namespaces]
+    directory = run_dir(name)
+    if directory.exists():
+        shutil.rmtree(directory)
+        removed.append(f"run directory {directory}")
+    return removed
+
+
+def saved_topology(state: TestbedState) -> Topology:
+    """The topology testbed ``state`` was built from."""
+    if state.topology_file is not None:
+        return load_topology(run_dir(state.name) / state.topology_file)
+    assert state.configuration is not None, "a state names a configuration or a file"
+    return reference_topology(state.configuration)
+
+
+def _describe(topology: Topology, plan: AddressPlan, report: Callable[[str], None]) -> None:
+    report(f"switch namespace {plan.switch}: bridges "
+           + ", ".join(f"br-{n.name} ({n.kind.value})" for n in topology.networks))  # fmt: skip
+    for network, prefix in plan.prefixes:
+        report(f"routed prefix {prefix} on {network}")
+    for component in topology.components:
+        ports = ", ".join(
+            f"{p.iface} {' '.join(p.addresses)}" for p in plan.ports_of(component.name)
+        )
+        forwarding = "forwarding on" if component.name in plan.routers else "forwarding off"
+        report(f"namespace {plan.namespace(component.name)} ({component.kind.value}): "
+               f"{ports or 'no links'}; {forwarding}")  # fmt: skip
+    for route in plan.routes:
+        report(f"route in {plan.namespace(route.component)}: {route.prefix} via {route.gateway} "
+               f"dev {route.iface}")  # fmt: skip
+
+
+def _kill(pids: list[int]) -> None:
+    """SIGKILL processes left in our namespaces by an ``up`` that did not record them."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,232 @@
+"""The real processes of a testbed: what runs in which namespace, starting and stopping them.
+
+Per component kind: the smart meter runs ``hemsnet meter`` on the network it shares with the
+HEMS controller (its Route B link [G.9958 I.1(2)]; with no controller, as in 6.2, on its
+utility network); the controller runs ``hemsnet controller`` with that link as ``--iface``
+and every network it shares with HEMS-managed appliances as ``--hems-iface``; an appliance runs
+``hemsnet appliance CLASS`` on the network it shares with the controller; the HEMS provider
+and the utility head-end run :mod:`hemsnet.testbed.endpoint`. Non-HEMS appliances and the home
+gateway run nothing: the kernel answers for them.
+
+The processes outlive ``up`` (their own session, output to files in the run directory), so
+``down`` finds them by the pid and start time it saved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from hemsnet.homenet import ComponentKind, Topology
+from hemsnet.testbed.state import ProcessRecord
+
+__all__ = [
+    "CONTROLLER_CONFIG",
+    "Launch",
+    "ProcessFailed",
+    "alive",
+    "controller_reads",
+    "launches",
+    "start",
+    "stop",
+    "wait_started",
+]
+
+# Faster polls than the defaults (10 s power, 30 s appliances, 5 min discovery), so that
+# ``check`` sees data within seconds; the Route B request discipline is unchanged.
+CONTROLLER_CONFIG = """\
+[polling]
+instant = 2
+
+[appliances]
+interval = 2.0
+discovery_interval = 5.0
+timeout = 1.0
+"""
+
+
+class ProcessFailed(Exception):
+    """A process ended before it printed its start line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """A process to start: in the namespace of ``component``, ``argv`` after ``python -m``."""
+
+    component: str
+    argv: tuple[str, ...]
+    ready: str  # the start of the line it prints once it serves
+
+
+def launches(topology: Topology, run_dir: Path) -> tuple[list[Launch], list[Launch]]:
+    """What to run for ``topology``, in two stages: endpoints, meter and appliances, then the
+    controller once they all serve. A controller's first search must find the meter
+    listening: a lost search holds its next request back by timer 1, 40 s [AIF 2.4.2]."""
+    first: list[Launch] = []
+    last: list[Launch] = []
+    for index, component in enumerate(topology.components, start=1):
+        name, kind = component.name, component.kind
+        if not topology.networks_of(name):
+            continue  # nothing to serve on
+        if kind in (ComponentKind.HEMS_PROVIDER, ComponentKind.UTILITY_HEAD_END):
+            argv: tuple[str, ...] = ("hemsnet.testbed.endpoint", "--name", name)
+            first.append(Launch(name, argv, "hemsnet endpoint:"))
+        elif kind is ComponentKind.SMART_METER:
+            iface = _shared(topology, name, ComponentKind.HEMS_CONTROLLER)
+            argv = ("hemsnet", "meter", "--iface", iface, "--seed", str(index))
+            first.append(Launch(name, argv, "hemsnet meter:"))
+        elif kind is ComponentKind.HEMS_APPLIANCE and component.device_class is not None:
+            iface = _shared(topology, name, ComponentKind.HEMS_CONTROLLER)
+            argv = ("hemsnet", "appliance", component.device_class, "--iface", iface,
+                    "--seed", str(index))  # fmt: skip
+            first.append(Launch(name, argv, "hemsnet appliance:"))
+        elif kind is ComponentKind.HEMS_CONTROLLER:
+            iface = _shared(topology, name, ComponentKind.SMART_METER)
+            hems = [f"--hems-iface={network}" for network in _hems_networks(topology, name, iface)]
+            argv = ("hemsnet", "controller", "--iface", iface, *hems,
+                    "--db", str(run_dir / "controller.db"),
+                    "--config", str(run_dir / "controller.toml"))  # fmt: skip
+            last.append(Launch(name, argv, "hemsnet controller:"))
+    return first, last
+
+
+def controller_reads(topology: Topology) -> tuple[list[str], list[str]]:
+    """The meters and the appliances the controller processes should read: those on the
+    networks they are started on (``--iface`` and ``--hems-iface``)."""
+    meters: list[str] = []
+    appliances: list[str] = []
+    for controller in topology.of_kind(ComponentKind.HEMS_CONTROLLER):
+        if not topology.networks_of(controller.name):
+            continue
+        route_b = _shared(topology, controller.name, ComponentKind.SMART_METER)
+        meters += [m.name for m in topology.members(route_b) if m.kind is ComponentKind.SMART_METER]
+        appliances += [
+            m.name
+            for network in _hems_networks(topology, controller.name, route_b)
+            for m in topology.members(network)
+            if m.kind is ComponentKind.HEMS_APPLIANCE and m.device_class is not None
+        ]
+    return meters, list(dict.fromkeys(appliances))
+
+
+def _hems_networks(topology: Topology, controller: str, route_b: str) -> list[str]:
+    """The controller's networks with HEMS appliances, but its Route B network: it speaks only
+    to the meter there [G.9958 I.2(3)] (``hemsnet controller`` refuses it as ``--hems-iface``),
+    so appliances that share the meter's network (6.3.2, 6.4.1) are not read."""
+    return [
+        network.name
+        for network in topology.networks_of(controller)
+        if network.name != route_b
+        and any(m.kind is ComponentKind.HEMS_APPLIANCE for m in topology.members(network.name))
+    ]
+
+
+def _shared(topology: Topology, component: str, kind: ComponentKind) -> str:
+    """The first network ``component`` shares with a component of ``kind``, else its first."""
+    networks = topology.networks_of(component)
+    for network in networks:
+        if any(member.kind is kind for member in topology.members(network.name)):
+            return network.name
+    return networks[0].name
+
+
+def start(launch: Launch, namespace: str, log_dir: Path) -> ProcessRecord:
+    """Start ``launch`` in ``namespace`` in a session of its own, output to ``log_dir``."""
+    stdout = log_dir / f"{launch.component}.log"
+    stderr = log_dir / f"{launch.component}.err"
+    command = ["ip", "netns", "exec", namespace, sys.executable, "-m", *launch.argv]
+    create = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    pid = os.posix_spawnp(
+        "ip",
+        command,
+        os.environ,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, str(stdout), create, 0o644),
+            (os.POSIX_SPAWN_OPEN, 2, str(stderr), create, 0o644),
+        ],
+        setsid=True,  # Ctrl-C at the terminal that ran ``up`` must not stop the testbed
+    )
+    started = _stat(pid)
+    return ProcessRecord(
+        launch.component, launch.argv, pid, started[1] if started else 0, str(stdout), str(stderr)
+    )
+
+
+def wait_started(records: Sequence[tuple[ProcessRecord, str]], seconds: float = 20.0) -> None:
+    """Wait until every process has printed its start line (``ready``); ProcessFailed names
+    the first that ended instead, with its last error line, or that took longer."""
+    pending = list(records)
+    deadline = time.monotonic() + seconds
+    while pending:
+        for record, ready in list(pending):
+            if any(line.startswith(ready) for line in _lines(record.stdout)):
+                pending.remove((record, ready))
+            elif not alive(record):
+                error = (_lines(record.stderr) or ["no output"])[-1]
+                raise ProcessFailed(f"{record.component} ({' '.join(record.argv)}): {error}")
+        if pending and time.monotonic() > deadline:
+            names = ", ".join(record.component for record, _ in pending)
+            raise ProcessFailed(f"no start line within {seconds:g} s from {names}")
+        if pending:
+            time.sleep(0.05)  # polling the log files: the condition, not a guess at a delay
+
+
+def alive(record: ProcessRecord) -> bool:
+    """Whether the process ``record`` names still runs (a zombie child of ours is reaped)."""
+    stat = _stat(record.pid)
+    if stat is None or stat[1] != record.started:
+        return False
+    if stat[0] == "Z":
+        # Reaped if it is our child (``up`` run in-process); else its parent reaps it.
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(record.pid, os.WNOHANG)
+        return False
+    return True
+
+
+def stop(records: Sequence[ProcessRecord], seconds: float = 5.0) -> list[str]:
+    """SIGTERM each live process, SIGKILL what is left after ``seconds``; the components that
+    had to be killed."""
+    running = [r for r in records if alive(r)]
+    for record in running:
+        _signal(record.pid, signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    while running and time.monotonic() < deadline:
+        running = [r for r in running if alive(r)]
+        if running:
+            time.sleep(0.05)  # polling for the exits
+    for record in running:
+        _signal(record.pid, signal.SIGKILL)
+    deadline = time.monotonic() + seconds
+    while any(alive(r) for r in running) and time.monotonic() < deadline:
+        time.sleep(0.01)  # SIGKILL cannot be refused: the kernel is reaping
+    return [r.component for r in running]
+
+
+def _signal(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """State and start time (clock ticks after boot) from /proc/PID/stat."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[19])
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return []
