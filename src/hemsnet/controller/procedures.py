@@ -69,7 +69,7 @@ Sub = Generator[Step, Answer | None, T]
 METER_SEARCH: Final = Eoj(0x02, 0x8F, 0x00)  # every 0x028F instance [AIF 3.1.2]
 EC_ATTRIBUTES: Final = (0x82, 0x9D, 0x9E, 0x9F)  # [AIF 3.1.3]
 # The list of [AIF 3.1.4(1)], then the manufacturer code 0x8A (mandatory [AIF Table 2-3]),
-# which identifies the meter to the people who read it (docs/controller.md C21).
+# which identifies the meter to the people who read it (docs/controller.md C23).
 METER_ATTRIBUTES: Final = (
     *(0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0xC4, 0xC5, 0xC7, 0xCC, 0xCD),
     0x8A,
