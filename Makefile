@@ -9,7 +9,7 @@ UV     := $(PYTHON) -m uv
 BUILD_INPUTS := pyproject.toml src/hemsnet/echonet/_speedups.c
 STAMP  := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | cksum | cut -d' ' -f1)
 
-.PHONY: test lint typecheck pytest install sysdeps bench clean
+.PHONY: test demo lint typecheck pytest install sysdeps bench clean
 
 test: install sysdeps lint typecheck pytest
 
@@ -21,8 +21,12 @@ $(STAMP): $(BUILD_INPUTS)
 	$(UV) pip install --quiet --python $(BIN)/python -e '.[test,lint]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# A meter emulator, the controller and the dashboard on the IPv6 loopback; no root needed.
+demo: install
+	$(BIN)/hemsnet demo
+
 sysdeps:
-	@scripts/ensure-debian-packages iproute2 procps nftables  # ip netns, sysctl, nft: namespace tests
+	@scripts/ensure-debian-packages iproute2 procps nftables chromium  # ip netns, sysctl, nft: namespace tests; chromium: browser tests
 
 lint: install
 	$(BIN)/ruff check src tests bench

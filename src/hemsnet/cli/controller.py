@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
@@ -19,9 +21,12 @@ from hemsnet.cli.common import (
     run_together,
     run_until_signalled,
 )
+from hemsnet.cli.dashboard import listen_argument, read_configs, url_line
 from hemsnet.cli.hems_networks import HemsNetworks, add_hems_argument
-from hemsnet.controller import ControllerConfig, ControllerEngine, load_config
+from hemsnet.controller import ControllerConfig, ControllerEngine
 from hemsnet.store import Store
+from hemsnet.web.app import bind, build_app, serve
+from hemsnet.web.config import DashboardConfig, Listen, secured
 
 __all__ = ["register"]
 
@@ -57,6 +62,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     controller.add_argument(
         "--ipv4", action="store_true", help="also use IPv4 (224.0.23.0) for IPv4-only meters"
     )
+    controller.add_argument(
+        "--web",
+        nargs="?",
+        const="",
+        type=listen_argument,
+        metavar="ADDR:PORT",
+        help="also serve the dashboard (see hemsnet dashboard), at ADDR:PORT or else at "
+        "[dashboard] listen of --config, else 127.0.0.1:8080",
+    )
     testing = controller.add_argument_group("time (for tests and demos with an emulated meter)")
     testing.add_argument(
         "--speed",
@@ -82,7 +96,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = load_config(args.config) if args.config else ControllerConfig()
+    config, dashboard = read_configs(args.config)
     iface = Interface.lookup(args.iface)
     meter = parse_address(args.meter, iface) if args.meter else None
     if args.status_every <= 0:
@@ -113,10 +127,29 @@ def _run(args: argparse.Namespace) -> int:
         )
         services: list[Service] = [runner.run]
         services += [appliances.run for appliances in hems.runners(store, clock, _print)]
+        if args.web is not None:
+            services.append(_dashboard(args, dashboard, config, clock))
         run_until_signalled(lambda stop: run_together(services, stop))
         stopped = status_line(engine, recorder).replace("controller:", "controller: stopped;", 1)
         _print(stopped + hems.status())
     return EXIT_OK
+
+
+def _dashboard(
+    args: argparse.Namespace,
+    dashboard: DashboardConfig,
+    config: ControllerConfig,
+    clock: ScaledClock,
+) -> Service:
+    """The dashboard on the controller's store and clock, bound now so that a port in use
+    stops the command before it starts."""
+    if isinstance(args.web, Listen):
+        dashboard = replace(dashboard, listen=args.web)
+    dashboard = secured(dashboard)
+    sock = bind(dashboard.listen)
+    app = build_app(args.db, dashboard, clock.now, config)
+    _print(url_line(dashboard, sock.getsockname()[1]))
+    return partial(serve, app, sock)
 
 
 def _print(line: str) -> None:

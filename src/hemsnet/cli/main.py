@@ -15,7 +15,18 @@ import sys
 from collections.abc import Sequence
 
 from hemsnet import __version__
-from hemsnet.cli import appliance, controller, decode, export, homenet, meter, net, status
+from hemsnet.cli import (
+    appliance,
+    controller,
+    dashboard,
+    decode,
+    demo,
+    export,
+    homenet,
+    meter,
+    net,
+    status,
+)
 from hemsnet.cli.common import EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
 
@@ -37,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     meter.register(commands)
     appliance.register(commands)
     controller.register(commands)
+    dashboard.register(commands)
+    demo.register(commands)
     export.register(commands)
     status.register(commands)
     homenet.register(commands)

@@ -1,0 +1,86 @@
+"""``hemsnet dashboard``: the web dashboard of a controller's SQLite store.
+
+The same server runs inside ``hemsnet controller --web``; this command serves a store that
+another process (the controller) writes, reading it only.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+from hemsnet.cli.common import EXIT_OK, run_until_signalled
+from hemsnet.controller.config import ControllerConfig, parse_config
+from hemsnet.tomlconfig import read_toml
+from hemsnet.web.app import bind, build_app, serve
+from hemsnet.web.config import DashboardConfig, Listen, parse_dashboard, parse_listen, secured
+
+__all__ = ["listen_argument", "read_configs", "register", "url_line"]
+
+
+def listen_argument(text: str) -> Listen:
+    """``--listen`` / ``--web``: ADDR:PORT, with a one-line message when it is not."""
+    try:
+        return parse_listen(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def read_configs(path: Path | None) -> tuple[ControllerConfig, DashboardConfig]:
+    """The controller's config and its ``[dashboard]`` table from one TOML file (defaults
+    without one)."""
+    if path is None:
+        return ControllerConfig(), DashboardConfig()
+    data = read_toml(path)
+    return parse_config(data, str(path)), parse_dashboard(data, str(path))
+
+
+def url_line(config: DashboardConfig, port: int) -> str:
+    """The line both commands print once the dashboard listens."""
+    return f"hemsnet dashboard: {config.url(port)}"
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "dashboard",
+        help="serve the web dashboard of a controller's database",
+        description="Serve the dashboard (30-minute demand and its forecast, energy, power "
+        "factor, meter health, CSV export) of the SQLite file a controller writes. It only "
+        "reads the file, polling it once a second for live values, so it can run beside "
+        "the controller. Bound to 127.0.0.1 by default; on any other address every request "
+        "needs the token (generated and printed when none is configured).",
+        epilog="example: hemsnet dashboard --db hemsnet.db --config controller.toml",
+    )
+    parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
+    parser.add_argument(
+        "--listen",
+        type=listen_argument,
+        metavar="ADDR:PORT",
+        help="where to listen (default: [dashboard] listen, else 127.0.0.1:8080; [::1]:8080)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the controller's TOML file: its [dashboard] table, and its instant poll "
+        "interval for the link state",
+    )
+    parser.add_argument("--token", metavar="TOKEN", help="require this token (overrides config)")
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    controller, config = read_configs(args.config)
+    if args.listen is not None:
+        config = replace(config, listen=args.listen)
+    if args.token is not None:
+        config = replace(config, token=args.token)
+    config = secured(config)
+    with bind(config.listen) as sock:
+        app = build_app(args.db, config, datetime.now, controller)
+        print(url_line(config, sock.getsockname()[1]), flush=True)
+        run_until_signalled(partial(serve, app, sock))
+    return EXIT_OK

@@ -1,0 +1,189 @@
+"""The 30-minute demand of a day, the forecast of the running half-hour, the month's maximum.
+
+The bill of a high-voltage customer in Japan follows the largest 30-minute demand of the
+month (the contract demand is reset from it), so the dashboard shows each half-hour's demand
+(C3/C6, the average of the half-hour ending at its time, docs/meter.md M1), projects the
+running half-hour from the energy used so far, and shows the meter's own monthly maximum
+(0xC1).
+
+Forecast (docs/dashboard.md D1): the period is the half-hour (meter time) that contains the
+newest cumulative reading, one-minute (0xD0) or present (0xE2), whichever is newer. Its start
+energy is the one-minute reading at the period start, else the 30-minute reading (0xE3) there.
+With ``E`` the energy since the start (across a counter wrap) and ``t`` the time elapsed,
+``forecast_kw = E / t``: the demand the period ends at if the pace holds. No forecast before
+60 s have elapsed (one minute's pace says little).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, time, timedelta
+from typing import Any, Final
+
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.registry import decode_property
+from hemsnet.errors import InvalidValue
+from hemsnet.meter.billing import billing_month
+from hemsnet.store.energy import ACTIVE_ENERGY_EPCS, RegisterHistory, interval_energy
+from hemsnet.store.model import HALF_HOUR, Meter, Reading, Series
+from hemsnet.store.store import Store
+from hemsnet.web.common import iso, number
+from hemsnet.web.config import DashboardConfig
+
+__all__ = ["demand_day", "forecast", "month_max"]
+
+_SLOTS: Final = 48
+_MIN_ELAPSED: Final = timedelta(seconds=60)
+_FIXED_DATE: Final = 0xE0  # day of the month the billing month starts [MRA 0x028F]
+
+
+def _levels(config: DashboardConfig) -> dict[str, float | None]:
+    target = config.target
+    return {
+        "target_kw": target,
+        "warning_kw": None if target is None else target * config.warning,
+        "alarm_kw": None if target is None else target * config.alarm,
+    }
+
+
+def demand_day(
+    store: Store, meter: Meter, day: date, config: DashboardConfig, today: date
+) -> dict[str, Any]:
+    """/api/demand: the 48 half-hours of ``day`` (ending 00:30 … next day 00:00)."""
+    first = datetime.combine(day, time()) + HALF_HOUR
+    ends = [first + i * HALF_HOUR for i in range(_SLOTS)]
+    end = ends[-1] + HALF_HOUR
+    normal = {
+        r.measured_at: r.value for r in store.readings(meter.id, Series.DEMAND_NORMAL, first, end)
+    }
+    reverse = {
+        r.measured_at: r.value for r in store.readings(meter.id, Series.DEMAND_REVERSE, first, end)
+    }
+    return {
+        "meter": meter.key,
+        "date": day.isoformat(),
+        "unit": "kW",
+        **_levels(config),
+        "slots": [
+            {
+                "end": iso(at),
+                "normal_kw": number(normal.get(at)),
+                "reverse_kw": number(reverse.get(at)),
+            }
+            for at in ends
+        ],
+        "has_reverse": store.latest(meter.id, Series.DEMAND_REVERSE) is not None,
+        "forecast": forecast(store, meter, config),
+        "month_max": month_max(store, meter, today),
+    }
+
+
+def _newer(a: Reading | None, b: Reading | None) -> Reading | None:
+    if a is None or b is None:
+        return a or b
+    return b if b.measured_at > a.measured_at else a
+
+
+def _period_start(at: datetime) -> datetime:
+    midnight = datetime.combine(at.date(), time())
+    return midnight + (at - midnight) // HALF_HOUR * HALF_HOUR
+
+
+def _reading_at(store: Store, meter: Meter, series: Series, at: datetime) -> Reading | None:
+    found = store.readings(meter.id, series, at, at + timedelta(seconds=1))
+    return found[0] if found and not found[0].void else None
+
+
+def forecast(store: Store, meter: Meter, config: DashboardConfig) -> dict[str, Any] | None:
+    """FORECAST of the running half-hour, ``None`` when it cannot be computed (module doc)."""
+    latest = _newer(
+        store.latest(meter.id, Series.MINUTE_ENERGY_NORMAL),
+        store.latest(meter.id, Series.PRESENT_ENERGY_NORMAL),
+    )
+    if latest is None:
+        return None
+    start = _period_start(latest.measured_at)
+    elapsed = latest.measured_at - start
+    if elapsed < _MIN_ELAPSED:
+        return None
+    base = _reading_at(store, meter, Series.MINUTE_ENERGY_NORMAL, start) or _reading_at(
+        store, meter, Series.ENERGY_NORMAL, start
+    )
+    registers = RegisterHistory(
+        ACTIVE_ENERGY_EPCS,
+        {epc: store.attribute_history(meter.id, epc) for epc in ACTIVE_ENERGY_EPCS},
+    )
+    energy = interval_energy(base, latest, registers)
+    if energy is None:
+        return None
+    forecast_kw = float(energy) * 3600 / elapsed.total_seconds()
+    levels = _levels(config)
+    return {
+        "period_start": iso(start),
+        "period_end": iso(start + HALF_HOUR),
+        "at": iso(latest.measured_at),
+        "energy_kwh": float(energy),
+        "elapsed_s": int(elapsed.total_seconds()),
+        "forecast_kw": forecast_kw,
+        "level": _level(forecast_kw, config),
+        **levels,
+    }
+
+
+def _level(forecast_kw: float, config: DashboardConfig) -> str:
+    target = config.target
+    if target is None:
+        return "unknown"
+    if forecast_kw >= config.alarm * target:
+        return "alarm"
+    if forecast_kw >= config.warning * target:
+        return "warning"
+    return "normal"
+
+
+def _fixed_date(store: Store, meter: Meter) -> int | None:
+    edt = store.attributes(meter.id).get(_FIXED_DATE)
+    if edt is None:
+        return None
+    try:
+        return int(decode_property(HV_METER_BIDIR_CLASS, _FIXED_DATE, edt).value)
+    except InvalidValue:  # the store keeps what the meter said, even when it is wrong
+        return None
+
+
+def _month_start(at: datetime, fixed_date: int) -> date:
+    """The first day of the billing month containing ``at``: its fixed date, or the last day
+    of a month too short for it (hemsnet.meter.billing)."""
+    year, month = divmod(billing_month(at, fixed_date), 12)
+    month += 1
+    return date(year, month, min(fixed_date, calendar.monthrange(year, month)[1]))
+
+
+def month_max(store: Store, meter: Meter, today: date) -> dict[str, Any]:
+    """MONTHMAX: the meter's 0xC1 and the stored half-hour that reached it.
+
+    A half-hour belongs to the billing month in which it ends minus one minute, so the one
+    ending at 00:00 on the fixed date closes the old month (hemsnet.meter.billing).
+    """
+    normal = store.latest(meter.id, Series.MAX_DEMAND_NORMAL)
+    reverse = store.latest(meter.id, Series.MAX_DEMAND_REVERSE)
+    read_at = normal.measured_at if normal is not None else None
+    fixed_date = _fixed_date(store, meter)
+    at = None
+    month_start = None
+    if fixed_date is not None:
+        reference = read_at or datetime.combine(today, time())
+        month_start = _month_start(reference, fixed_date)
+        if normal is not None and normal.value is not None and read_at is not None:
+            first = datetime.combine(month_start, time()) + HALF_HOUR
+            demands = store.readings(
+                meter.id, Series.DEMAND_NORMAL, first, read_at + timedelta(seconds=1)
+            )
+            at = next((r.measured_at for r in demands if r.value == normal.value), None)
+    return {
+        "normal_kw": number(normal.value if normal else None),
+        "reverse_kw": number(reverse.value if reverse else None),
+        "read_at": iso(read_at),
+        "at": iso(at),
+        "month_start": None if month_start is None else month_start.isoformat(),
+    }

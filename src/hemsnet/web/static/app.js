@@ -1,0 +1,571 @@
+// hemsnet dashboard page: reads the JSON API and the event stream of hemsnet.web (see
+// docs/dashboard.md for the contract) and draws them. Read-only; no build step, no framework.
+'use strict';
+
+(() => {
+  const NOW_WINDOW_MS = 10 * 60 * 1000; // the live power chart shows the last 10 minutes
+  const REFRESH_MS = 30 * 1000; // health and today's demand, besides the stream's own triggers
+  const WAITING_RETRY_MS = 5 * 1000;
+  const DEMAND_RETRY_MS = 10 * 1000; // while the half-hour that closed has no demand yet
+  const COLOURS = {
+    normal: '#2563eb',
+    reverse: '#0f766e',
+    target: '#b91c1c',
+    pf: '#7c3aed',
+    reactive: '#94a3b8',
+    level: { normal: '#15803d', warning: '#b45309', alarm: '#b91c1c', unknown: '#64748b' },
+  };
+  const LEVEL_TEXT = {
+    normal: 'Normal: below the warning level',
+    warning: 'Warning: near the target',
+    alarm: 'Alarm: at or above the alarm level',
+    unknown: 'No target set',
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const token = new URLSearchParams(location.search).get('token');
+  const state = {
+    meter: null, // the store key of the meter shown
+    today: null, // the meter's today, YYYY-MM-DD, from /api/demand
+    followToday: true, // the demand chart moves on to the next day at midnight
+    periodStart: null, // of the latest forecast: a new one means a half-hour has closed
+    demandLoadedAt: 0, // Date.now() of the latest /api/demand request
+    nowPoints: new Map(), // meter time (ms) -> kW
+    stream: null,
+  };
+
+  // ---- URLs and fetching ---------------------------------------------------------------------
+
+  // Every API and stream URL carries the meter shown and the page's token [contract: Security].
+  function apiUrl(path, query = {}) {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      for (const item of [].concat(value)) params.append(name, item);
+    }
+    if (state.meter !== null) params.set('meter', state.meter);
+    if (token) params.set('token', token);
+    const text = params.toString();
+    return text ? `${path}?${text}` : path;
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      super(body.error || `HTTP ${status}`);
+      this.status = status;
+      this.waiting = body.waiting === true;
+    }
+  }
+
+  async function getJson(path, query) {
+    const response = await fetch(apiUrl(path, query), { headers: { Accept: 'application/json' } });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new ApiError(response.status, body);
+    return body;
+  }
+
+  // ---- formatting ----------------------------------------------------------------------------
+
+  const decimals = (digits) => new Intl.NumberFormat('en-US', {
+    minimumFractionDigits: digits, maximumFractionDigits: digits,
+  });
+  const ONE = decimals(1);
+  const TWO = decimals(2);
+  const number = (value, unit, format = ONE) => (
+    value === null || value === undefined ? '–' : `${format.format(value)} ${unit}`);
+  const kw = (value) => number(value, 'kW');
+  const hhmm = (iso) => (iso ? iso.slice(11, 16) : '–');
+  const hhmmss = (iso) => (iso ? iso.slice(11, 19) : '–');
+  const dateTime = (iso) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : '–');
+  // Naive ISO times are meter (or controller) local time; Date reads them as local too.
+  const toMs = (iso) => new Date(iso).getTime();
+  const pad = (n) => String(n).padStart(2, '0');
+  const isoDate = (date) => `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const clockOf = (ms) => {
+    const d = new Date(ms);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
+  const addDays = (day, n) => {
+    const date = new Date(`${day}T00:00:00`);
+    date.setDate(date.getDate() + n);
+    return isoDate(date);
+  };
+
+  function setText(id, text) {
+    const element = $(id);
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  function banner(message) {
+    const element = $('banner');
+    element.hidden = !message;
+    element.textContent = message || '';
+  }
+
+  function fillRows(table, rows) {
+    const body = table.tBodies[0];
+    body.replaceChildren(...rows);
+  }
+
+  function row(cells, { header = false, attrs = {} } = {}) {
+    const tr = document.createElement('tr');
+    cells.forEach((text, index) => {
+      const cell = document.createElement(header && index === 0 ? 'th' : 'td');
+      if (header && index === 0) cell.scope = 'row';
+      cell.textContent = text;
+      tr.append(cell);
+    });
+    for (const [name, value] of Object.entries(attrs)) tr.setAttribute(name, value);
+    return tr;
+  }
+
+  function emptyRow(columns, text) {
+    const tr = document.createElement('tr');
+    const td = document.createElement('td');
+    td.colSpan = columns;
+    td.className = 'muted';
+    td.textContent = text;
+    tr.append(td);
+    return tr;
+  }
+
+  // ---- charts --------------------------------------------------------------------------------
+
+  function axisTitle(text) {
+    return { display: true, text, font: { weight: '600' } };
+  }
+
+  function makeCharts() {
+    const { Chart } = window;
+    Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    Chart.defaults.color = '#334155';
+    Chart.defaults.borderColor = '#e2e8f0';
+    Chart.defaults.animation = false; // live data: redraw at once, no motion
+    Chart.defaults.maintainAspectRatio = false;
+    Chart.defaults.responsive = true;
+    Chart.defaults.plugins.legend.labels.boxWidth = 12;
+
+    const now = new Chart($('chart-now'), {
+      type: 'line',
+      data: {
+        datasets: [{
+          key: 'power', label: 'Power, kW', data: [], borderColor: COLOURS.normal,
+          backgroundColor: 'rgba(37, 99, 235, 0.12)', fill: true, pointRadius: 0, tension: 0.2,
+        }],
+      },
+      options: {
+        parsing: false,
+        plugins: { legend: { display: false } },
+        scales: {
+          x: { type: 'linear', title: axisTitle('meter time'), ticks: { callback: clockOf, maxTicksLimit: 6 } },
+          y: { title: axisTitle('kW'), beginAtZero: true },
+        },
+      },
+    });
+
+    const demand = new Chart($('chart-demand'), {
+      type: 'bar',
+      data: { labels: [], datasets: [] },
+      options: {
+        plugins: {
+          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${kw(item.parsed.y)}` } },
+        },
+        scales: {
+          x: { title: axisTitle('half-hour ending at (meter time)'), ticks: { maxTicksLimit: 13 } },
+          y: { title: axisTitle('kW'), beginAtZero: true },
+        },
+      },
+    });
+
+    const energy = new Chart($('chart-energy'), {
+      type: 'bar',
+      data: { labels: [], datasets: [] },
+      options: {
+        plugins: {
+          tooltip: {
+            callbacks: { label: (item) => `${item.dataset.label}: ${number(item.parsed.y, 'kWh')}` },
+          },
+        },
+        scales: {
+          x: { title: axisTitle('day'), ticks: { callback: dayTick } },
+          y: { title: axisTitle('kWh'), beginAtZero: true },
+        },
+      },
+    });
+
+    const pf = new Chart($('chart-pf'), {
+      data: { labels: [], datasets: [] },
+      options: {
+        scales: {
+          x: { title: axisTitle('day'), ticks: { callback: dayTick } },
+          pf: { position: 'left', min: 0, max: 1, title: axisTitle('power factor (0–1)') },
+          kvarh: {
+            position: 'right', beginAtZero: true, title: axisTitle('kvarh (lag)'),
+            grid: { drawOnChartArea: false },
+          },
+        },
+      },
+    });
+    return { now, demand, energy, pf };
+  }
+
+  // A category axis gives the tick's index; show the day of the month (the tooltip has the date).
+  function dayTick(value) {
+    const label = this.getLabelForValue(value);
+    return label ? label.slice(8, 10) : '';
+  }
+
+  function showEmpty(id, empty) {
+    $(`${id}-empty`).hidden = !empty;
+  }
+
+  // ---- Now -----------------------------------------------------------------------------------
+
+  function showNow(now) {
+    setText('now-power', now.power_w === null ? '–' : kw(now.power_w / 1000));
+    setText('now-current-r', number(now.current_r_a, 'A'));
+    setText('now-current-t', number(now.current_t_a, 'A'));
+    setText('now-at', dateTime(now.at));
+    if (now.link) showLink(now.link);
+    if (now.at === null || now.power_w === null) return;
+    const at = toMs(now.at);
+    state.nowPoints.set(at, now.power_w / 1000);
+    const latest = Math.max(...state.nowPoints.keys());
+    for (const key of state.nowPoints.keys()) {
+      if (key < latest - NOW_WINDOW_MS) state.nowPoints.delete(key);
+    }
+    const points = [...state.nowPoints].sort((a, b) => a[0] - b[0]).map(([x, y]) => ({ x, y }));
+    const chart = charts.now;
+    chart.data.datasets[0].data = points;
+    chart.options.scales.x.min = latest - NOW_WINDOW_MS;
+    chart.options.scales.x.max = latest;
+    chart.update();
+    showEmpty('chart-now', points.length === 0);
+  }
+
+  function showLink(link) {
+    const badge = $('link-state');
+    badge.dataset.state = link.state;
+    setText('link-state', link.state);
+    const parts = [];
+    if (link.last_answer_at) parts.push(`last reading ${dateTime(link.last_answer_at)}`);
+    if (link.last_notification_at) parts.push(`last notification ${dateTime(link.last_notification_at)}`);
+    setText('link-detail', parts.join(' · '));
+  }
+
+  // ---- Forecast ------------------------------------------------------------------------------
+
+  function showForecast(forecast) {
+    const box = $('forecast');
+    const level = forecast ? forecast.level : 'unknown';
+    box.dataset.level = level;
+    if (!forecast) {
+      setText('forecast-value', '–');
+      setText('forecast-level', 'no forecast yet: it needs a minute of the half-hour');
+      for (const id of ['forecast-period', 'forecast-left', 'forecast-energy']) setText(id, '–');
+      return;
+    }
+    setText('forecast-value', kw(forecast.forecast_kw));
+    setText('forecast-level', LEVEL_TEXT[level] || level);
+    setText('forecast-period', `${hhmm(forecast.period_start)}–${hhmm(forecast.period_end)}`);
+    const left = Math.max(0, Math.round((toMs(forecast.period_end) - toMs(forecast.at)) / 1000));
+    setText('forecast-left', `${Math.floor(left / 60)} min ${pad(left % 60)} s (at ${hhmmss(forecast.at)})`);
+    setText('forecast-energy', number(forecast.energy_kwh, 'kWh', TWO));
+    showLevels(forecast);
+    if (forecast.period_start !== state.periodStart) {
+      const first = state.periodStart === null;
+      state.periodStart = forecast.period_start;
+      if (!first) halfHourClosed();
+    } else {
+      markForecastSlot(forecast);
+      if (closedSlotMissing(forecast) && Date.now() - state.demandLoadedAt > DEMAND_RETRY_MS) {
+        refresh(loadDemand);
+      }
+    }
+  }
+
+  // The half-hour that just closed is notified 1 to 299 s after it [AIF 3.2.1], or fetched at
+  // :05/:35 [AIF 3.3.1]: until its bar is there, today's demand is read again.
+  function closedSlotMissing(forecast) {
+    if (!state.followToday) return false;
+    const slot = (charts.demand.data.slotEnds || []).indexOf(forecast.period_start);
+    const normal = charts.demand.data.datasets.find((d) => d.key === 'normal');
+    return slot >= 0 && normal !== undefined && normal.data[slot] === null;
+  }
+
+  function showLevels(levels) {
+    setText('forecast-target', levels.target_kw === null ? 'not set' : kw(levels.target_kw));
+    setText('forecast-warning', kw(levels.warning_kw));
+    setText('forecast-alarm', kw(levels.alarm_kw));
+  }
+
+  // The forecast also stands in today's demand chart, in the slot it will fill.
+  function markForecastSlot(forecast) {
+    const dataset = charts.demand.data.datasets.find((d) => d.key === 'forecast');
+    if (!dataset) return;
+    const slot = charts.demand.data.slotEnds.indexOf(forecast.period_end);
+    dataset.data = dataset.data.map(() => null);
+    if (slot >= 0) dataset.data[slot] = forecast.forecast_kw;
+    dataset.backgroundColor = `${COLOURS.level[forecast.level] || COLOURS.level.unknown}55`;
+    charts.demand.update();
+  }
+
+  // ---- Demand --------------------------------------------------------------------------------
+
+  async function loadDemand() {
+    const query = state.followToday ? {} : { date: $('demand-date').value };
+    state.demandLoadedAt = Date.now();
+    const demand = await getJson('/api/demand', query);
+    if (state.followToday) {
+      state.today = demand.date;
+      $('demand-date').value = demand.date;
+      $('demand-date').max = demand.date;
+    }
+    const chart = charts.demand;
+    chart.data.labels = demand.slots.map((slot) => (slot.end.slice(11, 16) === '00:00' ? '24:00' : hhmm(slot.end)));
+    chart.data.slotEnds = demand.slots.map((slot) => slot.end);
+    const datasets = [{
+      key: 'normal', label: 'Normal, kW', data: demand.slots.map((s) => s.normal_kw),
+      backgroundColor: COLOURS.normal, order: 2,
+    }];
+    if (demand.has_reverse) {
+      datasets.push({
+        key: 'reverse', label: 'Reverse, kW', data: demand.slots.map((s) => s.reverse_kw),
+        backgroundColor: COLOURS.reverse, order: 2,
+      });
+    }
+    if (demand.target_kw !== null) {
+      datasets.push({
+        key: 'target', type: 'line', label: `Target ${kw(demand.target_kw)}`,
+        data: demand.slots.map(() => demand.target_kw), borderColor: COLOURS.target,
+        borderDash: [6, 4], borderWidth: 2, pointRadius: 0, order: 1,
+      });
+    }
+    if (demand.forecast && demand.date === state.today) {
+      datasets.push({
+        key: 'forecast', label: 'Forecast now, kW', data: demand.slots.map(() => null),
+        grouped: false, order: 3, backgroundColor: COLOURS.level.unknown,
+      });
+    }
+    chart.data.datasets = datasets;
+    chart.update();
+    if (demand.forecast && demand.date === state.today) markForecastSlot(demand.forecast);
+    showEmpty('chart-demand', demand.slots.every((s) => s.normal_kw === null && s.reverse_kw === null));
+    showLevels(demand);
+    showMonthMax(demand.month_max);
+  }
+
+  function showMonthMax(max) {
+    if (!max || max.normal_kw === null) {
+      setText('month-max', 'not read yet');
+      return;
+    }
+    const when = max.at ? ` on ${max.at.slice(0, 10)}, half-hour ending ${hhmm(max.at)}` : '';
+    const reverse = max.reverse_kw ? ` (reverse ${kw(max.reverse_kw)})` : '';
+    setText('month-max', `${kw(max.normal_kw)}${when}${reverse} · billing month from ${max.month_start}`);
+  }
+
+  // ---- Energy --------------------------------------------------------------------------------
+
+  async function loadEnergy() {
+    const energy = await getJson('/api/energy');
+    const { days } = energy;
+    const faded = (colour) => days.map((day) => (day.complete ? colour : `${colour}66`));
+    const labels = days.map((day) => day.date);
+    const chart = charts.energy;
+    chart.data.labels = labels;
+    chart.data.datasets = [
+      { key: 'imported', label: 'Imported, kWh', data: days.map((d) => d.imported_kwh), backgroundColor: faded(COLOURS.normal) },
+      { key: 'exported', label: 'Exported, kWh', data: days.map((d) => d.exported_kwh), backgroundColor: faded(COLOURS.reverse) },
+    ];
+    chart.update();
+    showEmpty('chart-energy', days.every((d) => d.imported_kwh === null && d.exported_kwh === null));
+
+    const pf = charts.pf;
+    pf.data.labels = labels;
+    pf.data.datasets = [
+      {
+        key: 'power_factor', type: 'line', label: 'Power factor', yAxisID: 'pf', order: 1,
+        data: days.map((d) => d.power_factor), borderColor: COLOURS.pf, backgroundColor: COLOURS.pf,
+        pointRadius: 3, spanGaps: false,
+      },
+      {
+        key: 'reactive', type: 'bar', label: 'Reactive energy, kvarh', yAxisID: 'kvarh', order: 2,
+        data: days.map((d) => d.reactive_kvarh), backgroundColor: faded(COLOURS.reactive),
+      },
+    ];
+    pf.update();
+    showEmpty('chart-pf', days.every((d) => d.power_factor === null && d.reactive_kvarh === null));
+
+    const months = energy.months.slice().reverse().map((month) => row([
+      month.month, number(month.imported_kwh, ''), number(month.exported_kwh, ''), String(month.days),
+    ], { header: true }));
+    fillRows($('energy-months'), months.length ? months : [emptyRow(4, 'no data yet')]);
+  }
+
+  // ---- Health --------------------------------------------------------------------------------
+
+  async function loadHealth() {
+    const health = await getJson('/api/health');
+    const id = health.meter;
+    const units = id.units || {};
+    const digits = id.digits || {};
+    fillRows($('health-meter'), [
+      ['Address', id.address],
+      ['Maker code', id.maker_code || '–'],
+      ['Production number', id.production_number || '–'],
+      ['Route B ID', id.route_b_id || '–'],
+      ['Appendix release', id.release || '–'],
+      ['Coefficient', `${id.coefficient ?? '–'} × ${id.multiplier ?? '–'}`],
+      ['Energy unit, digits', `${units.energy || '–'}, ${digits.energy ?? '–'}`],
+      ['Demand unit, digits', `${units.demand || '–'}, ${digits.demand ?? '–'}`],
+      ['Reactive unit, digits', units.reactive ? `${units.reactive}, ${digits.reactive ?? '–'}` : 'absent'],
+      ['Meter-reading day', id.fixed_date ?? '–'],
+      ['Absent properties', (id.absent || []).join(' ') || 'none'],
+    ].map((cells) => row(cells.map(String), { header: true })));
+
+    showLink(health.link);
+    fillRows($('health-link'), [
+      ['State', `${health.link.state}${health.link.since ? ` since ${dateTime(health.link.since)}` : ''}`],
+      ['Last reading arrived', dateTime(health.link.last_answer_at)],
+      ['Last notification', dateTime(health.link.last_notification_at)],
+      ['Missing half-hours', String(health.missing_half_hours)],
+      ['Recovered by backfill', `${health.recovered_half_hours} half-hours`],
+    ].map((cells) => row(cells, { header: true })));
+
+    const r = health.requests;
+    fillRows($('health-requests'), [
+      ['Sent', r.sent], ['Answered', r.answered], ['Refused (SNA)', r.refused],
+      ['Timed out', r.timed_out], ['Late, discarded', r.late_discarded],
+      ['Foreign, dropped', r.foreign_dropped],
+    ].map((cells) => row(cells.map(String), { header: true })));
+
+    const gaps = health.gaps;
+    const gapRows = gaps.recent.map((gap) => row([gap.series, dateTime(gap.start), dateTime(gap.end), gap.status]));
+    const summary = `${gaps.open} open, ${gaps.filled} filled, ${gaps.unrecoverable} unrecoverable`;
+    fillRows($('health-gaps'), [emptyRow(4, summary), ...gapRows]);
+
+    const faultRows = health.faults.map((fault) => {
+      const attrs = { 'data-start': fault.start };
+      if (fault.end) attrs['data-end'] = fault.end;
+      return row([dateTime(fault.start), fault.end ? dateTime(fault.end) : 'ongoing'], { attrs });
+    });
+    fillRows($('health-faults'), faultRows.length ? faultRows : [emptyRow(2, 'no faults')]);
+  }
+
+  // ---- Export --------------------------------------------------------------------------------
+
+  function updateExportLink() {
+    const from = $('export-from').value;
+    const to = $('export-to').value;
+    const quantities = [...$('export-quantity').querySelectorAll('input:checked')].map((box) => box.value);
+    const link = $('export-download');
+    let problem = '';
+    if (!from || !to) problem = 'choose both times';
+    else if (from >= to) problem = '"From" must be before "To"';
+    else if (!quantities.length) problem = 'choose at least one quantity';
+    if (problem) {
+      link.removeAttribute('href');
+      link.setAttribute('aria-disabled', 'true');
+    } else {
+      link.href = apiUrl('/api/export.csv', { from, to, quantity: quantities });
+      link.removeAttribute('aria-disabled');
+    }
+    setText('export-note', problem);
+  }
+
+  function defaultExportRange() {
+    if ($('export-from').value || !state.today) return;
+    $('export-from').value = `${addDays(state.today, -1)}T00:00`;
+    $('export-to').value = `${state.today}T00:00`;
+    updateExportLink();
+  }
+
+  // ---- putting it together -------------------------------------------------------------------
+
+  async function loadMeters() {
+    const { meters } = await getJson('/api/meters');
+    if (!meters.length) throw new ApiError(404, { error: 'no meter stored yet', waiting: true });
+    const select = $('meter-select');
+    const newest = meters.slice().sort((a, b) => (a.last_seen < b.last_seen ? 1 : -1))[0];
+    if (state.meter === null || !meters.some((m) => m.key === state.meter)) state.meter = newest.key;
+    select.replaceChildren(...meters.map((meter) => new Option(meter.address, meter.key, false, meter.key === state.meter)));
+    select.disabled = meters.length < 2;
+  }
+
+  async function loadAll() {
+    try {
+      await loadMeters();
+      await Promise.all([
+        getJson('/api/now').then(showNow), loadDemand(), loadEnergy(), loadHealth(),
+      ]);
+      defaultExportRange();
+      document.body.dataset.loaded = 'true'; // every panel has had its first answer
+      banner('');
+      connectStream();
+    } catch (error) {
+      failed(error);
+      if (error instanceof ApiError && error.waiting) setTimeout(loadAll, WAITING_RETRY_MS);
+    }
+  }
+
+  function failed(error) {
+    if (error instanceof ApiError && error.waiting) banner('Waiting for the meter: nothing stored yet.');
+    else if (error instanceof ApiError && error.status === 401) banner('Access refused: open the page with its ?token=… address.');
+    else banner(`Could not load the data: ${error.message}`);
+  }
+
+  function refresh(...loaders) {
+    Promise.all(loaders.map((load) => load())).catch(failed);
+  }
+
+  function halfHourClosed() {
+    if (state.followToday) refresh(loadDemand, loadEnergy, loadHealth);
+    else refresh(loadEnergy, loadHealth);
+  }
+
+  function connectStream() {
+    if (state.stream) state.stream.close();
+    const stream = new EventSource(apiUrl('/api/stream'));
+    const json = (handler) => (event) => handler(JSON.parse(event.data));
+    stream.addEventListener('now', json(showNow));
+    stream.addEventListener('forecast', json(showForecast));
+    stream.addEventListener('health', json((link) => {
+      showLink(link);
+      refresh(loadHealth);
+    }));
+    stream.addEventListener('open', () => banner(''));
+    stream.addEventListener('error', () => banner('Live updates interrupted: reconnecting…'));
+    state.stream = stream;
+  }
+
+  function wireControls() {
+    $('demand-date').addEventListener('change', (event) => {
+      state.followToday = !event.target.value || event.target.value === state.today;
+      if (!event.target.value) event.target.value = state.today;
+      refresh(loadDemand);
+    });
+    $('meter-select').addEventListener('change', (event) => {
+      state.meter = event.target.value;
+      state.followToday = true;
+      state.periodStart = null;
+      state.nowPoints.clear();
+      loadAll();
+    });
+    $('export-form').addEventListener('input', updateExportLink);
+    $('export-form').addEventListener('submit', (event) => event.preventDefault());
+    setInterval(() => {
+      if (state.today === null) return;
+      refresh(loadHealth, ...(state.followToday ? [loadDemand] : []));
+    }, REFRESH_MS);
+  }
+
+  if (!window.Chart) {
+    banner('The chart library did not load (static/vendor/chart.umd.min.js).');
+    return;
+  }
+  const charts = makeCharts();
+  window.hemsnet = { charts };
+  wireControls();
+  updateExportLink();
+  loadAll();
+})();
