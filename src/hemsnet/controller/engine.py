@@ -154,6 +154,8 @@ class ControllerEngine:
         elif frame.esv.answers is not None:
             self._on_response(frame, source)
         elif frame.esv in (Esv.INF, Esv.INFC):
+            if frame.esv is Esv.INFC:
+                sends += self.own.serve(frame, source)  # INFC_Res: the sender waits for it
             self._on_notification(frame, source)
         return sends + self._pump()
 

@@ -305,6 +305,25 @@ def test_duplicate_notifications_the_last_arrival_wins(tmp_path: Path) -> None:
     assert {at: got[at] for at in want} == want
 
 
+def test_a_notification_that_wants_a_response_gets_infc_res_and_is_stored(
+    tmp_path: Path,
+) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=1)
+    assert s.meter is not None
+    at = datetime(2026, 11, 16, 9, 0)
+    edt = bytes.fromhex("07EA0B10090000") + (1234).to_bytes(4, "big") + (5).to_bytes(4, "big")
+    infc = Frame(0x4242, Eoj(0x02, 0x8F, 0x01), CONTROLLER, Esv.INFC, (Property(0xE3, edt),))
+    s.inject(METER, CTL, encode_frame(infc))
+    s.run_for(seconds=1)
+    answers = [w for w in s.wire if w.source == CTL and w.frame.esv is Esv.INFC_RES]
+    assert [(w.to, w.frame.tid, w.frame.deoj, epcs(w)) for w in answers] == [
+        (METER, 0x4242, Eoj(0x02, 0x8F, 0x01), (0xE3,))
+    ]
+    reading = s.store.readings(s.recorder.meter_id or 0, Series.ENERGY_NORMAL, at, at + LATENCY)
+    assert [r.raw for r in reading] == [1234]
+
+
 # --- faults [AIF 3.4.1] -----------------------------------------------------------------------
 
 
