@@ -11,20 +11,11 @@ from typing import Any
 import pytest
 
 from hemsnet.testbed.netns import Link, Topology
+from tests.integration.commands import hemsnet_in
 
 pytestmark = pytest.mark.netns
 
 DEADLINE = 30.0  # s for the appliance to show up
-
-
-async def _hemsnet(link: Link, *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "ip", "netns", "exec", link.netns, sys.executable, "-m", "hemsnet", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def _discovered(link: Link, iface: list[str], address: str) -> list[Any]:
@@ -32,7 +23,7 @@ async def _discovered(link: Link, iface: list[str], address: str) -> list[Any]:
     loop = asyncio.get_running_loop()
     end = loop.time() + DEADLINE
     while loop.time() < end:
-        code, out, err = await _hemsnet(link, "discover", *iface, "--wait", "1", "--json")
+        code, out, err = await hemsnet_in(link, "discover", *iface, "--wait", "1", "--json")
         assert code == 0, err
         nodes: list[Any] = json.loads(out)
         if any(node["address"] == address for node in nodes):
@@ -46,12 +37,12 @@ def test_battery_is_discovered_read_and_driven_by_setc(topology: Topology) -> No
     target = [battery_end.address, "027D01"]
 
     async def get(*epcs: str) -> dict[int, Any]:
-        code, out, err = await _hemsnet(ctl_end, "get", *iface, *target, *epcs, "--json")
+        code, out, err = await hemsnet_in(ctl_end, "get", *iface, *target, *epcs, "--json")
         assert code == 0, err
         return {int(item["epc"], 16): item["value"] for item in json.loads(out)}
 
     async def set_mode(code_hex: str) -> None:
-        code, _out, err = await _hemsnet(ctl_end, "set", *iface, *target, f"DA={code_hex}")
+        code, _out, err = await hemsnet_in(ctl_end, "set", *iface, *target, f"DA={code_hex}")
         assert (code, err) == (0, "")
 
     async def scenario() -> None:

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 
 import pytest
 
 from hemsnet.testbed.netns import Link, Topology
+from tests.integration.commands import hemsnet_in
 from tests.integration.nodes import meter_node, serve
 
 pytestmark = pytest.mark.netns
-
-
-async def _hemsnet(link: Link, *args: str) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "ip", "netns", "exec", link.netns, sys.executable, "-m", "hemsnet", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode is not None
-    return proc.returncode, out.decode(), err.decode()
 
 
 def test_cli_discover_get_set_against_a_node(topology: Topology) -> None:
@@ -32,29 +22,29 @@ def test_cli_discover_get_set_against_a_node(topology: Topology) -> None:
     async def scenario() -> None:
         runner = serve(meter_end, meter_node())
         try:
-            code, out, _ = await _hemsnet(ctl_end, "discover", *iface, "--wait", "2", "--json")
+            code, out, _ = await hemsnet_in(ctl_end, "discover", *iface, "--wait", "2", "--json")
             assert code == 0
             assert json.loads(out) == [{"address": meter_end.address, "instances": ["028F01"]}]
 
-            code, out, _ = await _hemsnet(ctl_end, "get", *iface, *target, "80", "E5")
+            code, out, _ = await hemsnet_in(ctl_end, "get", *iface, *target, "80", "E5")
             assert code == 0
             assert "0x80  Operation status: ON" in out
             assert "0xE5" in out and "8" in out
 
-            code, out, err = await _hemsnet(ctl_end, "set", *iface, *target, "E1=02")
+            code, out, err = await hemsnet_in(ctl_end, "set", *iface, *target, "E1=02")
             assert (code, err) == (0, "")
-            code, out, _ = await _hemsnet(ctl_end, "get", *iface, *target, "E1", "--json")
+            code, out, _ = await hemsnet_in(ctl_end, "get", *iface, *target, "E1", "--json")
             assert json.loads(out)[0]["value"] == 2
 
-            code, out, err = await _hemsnet(ctl_end, "get", *iface, *target, "C2", "E5")
+            code, out, err = await hemsnet_in(ctl_end, "get", *iface, *target, "C2", "E5")
             assert code == 1
             assert "0xC2  refused (SNA)" in out
             assert "refused EPC 0xC2" in err and "Traceback" not in err
 
-            code, _, err = await _hemsnet(ctl_end, "set", *iface, *target, "E1=64")
+            code, _, err = await hemsnet_in(ctl_end, "set", *iface, *target, "E1=64")
             assert code == 1 and "refused EPC 0xE1" in err
 
-            code, _, err = await _hemsnet(
+            code, _, err = await hemsnet_in(
                 ctl_end, "get", *iface, meter_end.address, "028801", "80", "--timeout", "0.5"
             )
             assert code == 1 and "no response within 0.5 s" in err
@@ -77,7 +67,7 @@ def test_cli_user_errors_are_one_line(topology: Topology, args: list[str], messa
     netns = topology.namespace("solo")
 
     async def scenario() -> None:
-        code, _out, err = await _hemsnet(Link(netns, "lo"), *args)
+        code, _out, err = await hemsnet_in(Link(netns, "lo"), *args)
         assert code == 2
         assert message in err
         assert "Traceback" not in err

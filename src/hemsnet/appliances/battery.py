@@ -3,8 +3,8 @@
 Powers (+ charging, - discharging) by 0xDA mode: rapid charging at the maximum charging power
 (C8), charging at :data:`CHARGE_W`, discharging at :data:`DISCHARGE_W`, standby 0; auto charges
 in the night-rate hours (23:00-07:00) and discharges in the evening peak (16:00-22:00). The
-stored energy integrates the power and clamps at 0 and the rated energy; at a limit the power
-is 0 and the working status 0xCF shows standby. No conversion losses: AC and DC energies agree.
+stored energy clamps at 0 and the rated energy (:class:`~hemsnet.appliances.rechargeable.
+Rechargeable`); at a limit the power is 0 and the working status 0xCF shows standby.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from hemsnet.appliances.base import Appliance, EnergyCounter, Value
+from hemsnet.appliances.base import Value
+from hemsnet.appliances.rechargeable import Rechargeable
 from hemsnet.devices.storage_battery import (
     STORAGE_BATTERY,
     BatteryMode,
@@ -36,28 +37,23 @@ _LITHIUM_ION: Final = 0x04
 _REVERSE_FLOW_NOT_ACCEPTABLE: Final = 0x02  # batteries may not sell to the grid in Japan
 
 
-class Battery(Appliance):
+class Battery(Rechargeable):
     """A 9.8 kWh home battery, seeded initial state of charge 30..80 %."""
 
     table = STORAGE_BATTERY
+    capacity_wh = RATED_WH
     power_epc = 0xD3
     settable = frozenset({0xAA, 0xAB, 0xC1, 0xC2, 0xDA})
 
     def __init__(self, now: datetime, seed: int = 0) -> None:
-        super().__init__(now)
+        super().__init__(now, RATED_WH * (0.3 + 0.5 * uniform(mix(seed & MASK, 0x027D), 0)))
         self.mode = BatteryMode.AUTO
-        self.stored_wh = RATED_WH * (0.3 + 0.5 * uniform(mix(seed & MASK, 0x027D), 0))
-        self.charged = EnergyCounter()
-        self.discharged = EnergyCounter()
 
     def properties(self) -> Mapping[int, Value]:
-        def stored() -> int:
-            return int(self.stored_wh)
-
         return {
             **dict.fromkeys((0xA0, 0xA1, 0xA2, 0xA3, 0xD0), RATED_WH),
-            0xA4: lambda: RATED_WH - stored(),
-            0xA5: stored,
+            0xA4: self.room,
+            0xA5: self.stored,
             0xA8: self.charged.kwh,
             0xA9: self.discharged.kwh,
             0xAA: None,  # no charge amount set
@@ -72,7 +68,7 @@ class Battery(Appliance):
             0xD8: self.charged.kwh,
             0xDA: lambda: self.mode,
             0xDB: _REVERSE_FLOW_NOT_ACCEPTABLE,
-            0xE2: stored,
+            0xE2: self.stored,
             0xE4: self.percent,
             0xE6: _LITHIUM_ION,
         }
@@ -84,16 +80,8 @@ class Battery(Appliance):
             self.mode = BatteryMode(value)
         return True
 
-    def percent(self) -> int:
-        return round(100 * self.stored_wh / RATED_WH)
-
     def power(self) -> int:
-        if not self.on:
-            return 0
-        wanted = self._wanted()
-        if (wanted > 0 and self.stored_wh >= RATED_WH) or (wanted < 0 and self.stored_wh <= 0):
-            return 0
-        return wanted
+        return self.limited(self._wanted()) if self.on else 0
 
     def working_status(self) -> BatteryMode:
         watts = self.power()
@@ -115,11 +103,4 @@ class Battery(Appliance):
         }.get(mode, 0)
 
     def _run(self, seconds: float) -> None:
-        watts = self.power()
-        before = self.stored_wh
-        self.stored_wh = min(RATED_WH, max(0.0, before + watts * seconds / 3600.0))
-        moved = self.stored_wh - before  # what the limits let through
-        if moved > 0:
-            self.charged.wh += moved
-        else:
-            self.discharged.wh -= moved
+        self.flow(self.power(), seconds)

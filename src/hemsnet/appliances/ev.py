@@ -3,7 +3,8 @@
 The car leaves on weekdays at a seeded time 07:00-08:30 and comes back 17:00-20:00 with
 3-12 kWh used (seeded per day); at weekends it stays plugged in. Modes (0xDA): charge at
 :data:`CHARGE_W`, discharge at :data:`DISCHARGE_W` into the house, automatic charges, standby
-and idle hold; the battery clamps at 0 and :data:`CAPACITY_WH`. Unplugged, the power is 0.
+and idle hold; the battery clamps at 0 and :data:`CAPACITY_WH`
+(:class:`~hemsnet.appliances.rechargeable.Rechargeable`). Unplugged, the power is 0.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from hemsnet.appliances.base import Appliance, EnergyCounter, Value
+from hemsnet.appliances.base import Value
+from hemsnet.appliances.rechargeable import Rechargeable
 from hemsnet.devices.ev_charger import EV_CHARGER, EvMode, VehicleConnection
 from hemsnet.draws import MASK, mix, uniform
 
@@ -30,29 +32,24 @@ _MIN_CURRENT: Final = 0  # 0.1 A
 _MAX_CURRENT: Final = 300  # 30 A at the AC side
 
 
-class ElectricVehicle(Appliance):
+class ElectricVehicle(Rechargeable):
     """A V2H charger with a 40 kWh car, charging automatically whenever plugged in."""
 
     table = EV_CHARGER
+    capacity_wh = CAPACITY_WH
     power_epc = 0xD3
     settable = frozenset({0xCD, 0xDA, 0xDC, 0xDD})
 
     def __init__(self, now: datetime, seed: int = 0) -> None:
-        super().__init__(now)
         self._key = mix(seed & MASK, 0x027E)
+        super().__init__(now, CAPACITY_WH * (0.4 + 0.4 * uniform(self._key, 0)))
         self.mode = EvMode.AUTOMATIC
-        self.stored_wh = CAPACITY_WH * (0.4 + 0.4 * uniform(self._key, 0))
         self.connected = self._plugged_in(now)
-        self.charged = EnergyCounter()
-        self.discharged = EnergyCounter()
 
     def properties(self) -> Mapping[int, Value]:
-        def stored() -> int:
-            return int(self.stored_wh)
-
         return {
             0xC0: CAPACITY_WH,
-            0xC2: stored,
+            0xC2: self.stored,
             0xC4: self.percent,
             0xC5: CHARGE_W,
             0xC6: DISCHARGE_W,
@@ -64,7 +61,7 @@ class ElectricVehicle(Appliance):
             0xCC: _DC_AA_CHARGE_DISCHARGE,
             0xCD: 0x10,  # write-only: Set asks the charger to check the vehicle
             0xCE: CAPACITY_WH,
-            0xCF: lambda: CAPACITY_WH - stored(),
+            0xCF: self.room,
             0xD0: CAPACITY_WH,
             0xD3: self.power,
             0xD6: self.discharged.kwh,
@@ -72,7 +69,7 @@ class ElectricVehicle(Appliance):
             0xDA: lambda: self.mode,
             0xDC: _MAXIMUM,
             0xDD: _MAXIMUM,
-            0xE2: stored,
+            0xE2: self.stored,
             0xE4: self.percent,
             0xE6: b"HEMSNET-EV-1",
         }
@@ -84,9 +81,6 @@ class ElectricVehicle(Appliance):
             self.mode = EvMode(value)
         return True
 
-    def percent(self) -> int:
-        return round(100 * self.stored_wh / CAPACITY_WH)
-
     def connection(self) -> VehicleConnection:
         if not self.connected:
             return VehicleConnection.NOT_CONNECTED
@@ -96,9 +90,9 @@ class ElectricVehicle(Appliance):
         if not (self.on and self.connected):
             return 0
         if self.mode in (EvMode.CHARGE, EvMode.AUTOMATIC):
-            return CHARGE_W if self.stored_wh < CAPACITY_WH else 0
+            return self.limited(CHARGE_W)
         if self.mode is EvMode.DISCHARGE:
-            return -DISCHARGE_W if self.stored_wh > 0 else 0
+            return self.limited(-DISCHARGE_W)
         return 0
 
     def _plugged_in(self, at: datetime) -> bool:
@@ -116,11 +110,4 @@ class ElectricVehicle(Appliance):
             used = 3000 + 9000 * uniform(self._key, 3 * self.now.toordinal() + 2)
             self.stored_wh = max(0.0, self.stored_wh - used)
         self.connected = plugged
-        watts = self.power()
-        before = self.stored_wh
-        self.stored_wh = min(float(CAPACITY_WH), max(0.0, before + watts * seconds / 3600.0))
-        moved = self.stored_wh - before
-        if moved > 0:
-            self.charged.wh += moved
-        else:
-            self.discharged.wh -= moved
+        self.flow(self.power(), seconds)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-from hemsnet.devices.appliance_codecs import States, celsius_setting
-from hemsnet.devices.codecs import OrNone, SInt
+from hemsnet.devices.appliance_codecs import celsius_setting
+from hemsnet.devices.codecs import CodeTable, OrNone, SInt
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = ["AIRCON_SUPER_RULES", "AIR_CONDITIONER", "AIR_CONDITIONER_CLASS", "AirconMode"]
@@ -34,7 +34,7 @@ class AirconMode(IntEnum):
 AIRCON_SUPER_RULES: Final[dict[int, Rules]] = {0x80: (M, M, M), 0x8F: (M, M, M)}
 
 _MEASURED: Final = OrNone(SInt(1, -127, 125, unit="\N{DEGREE SIGN}C"), (b"\x7e",), "unmeasurable")
-_AIR_FLOW: Final = States(
+_AIR_FLOW: Final = CodeTable(
     {**{0x30 + level: f"level {level}" for level in range(1, 9)}, AUTO_AIR_FLOW: "auto"}
 )
 
@@ -42,7 +42,7 @@ _AIR_FLOW: Final = States(
 _ROWS: Final = (
     #   EPC   name                                Get Set Anno codec
     row(0xA0, "Air flow rate setting",            M,  M,  M,  _AIR_FLOW),
-    row(0xB0, "Operation mode setting",           M,  M,  M,  States.of(AirconMode)),
+    row(0xB0, "Operation mode setting",           M,  M,  M,  CodeTable.of(AirconMode)),
     row(0xB3, "Set temperature value",            M,  M,  O,  celsius_setting(50)),
     row(0xBB, "Measured value of room temperature",
                                                   M,  NS, O,  _MEASURED),

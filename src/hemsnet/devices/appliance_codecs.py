@@ -1,16 +1,14 @@
-"""EDT codecs the appliance class tables share: state codes, fixed tuples of numbers, sized IDs.
+"""EDT codecs the appliance class tables share: fixed tuples of numbers, sized IDs, and the
+codec instances several tables use. State codes are :class:`~hemsnet.devices.codecs.CodeTable`.
 
-Formats: [MRA definitions.json] ``state`` (a code from a list), ``object`` of numbers (0x027D
-C8/C9 minimum and maximum, 0x026B CB/CC/CE/CF hourly values) and the length-prefixed vehicle ID
-(0x027E E6).
+Formats: [MRA definitions.json] ``object`` of numbers (0x027D C8/C9 minimum and maximum,
+0x026B CB/CC/CE/CF hourly values) and the length-prefixed vehicle ID (0x027E E6).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import IntEnum
 from typing import Any, Final
 
 from hemsnet.devices.codecs import OrNone, Scaled, SInt, UInt
@@ -24,56 +22,9 @@ __all__ = [
     "WATTS_U32",
     "WATT_HOURS",
     "LengthPrefixed",
-    "States",
     "UIntTuple",
     "celsius_setting",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class States:
-    """A state code of ``size`` bytes from ``labels`` [MRA state]; the value is the code.
-
-    Codes in ``read_only`` may be read but not written (e.g. 0xFD "undefined").
-    """
-
-    labels: Mapping[int, str]
-    size: int = 1
-    read_only: frozenset[int] = frozenset()
-
-    @classmethod
-    def of(cls, enum: type[IntEnum], *, read_only: frozenset[int] = frozenset()) -> States:
-        """The codes of an ``IntEnum``, labelled by member names."""
-        labels = {int(m): m.name.replace("_", " ").lower() for m in enum}
-        return cls(labels, read_only=read_only)
-
-    @property
-    def min_size(self) -> int:
-        return self.size
-
-    @property
-    def max_size(self) -> int:
-        return self.size
-
-    def decode(self, edt: bytes) -> int:
-        if len(edt) != self.size:
-            raise ValueError(f"{len(edt)} bytes, expected {self.size}")
-        code = int.from_bytes(edt, "big")
-        if code not in self.labels:
-            raise ValueError(f"0x{code:0{2 * self.size}X} is not a defined code")
-        return code
-
-    def encode(self, value: Any) -> bytes:
-        if not isinstance(value, int) or value not in self.labels:
-            raise ValueError(f"{value!r} is not a defined code")
-        return int(value).to_bytes(self.size, "big")
-
-    def describe(self, value: Any) -> str:
-        return self.labels[value]
-
-    def check_set(self, value: Any) -> None:
-        if value in self.read_only:
-            raise ValueError(f"{self.labels[value]} is read-only")
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,11 @@ def _expect_size(edt: bytes, size: int) -> None:
         raise ValueError(f"{len(edt)} bytes, expected {size}")
 
 
+def _label(member: IntEnum) -> str:
+    """A state code's label, from its member name: ``NOT_CONNECTED`` reads "not connected"."""
+    return member.name.replace("_", " ").lower()
+
+
 def _hex(data: bytes) -> str:
     return data.hex(" ").upper() or "(empty)"
 
@@ -317,20 +322,27 @@ class Enumerated(Generic[E]):
 
     def describe(self, value: Any) -> str:
         member = self.enum(value)
-        return self.labels.get(member, member.name.replace("_", " ").lower())
+        return self.labels.get(member, _label(member))
 
 
 @dataclass(frozen=True, slots=True)
 class CodeTable:
-    """A 1-byte code that names a multiplier (unit codes, 0xD4) [MRA numericValue].
+    """A 1-byte code from ``table``: a state [MRA state] or a multiplier (unit codes, 0xD4)
+    [MRA numericValue].
 
-    The value is the code itself; ``template`` renders its multiplier, e.g. ``"unit {} kWh"``.
+    The value is the code itself; ``template`` renders its entry: a state's label as it is, a
+    multiplier e.g. as ``"unit {} kWh"``.
     """
 
-    table: Mapping[int, Decimal]
-    template: str
+    table: Mapping[int, object]
+    template: str = "{}"
     min_size: int = 1
     max_size: int = 1
+
+    @classmethod
+    def of(cls, enum: type[IntEnum]) -> CodeTable:
+        """The codes of an ``IntEnum``, labelled by member names."""
+        return cls({int(m): _label(m) for m in enum})
 
     def decode(self, edt: bytes) -> int:
         _expect_size(edt, 1)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-from hemsnet.devices.appliance_codecs import PERCENT, States
+from hemsnet.devices.appliance_codecs import PERCENT
+from hemsnet.devices.codecs import CodeTable
 from hemsnet.devices.superclass import M, O, Rules, device_class, row
 
 __all__ = ["LIGHTING", "LIGHTING_CLASS", "LIGHTING_SUPER_RULES", "LightingMode"]
@@ -33,7 +34,7 @@ LIGHTING_SUPER_RULES: Final[dict[int, Rules]] = {0x80: (M, M, M)}
 _ROWS: Final = (
     #   EPC   name                    Get Set Anno codec
     row(0xB0, "Light level",          O,  O,  O,  PERCENT),
-    row(0xB6, "Lighting mode setting", M, M,  O,  States.of(LightingMode)),
+    row(0xB6, "Lighting mode setting", M, M,  O,  CodeTable.of(LightingMode)),
 )
 # fmt: on
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.appliance_codecs import INTERCONNECTION, KWH_MILLI, WATTS_U16, States
-from hemsnet.devices.codecs import OrNone
+from hemsnet.devices.appliance_codecs import INTERCONNECTION, KWH_MILLI, WATTS_U16
+from hemsnet.devices.codecs import CodeTable, OrNone
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = ["SOLAR", "SOLAR_CLASS", "SOLAR_SUPER_RULES"]
@@ -32,15 +32,15 @@ _RATED: Final = OrNone(WATTS_U16, (b"\xff\xff",), "no setting")
 _ROWS: Final = (
     #   EPC   name                                           Get Set Anno codec
     row(0xC1, "FIT contract type",                           M,  M,  O,
-        States({0x41: "FIT", 0x42: "non-FIT", 0x43: "undefined"})),
+        CodeTable({0x41: "FIT", 0x42: "non-FIT", 0x43: "undefined"})),
     row(0xC2, "Self-consumption type",                       M,  NS, O,
-        States({0x41: "with self-consumption", 0x42: "without self-consumption",
-                0x43: "unknown"})),
+        CodeTable({0x41: "with self-consumption", 0x42: "without self-consumption",
+                   0x43: "unknown"})),
     row(0xD0, "System-interconnected type",                  M,  NS, O,
-        States({**INTERCONNECTION, 0x03: "unknown"})),
+        CodeTable({**INTERCONNECTION, 0x03: "unknown"})),
     row(0xD1, "Output power restraint status",               M,  NS, O,
-        States({0x41: "output control", 0x42: "except output control",
-                0x43: "reason unknown", 0x44: "not restrained", 0x45: "unknown"})),
+        CodeTable({0x41: "output control", 0x42: "except output control",
+                   0x43: "reason unknown", 0x44: "not restrained", 0x45: "unknown"})),
     row(0xE0, "Measured instantaneous amount of electricity generated",
                                                              M,  NS, O,  WATTS_U16),
     row(0xE1, "Measured cumulative amount of electric energy generated",

@@ -16,10 +16,9 @@ from hemsnet.devices.appliance_codecs import (
     PERCENT,
     SIGNED_WATTS,
     WATT_HOURS,
-    States,
     UIntTuple,
 )
-from hemsnet.devices.codecs import OrNone, UInt
+from hemsnet.devices.codecs import CodeTable, OrNone, UInt
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = [
@@ -76,13 +75,13 @@ BATTERY_SUPER_RULES: Final[dict[int, Rules]] = {
     0x98: (M, O, O),
 }
 
-_MODE: Final = States.of(BatteryMode)
-_CHARGING: Final = States.of(ChargingMethod)
-_DISCHARGING: Final = States.of(DischargingMethod)
-_INTERCONNECTION: Final = States(INTERCONNECTION)
+_MODE: Final = CodeTable.of(BatteryMode)
+_CHARGING: Final = CodeTable.of(ChargingMethod)
+_DISCHARGING: Final = CodeTable.of(DischargingMethod)
+_INTERCONNECTION: Final = CodeTable(INTERCONNECTION)
 _AMOUNT: Final = OrNone(UInt(4, 1, 999_999_999, unit="Wh"), (bytes(4),), "no setting", True)
 _MIN_MAX_W: Final = UIntTuple(4, 2, 999_999_999, "W")
-_BATTERY_TYPE: Final = States(
+_BATTERY_TYPE: Final = CodeTable(
     {0x00: "unknown", 0x01: "lead", 0x02: "Ni-MH", 0x03: "Ni-Cd", 0x04: "lithium-ion",
      0x05: "zinc", 0x06: "alkaline"}
 )  # fmt: skip

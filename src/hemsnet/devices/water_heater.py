@@ -11,8 +11,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Final
 
-from hemsnet.devices.appliance_codecs import States, UIntTuple, celsius_setting
-from hemsnet.devices.codecs import UInt
+from hemsnet.devices.appliance_codecs import UIntTuple, celsius_setting
+from hemsnet.devices.codecs import CodeTable, UInt
 from hemsnet.devices.superclass import NS, M, O, device_class, row
 
 __all__ = ["WATER_HEATER", "WATER_HEATER_CLASS", "HeatingSetting"]
@@ -29,25 +29,25 @@ class HeatingSetting(IntEnum):
 
 
 _YES_NO: Final = {0x41: "yes", 0x42: "no"}
-_HOURS: Final = States({h: f"{h:02d}:00" for h in (1, 20, 21, 22, 23, 24)})
-_SHIFT_1: Final = States({0x00: "cleared", **{h: f"{h:02d}:00" for h in range(9, 18)}})
-_SHIFT_2: Final = States({0x00: "cleared", **{h: f"{h:02d}:00" for h in range(10, 18)}})
+_HOURS: Final = CodeTable({h: f"{h:02d}:00" for h in (1, 20, 21, 22, 23, 24)})
+_SHIFT_1: Final = CodeTable({0x00: "cleared", **{h: f"{h:02d}:00" for h in range(9, 18)}})
+_SHIFT_2: Final = CodeTable({0x00: "cleared", **{h: f"{h:02d}:00" for h in range(10, 18)}})
 _LITRES: Final = UInt(2, 0, 65533, unit="L")
 
 # fmt: off
 _ROWS: Final = (
     #   EPC   name                                           Get Set Anno codec
     row(0xB0, "Automatic water heating setting",             M,  M,  M,
-        States.of(HeatingSetting)),
-    row(0xB2, "Water heater status (heating)",               M,  NS, M,  States(_YES_NO)),
+        CodeTable.of(HeatingSetting)),
+    row(0xB2, "Water heater status (heating)",               M,  NS, M,  CodeTable(_YES_NO)),
     row(0xB3, "Water heating temperature setting",           O,  O,  O,  celsius_setting(100)),
-    row(0xC0, "Daytime reheating permission setting",        M,  M,  O,  States(_YES_NO)),
+    row(0xC0, "Daytime reheating permission setting",        M,  M,  O,  CodeTable(_YES_NO)),
     row(0xC1, "Measured temperature of water in water heater",
                                                              O,  NS, O,
         UInt(1, 0, 100, unit="\N{DEGREE SIGN}C")),
-    row(0xC3, "Hot water supply status (supplying)",         M,  NS, M,  States(_YES_NO)),
+    row(0xC3, "Hot water supply status (supplying)",         M,  NS, M,  CodeTable(_YES_NO)),
     row(0xC7, "Participation in energy shift",               M,  M,  O,
-        States({0x01: "participating", 0x00: "not participating"})),
+        CodeTable({0x01: "participating", 0x00: "not participating"})),
     row(0xC8, "Standard time to start heating",              M,  NS, O,  _HOURS),
     row(0xC9, "Number of energy shifts",                     M,  NS, O,  UInt(1, 1, 2)),
     row(0xCA, "Daytime heating shift time 1",                M,  M,  O,  _SHIFT_1),

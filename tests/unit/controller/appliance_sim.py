@@ -6,8 +6,6 @@ tables. A multicast reaches every node; a muted node receives nothing (it is swi
 
 from __future__ import annotations
 
-import heapq
-import itertools
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,6 +20,7 @@ from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.responder import Node
 from hemsnet.echonet.send import Send
+from tests.unit.controller.in_flight import InFlight
 
 MONITOR = "ctl"
 LATENCY = timedelta(milliseconds=3)
@@ -61,8 +60,7 @@ class HemsNet:
 
     def __post_init__(self) -> None:
         self.monitor = ApplianceMonitor(self.config, now=self.now)
-        self._queue: list[tuple[datetime, int, Hashable, bytes, Hashable]] = []
-        self._seq = itertools.count()
+        self._in_flight = InFlight()
 
     def start(self) -> None:
         self._from_monitor([self.monitor.announcement()])
@@ -72,10 +70,7 @@ class HemsNet:
     def run_for(self, seconds: float) -> None:
         until = self.now + timedelta(seconds=seconds)
         while True:
-            wakes = [self.monitor.next_wakeup()]
-            if self._queue:
-                wakes.append(self._queue[0][0])
-            at = max(min(wakes), self.now)
+            at = self._in_flight.next_stop([self.monitor.next_wakeup()], self.now)
             if at > until:
                 self.now = until
                 return
@@ -101,8 +96,7 @@ class HemsNet:
     # --- inside --------------------------------------------------------------------------
 
     def _step(self) -> None:
-        while self._queue and self._queue[0][0] <= self.now:
-            _, _, to, data, source = heapq.heappop(self._queue)
+        for to, data, source in self._in_flight.due(self.now):
             if to == MONITOR:
                 self._from_monitor(self.monitor.receive(data, source, self.now))
             elif to not in self.muted:
@@ -124,7 +118,7 @@ class HemsNet:
         self._push(to, data, source, self.latency.get(source, LATENCY))
 
     def _push(self, to: Hashable, data: bytes, source: Hashable, delay: timedelta) -> None:
-        heapq.heappush(self._queue, (self.now + delay, next(self._seq), to, data, source))
+        self._in_flight.push(self.now + delay, to, data, source)
 
     def _log(self, source: Hashable, to: Hashable | None, data: bytes) -> None:
         frame = decode_frame(data)

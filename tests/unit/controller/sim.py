@@ -7,8 +7,6 @@ real SQLite store.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import random
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.send import Send
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.store import Store
+from tests.unit.controller.in_flight import InFlight
 
 CONTROLLER = "controller"
 METER = "meter"
@@ -64,8 +63,7 @@ class Sim:
     drop: Callable[[Wire], bool] | None = None
 
     def __post_init__(self) -> None:
-        self._queue: list[tuple[datetime, int, Hashable, bytes, Hashable]] = []
-        self._seq = itertools.count()
+        self._in_flight = InFlight()
         self._random = random.Random(self.seed)
         self.now = self.controller.now
 
@@ -83,9 +81,7 @@ class Sim:
             wakes = [self.controller.next_wakeup()]
             if self.meter is not None:
                 wakes.append(self.meter.next_wakeup())
-            if self._queue:
-                wakes.append(self._queue[0][0])
-            at = max(min(wakes), self.now)
+            at = self._in_flight.next_stop(wakes, self.now)
             if at > until:
                 self.now = until
                 return
@@ -104,8 +100,7 @@ class Sim:
 
     def step(self) -> None:
         now = self.now
-        while self._queue and self._queue[0][0] <= now:
-            _, _, to, data, source = heapq.heappop(self._queue)
+        for to, data, source in self._in_flight.due(now):
             if to == CONTROLLER:
                 self._from_controller(self.controller.receive(data, source, now))
             elif to == METER and self.meter is not None:
@@ -123,7 +118,7 @@ class Sim:
         self, source: Hashable, to: Hashable, data: bytes, *, delay: timedelta = LATENCY
     ) -> None:
         """A datagram from a third node, arriving ``delay`` from now."""
-        heapq.heappush(self._queue, (self.now + delay, next(self._seq), to, data, source))
+        self._in_flight.push(self.now + delay, to, data, source)
 
     # --- inside --------------------------------------------------------------------------
 
@@ -163,7 +158,7 @@ class Sim:
             )
             self.wire.append(wire)
             if not wire.dropped and to is not None:
-                heapq.heappush(self._queue, (at + LATENCY, next(self._seq), to, send.data, source))
+                self._in_flight.push(at + LATENCY, to, send.data, source)
 
     def _others(self, source: Hashable) -> list[Hashable]:
         nodes: list[Hashable] = [CONTROLLER, *self.extra_peers]

@@ -8,25 +8,22 @@ unconditionally mandatory MRA property must be a row, and each conditional one
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
 import pytest
 
-from hemsnet.devices.appliance_codecs import States
-from hemsnet.devices.codecs import OrNone
+from hemsnet.devices.codecs import CodeTable, OrNone
 from hemsnet.devices.model import Access, ClassDef
 from hemsnet.devices.registry import class_def
 from tests.conftest import MRA_DIR
-from tests.unit.devices.test_mra import mra_size
+from tests.unit.devices.test_mra import SERVICES, mra_properties, mra_resolve, mra_size
 
 pytestmark = pytest.mark.skipif(
     not (MRA_DIR / "definitions" / "definitions.json").is_file(),
     reason=f"the MRA data files are not at {MRA_DIR} (shared/spec/mra is outside the repo)",
 )
 
-RELEASE = "R"
 APPLIANCES = (0x027D, 0x0279, 0x027E, 0x0130, 0x0290, 0x026B)
 ACCESS = {
     "required": Access.MANDATORY,
@@ -35,7 +32,6 @@ ACCESS = {
     "optional": Access.OPTIONAL,
     "notApplicable": Access.NOT_SUPPORTED,
 }
-SERVICES = {"get": "get", "set": "set", "anno": "inf"}
 _BATTERY_E3 = "one of E2/E3/E4 is enough: E2 and E4 are served"
 _PV_CONTROL = "output control function only; the emulated unit has none"
 #: Conditionally mandatory properties that are left out, with the reason (docs/appliances.md).
@@ -51,37 +47,17 @@ LEFT_OUT: dict[int, dict[int, str]] = {
 POWER_EPC = {0x0130: 0x84, 0x0290: 0x84, 0x026B: 0x84, 0x0279: 0xE0, 0x027D: 0xD3, 0x027E: 0xD3}
 
 
-def _load(relative: str) -> Any:
-    with (MRA_DIR / relative).open(encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-@cache
-def _definitions() -> dict[str, Any]:
-    definitions: dict[str, Any] = _load("definitions/definitions.json")["definitions"]
-    return definitions
-
-
-def _valid(entry: dict[str, Any]) -> bool:
-    valid = entry["validRelease"]
-    return bool(valid["from"] <= RELEASE and (valid["to"] == "latest" or valid["to"] >= RELEASE))
-
-
 @cache
 def mra_rows(class_id: int) -> dict[int, dict[str, Any]]:
-    rows = {}
-    for relative in ("superClass/0x0000.json", f"devices/0x{class_id:04X}.json"):
-        for entry in _load(relative)["elProperties"]:
-            if _valid(entry):
-                rows[int(entry["epc"], 16)] = entry
-    return rows
+    return {
+        **mra_properties("superClass/0x0000.json"),
+        **mra_properties(f"devices/0x{class_id:04X}.json"),
+    }
 
 
 def _state_codes(node: dict[str, Any]) -> set[int]:
     """The codes of the MRA's state (or enumerated number) options of a data node."""
-    while "$ref" in node:
-        node = {**_definitions()[node["$ref"].rsplit("/", 1)[-1]], **{
-            k: v for k, v in node.items() if k != "$ref"}}  # fmt: skip
+    node = mra_resolve(node)
     if "oneOf" in node:
         return {code for option in node["oneOf"] for code in _state_codes(option)}
     if node.get("type") == "state":
@@ -126,8 +102,8 @@ def test_state_codes_match(class_id: int) -> None:
     checked = 0
     for prop in _table(class_id):
         codec = prop.codec
-        if isinstance(codec, States):
-            ours = set(codec.labels)
+        if isinstance(codec, CodeTable):
+            ours = set(codec.table)
         elif isinstance(codec, OrNone):
             ours = {int.from_bytes(code, "big") for code in codec.codes}
         else:

@@ -89,7 +89,8 @@ def _definitions() -> dict[str, Any]:
     return definitions
 
 
-def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+def mra_resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with its ``$ref`` chain to the definitions merged in."""
     while "$ref" in node:
         base = _definitions()[node["$ref"].rsplit("/", 1)[-1]]
         node = {**base, **{k: v for k, v in node.items() if k != "$ref"}}
@@ -98,7 +99,7 @@ def _resolve(node: dict[str, Any]) -> dict[str, Any]:
 
 def mra_size(node: dict[str, Any]) -> tuple[int, int]:
     """EDT size bounds of an MRA data node: objects sum, arrays itemSize * items, oneOf spans."""
-    node = _resolve(node)
+    node = mra_resolve(node)
     if "oneOf" in node:
         sizes = [mra_size(option) for option in node["oneOf"]]
         return min(lo for lo, _ in sizes), max(hi for _, hi in sizes)
@@ -126,7 +127,8 @@ def _valid_at_release(entry: dict[str, Any]) -> bool:
     return bool(valid["from"] <= RELEASE and (valid["to"] == "latest" or valid["to"] >= RELEASE))
 
 
-def _properties(relative: str) -> dict[int, dict[str, Any]]:
+def mra_properties(relative: str) -> dict[int, dict[str, Any]]:
+    """The properties of an MRA class file valid at Release R, by EPC."""
     rows: dict[int, dict[str, Any]] = {}
     for entry in _load(relative)["elProperties"]:
         if _valid_at_release(entry):
@@ -140,8 +142,8 @@ def _properties(relative: str) -> dict[int, dict[str, Any]]:
 def mra_class(class_id: int) -> dict[int, dict[str, Any]]:
     """The MRA rows of a class at Release R; a device class inherits the super class's."""
     relative, with_super = CLASS_FILES[class_id]
-    rows = _properties(CLASS_FILES[0x0000][0]) if with_super else {}
-    return {**rows, **_properties(relative)}
+    rows = mra_properties(CLASS_FILES[0x0000][0]) if with_super else {}
+    return {**rows, **mra_properties(relative)}
 
 
 def _table(class_id: int) -> ClassDef:
@@ -238,7 +240,7 @@ def test_code_tables_list_the_mra_codes(class_id: int) -> None:
     table = _table(class_id)
     for epc, entry in mra_class(class_id).items():
         codec = table[epc].codec
-        data = _resolve(entry["data"])
+        data = mra_resolve(entry["data"])
         if data.get("type") == "numericValue":
             assert isinstance(codec, CodeTable), f"EPC 0x{epc:02X}"
             mra_codes = {int(item["edt"], 16) for item in data["enum"]}

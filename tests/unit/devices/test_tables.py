@@ -139,8 +139,6 @@ def sample_edts(codec: Any) -> list[bytes]:
             return [DT7 + bytes.fromhex("00000001")]
         case c.DayHistory():
             return [b"\x00\x63" + bytes(4) * 47 + b"\xff" * 4, b"\x00\xff" + b"\xff" * 192]
-        case ac.States(labels=labels, size=size):
-            return [code.to_bytes(size, "big") for code in labels]
         case ac.UIntTuple(size=size, count=count, hi=hi):
             return [bytes(size * count), hi.to_bytes(size, "big") * count]
         case ac.LengthPrefixed(limit=limit):
