@@ -271,19 +271,16 @@ class Store:
 
     def latest(self, meter_id: int, series: Series) -> Reading | None:
         """The latest real (not void) reading of ``series``."""
-        rows = self._rows(
-            f"SELECT {_READING_COLUMNS} FROM reading WHERE meter_id = ? AND series = ? "
-            "AND void = 0 ORDER BY measured_at DESC LIMIT 1",
-            meter_id,
-            series.value,
-        )
-        return _reading(rows[0]) if rows else None
+        return self._end(meter_id, series, "DESC")
 
     def first(self, meter_id: int, series: Series) -> Reading | None:
         """The earliest real (not void) reading of ``series``."""
+        return self._end(meter_id, series, "ASC")
+
+    def _end(self, meter_id: int, series: Series, order: str) -> Reading | None:
         rows = self._rows(
             f"SELECT {_READING_COLUMNS} FROM reading WHERE meter_id = ? AND series = ? "
-            "AND void = 0 ORDER BY measured_at LIMIT 1",
+            f"AND void = 0 ORDER BY measured_at {order} LIMIT 1",
             meter_id,
             series.value,
         )
