@@ -1,7 +1,9 @@
 """Serves an :class:`~hemsnet.controller.appliances.ApplianceMonitor` on one HEMS network.
 
 One runner per HEMS interface, each with its own UDP socket on port 3610 bound to that
-interface (a socket bound to another interface, such as the Route B one, does not conflict).
+interface (a socket bound to another interface, such as the Route B one, does not conflict),
+or, on the Route B interface itself, a share of the Route B socket
+(:mod:`hemsnet.aio.shared_link`).
 The runner feeds the monitor every datagram with the controller time it arrived at, wakes it
 when it has something to do, sends what it returns, and writes its events to the store before
 it reads the next datagram. Appliances found and lost are reported as lines.
@@ -17,7 +19,7 @@ from typing import Final
 from hemsnet.aio.appliance_recorder import ApplianceRecorder, class_name
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
 from hemsnet.aio.meter import describe_datagram
-from hemsnet.aio.udp import Address, UdpTransport
+from hemsnet.aio.udp import Address, DatagramLink
 from hemsnet.controller.appliance_events import ApplianceFound, ApplianceLost
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.echonet.send import Send
@@ -36,7 +38,7 @@ class ApplianceRunner:
     def __init__(
         self,
         monitor: ApplianceMonitor,
-        transport: UdpTransport,
+        transport: DatagramLink,
         recorder: ApplianceRecorder,
         clock: ScaledClock,
         *,

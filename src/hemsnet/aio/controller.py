@@ -18,7 +18,7 @@ from typing import Final
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
 from hemsnet.aio.meter import describe_datagram
 from hemsnet.aio.recorder import Recorder
-from hemsnet.aio.udp import Address, UdpTransport
+from hemsnet.aio.udp import Address, DatagramLink
 from hemsnet.controller.engine import ControllerEngine
 from hemsnet.controller.events import (
     BackfillProgress,
@@ -48,7 +48,7 @@ class ControllerRunner:
     def __init__(
         self,
         engine: ControllerEngine,
-        transport: UdpTransport,
+        transport: DatagramLink,
         recorder: Recorder,
         clock: ScaledClock,
         *,

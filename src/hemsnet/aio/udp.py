@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from hemsnet.errors import ConfigError
 
@@ -30,6 +30,8 @@ __all__ = [
     "IPV4_MULTICAST",
     "IPV6_MULTICAST",
     "Address",
+    "DatagramHandler",
+    "DatagramLink",
     "Interface",
     "UdpTransport",
     "parse_address",
@@ -136,6 +138,27 @@ def _from_sockaddr(sockaddr: tuple[object, ...]) -> Address:
 DatagramHandler = Callable[[bytes, Address], None]
 
 
+class DatagramLink(Protocol):
+    """What a runner needs of its endpoint: a :class:`UdpTransport`, or its share of one
+    (:mod:`hemsnet.aio.shared_link`)."""
+
+    @property
+    def iface(self) -> Interface | None: ...
+
+    @property
+    def port(self) -> int: ...
+
+    def set_handler(self, handler: DatagramHandler) -> None: ...
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None: ...
+
+    def close(self) -> None: ...
+
+    def send(self, data: bytes, addr: Address) -> bool: ...
+
+    def send_multicast(self, data: bytes, *, ipv4: bool = True) -> bool: ...
+
+
 class UdpTransport:
     """One ECHONET Lite UDP endpoint: an IPv6 socket, and an IPv4 one when asked for."""
 
@@ -206,8 +229,9 @@ class UdpTransport:
             return self._enqueue(sock, queue, data, addr)
         return self._sendto(sock, data, addr)
 
-    def send_multicast(self, data: bytes) -> bool:
-        """Send to every node on the link: ff02::1 (and 224.0.23.0 when IPv4 is on).
+    def send_multicast(self, data: bytes, *, ipv4: bool = True) -> bool:
+        """Send to every node on the link: ff02::1 (and 224.0.23.0 when IPv4 is on, unless
+        ``ipv4`` is false).
 
         Returns whether the IPv6 multicast was sent or queued.
         """
@@ -216,7 +240,7 @@ class UdpTransport:
             return True
         scope = self.iface.index if self.iface else 0
         sent = self.send(data, Address(IPV6_MULTICAST, ECHONET_PORT, scope))
-        if self._v4 is not None:
+        if self._v4 is not None and ipv4:
             self.send(data, Address(IPV4_MULTICAST, ECHONET_PORT))
         return sent
 

@@ -107,13 +107,13 @@ def _run(args: argparse.Namespace) -> int:
         transport = UdpTransport(iface, ipv4=args.ipv4)
     except OSError as exc:
         raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
-    hems = HemsNetworks(args.hems_iface, iface, config.appliances, now)
+    hems = HemsNetworks(args.hems_iface, engine, transport, config.appliances, now)
     with Store.open(args.db) as store:
         recorder = Recorder(store, peer_key)
         clock = ScaledClock(now, args.speed)
         runner = ControllerRunner(
             engine,
-            transport,
+            hems.route_b,
             recorder,
             clock,
             report=lambda line: _print(line + hems.status()),

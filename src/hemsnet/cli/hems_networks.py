@@ -2,7 +2,9 @@
 
 Each interface gets its own :class:`~hemsnet.controller.appliances.ApplianceMonitor` and UDP
 socket, so that the networks are run independently of each other and of Route B
-[G.9958 6.4.2, I.2].
+[G.9958 6.4.2, I.2]. The Route B interface itself may be named when the appliances share the
+meter's network [G.9958 6.3.2, 6.4.1]: its monitor then shares the Route B socket
+(:class:`~hemsnet.aio.shared_link.SharedLink`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from datetime import datetime
 from hemsnet.aio.appliance_recorder import ApplianceRecorder
 from hemsnet.aio.appliances import ApplianceRunner
 from hemsnet.aio.clock import ScaledClock
-from hemsnet.aio.udp import Interface, UdpTransport, peer_identity, peer_key
+from hemsnet.aio.shared_link import SharedLink
+from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, peer_identity, peer_key
 from hemsnet.cli.common import CliError
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.controller.config import ApplianceConfig
+from hemsnet.controller.engine import ControllerEngine
 from hemsnet.store import Store
 
 __all__ = ["HemsNetworks", "add_hems_argument"]
@@ -30,30 +34,41 @@ def add_hems_argument(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="IF",
         help="a HEMS network on which to discover the appliances and read their power every "
-        "[appliances] interval (repeatable; not the Route B interface)",
+        "[appliances] interval (repeatable; the Route B interface too when the appliances "
+        "share the meter's network)",
     )
 
 
 class HemsNetworks:
     """One appliance monitor and socket per ``--hems-iface``, opened at once so that a bad
-    interface stops the command before it starts."""
+    interface stops the command before it starts. :attr:`route_b` is what the Route B runner
+    uses: its socket, or its share of it when a monitor shares the interface."""
 
     def __init__(
-        self, names: list[str], route_b: Interface, config: ApplianceConfig, now: datetime
+        self,
+        names: list[str],
+        engine: ControllerEngine,
+        route_b: DatagramLink,
+        config: ApplianceConfig,
+        now: datetime,
     ) -> None:
-        if route_b.name in names:  # Route B carries only the meter [G.9958 I.2(3)]
-            raise CliError(f"--hems-iface {route_b.name} is the Route B interface (--iface)")
         if len(set(names)) < len(names):
             raise CliError(f"--hems-iface {', '.join(names)}: an interface is given twice")
-        self.monitors: list[tuple[ApplianceMonitor, UdpTransport]] = []
+        self.route_b = route_b
+        self.shared: str | None = None  # the Route B interface, when a monitor shares it
+        self.monitors: list[tuple[ApplianceMonitor, DatagramLink]] = []
         for name in names:
-            iface = Interface.lookup(name)
-            try:
-                transport = UdpTransport(iface)
-            except OSError as exc:
-                raise CliError(f"cannot use {name}: {exc.strerror or exc}") from None
-            monitor = ApplianceMonitor(config, now=now, identify=peer_identity)
-            self.monitors.append((monitor, transport))
+            if route_b.iface is not None and name == route_b.iface.name:
+                link = SharedLink(route_b, engine)
+                self.route_b, self.shared = link.route_b, name
+                # One TID allocator for both, so that no answer is taken for the other's (C24)
+                monitor = ApplianceMonitor(
+                    config, now=now, identify=peer_identity, tids=engine.tids
+                )
+                self.monitors.append((monitor, link.appliances))
+            else:
+                monitor = ApplianceMonitor(config, now=now, identify=peer_identity)
+                self.monitors.append((monitor, _open(name)))
 
     def runners(
         self, store: Store, clock: ScaledClock, report: Callable[[str], None]
@@ -66,8 +81,13 @@ class HemsNetworks:
         ]
 
     def describe(self) -> str:
-        """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any)."""
-        names = [t.iface.name for _, t in self.monitors if t.iface is not None]
+        """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any), the
+        Route B one marked ``(shared with Route B)``."""
+        names = [
+            t.iface.name + (" (shared with Route B)" if t.iface.name == self.shared else "")
+            for _, t in self.monitors
+            if t.iface is not None
+        ]
         return f"; HEMS networks {', '.join(names)}" if names else ""
 
     def status(self) -> str:
@@ -77,3 +97,11 @@ class HemsNetworks:
         known = sum(monitor.known for monitor, _ in self.monitors)
         reachable = sum(monitor.reachable for monitor, _ in self.monitors)
         return f" | appliances {known} ({reachable} reachable)"
+
+
+def _open(name: str) -> UdpTransport:
+    iface = Interface.lookup(name)
+    try:
+        return UdpTransport(iface)
+    except OSError as exc:
+        raise CliError(f"cannot use {name}: {exc.strerror or exc}") from None

@@ -2,7 +2,8 @@
 
 A HEMS controller talks to the smart meter over Route B and to the HEMS-managed appliances
 [G.9958 3.2.1.2] over one or more other home networks, each run on its own [G.9958 6.3.1,
-6.4.2]. :class:`ApplianceMonitor` does the second part for one network, with the same shape as
+6.4.2], or over the meter's network when they share it [G.9958 6.3.2, 6.4.1].
+:class:`ApplianceMonitor` does the second part for one network, with the same shape as
 :class:`~hemsnet.controller.engine.ControllerEngine`: time and datagrams in, datagrams and
 events (:mod:`hemsnet.controller.appliance_events`) out.
 
@@ -16,9 +17,11 @@ events (:mod:`hemsnet.controller.appliance_events`) out.
 * **One request outstanding per node.** Each node has its own
   :class:`~hemsnet.controller.requests.RequestLane`, with ``timeout`` as its response wait.
   All lanes share one TID allocator, so every attempt carries a TID that no other request in
-  flight holds [AIF 2.4.3]. A timed-out Get is sent again at once under a fresh TID, up to
-  ``retries`` times; then the poll is missed. A node that misses ``unreachable_after`` polls
-  in a row is lost, and found again as soon as it answers or announces itself.
+  flight holds [AIF 2.4.3]; on the Route B network [G.9958 6.3.2, 6.4.1] it is the Route B
+  engine's, so that neither takes the other's answers for its own. A timed-out Get is sent
+  again at once under a fresh TID, up to ``retries`` times; then the poll is missed. A node
+  that misses ``unreachable_after`` polls in a row is lost, and found again as soon as it
+  answers or announces itself.
 * **The controller's own node** answers Gets of its node profile and 0x05FF01, as on Route B.
 """
 
@@ -101,6 +104,7 @@ class ApplianceMonitor:
         *,
         now: datetime,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        tids: TidAllocator | None = None,
     ) -> None:
         self.config = config
         self.now = now
@@ -108,7 +112,7 @@ class ApplianceMonitor:
         self.nodes: dict[Hashable, ApplianceNode] = {}
         self.counters: dict[str, int] = {}
         self._identify = identify
-        self._tids = TidAllocator()
+        self._tids = tids or TidAllocator()  # the Route B engine's when sharing its socket
         self._next_discovery = now
         self._events: list[ApplianceEvent] = []
 

@@ -51,6 +51,7 @@ from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
+from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import FrameError, InvalidValue
 from hemsnet.store.model import HALF_HOUR, Source
 
@@ -101,8 +102,11 @@ class ControllerEngine:
     ) -> None:
         self.config = config
         self.now = now
+        # An appliance monitor sharing the Route B socket draws from it too, so that no TID of
+        # its requests is mistaken for one of ours [AIF 2.4.3] (decision C24).
+        self.tids = TidAllocator()
         self.lane = RequestLane(
-            timer_1=config.timer_1, timer_2=config.timer_2, max_opc=config.max_opc
+            timer_1=config.timer_1, timer_2=config.timer_2, max_opc=config.max_opc, tids=self.tids
         )
         self.coverage = Coverage()
         self.status = ControllerStatus()
@@ -144,7 +148,7 @@ class ControllerEngine:
             return self._pump()
         if not isinstance(frame, Frame):
             return self._pump()
-        if self.meter_address is not None and not self._from_meter(source):
+        if self.meter_address is not None and not self.from_meter(source):
             self.count("foreign_dropped")  # Route B carries only the meter [G.9958 I.2]
             log.info("dropped a frame from %s: not the meter", source)
             return self._pump()
@@ -337,10 +341,11 @@ class ControllerEngine:
         """A measurement was refused: ask 0x88 whether the meter is in fault."""
         self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
 
-    # --- inside ------------------------------------------------------------------------------
-
-    def _from_meter(self, source: Hashable) -> bool:
+    def from_meter(self, source: Hashable) -> bool:
+        """Whether ``source`` is the meter's address (the meter is known)."""
         return self._identify(source) == self._identify(self.meter_address)
+
+    # --- inside ------------------------------------------------------------------------------
 
     def _on_response(self, frame: Frame, source: Hashable) -> None:
         match = self.lane.match(frame, source)
@@ -370,7 +375,7 @@ class ControllerEngine:
                 log.info("the meter announced its instance list again: it restarted")
                 self.emit(MeterRestarted())
                 self.wake("attributes")
-            elif not self.fixed_meter or self._from_meter(source):
+            elif not self.fixed_meter or self.from_meter(source):
                 self.pair(source, meters[0])
             return
         if self.meter_eoj is None or frame.seoj != self.meter_eoj:

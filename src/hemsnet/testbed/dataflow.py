@@ -2,7 +2,9 @@
 
 The controller writes what it reads into SQLite; a meter power reading (EA) or an appliance
 power reading that arrived after ``up`` started proves the whole path: discovery, requests
-across the testbed's links and the firewall, answers, storage [G.9958 6.3.1(2), 6.4.2(2)].
+across the testbed's links and the firewall, answers, storage [G.9958 6.3.1(2), 6.4.2(2)];
+where the appliances share the meter's network (6.3.2, 6.4.1), over the one socket the
+controller uses for both.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Per component kind: the smart meter runs ``hemsnet meter`` on the network it shares with the
 HEMS controller (its Route B link [G.9958 I.1(2)]; with no controller, as in 6.2, on its
 utility network); the controller runs ``hemsnet controller`` with that link as ``--iface``
-and every network it shares with HEMS-managed appliances as ``--hems-iface``; an appliance runs
+and every network it shares with HEMS-managed appliances as ``--hems-iface``, the meter's own
+when the appliances share it (6.3.2, 6.4.1: one socket serves both); an appliance runs
 ``hemsnet appliance CLASS`` on the network it shares with the controller; the HEMS provider
 and the utility head-end run :mod:`hemsnet.testbed.endpoint`. Non-HEMS appliances and the home
 gateway run nothing: the kernel answers for them.
@@ -88,7 +89,7 @@ def launches(topology: Topology, run_dir: Path) -> tuple[list[Launch], list[Laun
             first.append(Launch(name, argv, "hemsnet appliance:"))
         elif kind is ComponentKind.HEMS_CONTROLLER:
             iface = _shared(topology, name, ComponentKind.SMART_METER)
-            hems = [f"--hems-iface={network}" for network in _hems_networks(topology, name, iface)]
+            hems = [f"--hems-iface={network}" for network in _hems_networks(topology, name)]
             argv = ("hemsnet", "controller", "--iface", iface, *hems,
                     "--db", str(run_dir / "controller.db"),
                     "--config", str(run_dir / "controller.toml"))  # fmt: skip
@@ -108,22 +109,21 @@ def controller_reads(topology: Topology) -> tuple[list[str], list[str]]:
         meters += [m.name for m in topology.members(route_b) if m.kind is ComponentKind.SMART_METER]
         appliances += [
             m.name
-            for network in _hems_networks(topology, controller.name, route_b)
+            for network in _hems_networks(topology, controller.name)
             for m in topology.members(network)
             if m.kind is ComponentKind.HEMS_APPLIANCE and m.device_class is not None
         ]
     return meters, list(dict.fromkeys(appliances))
 
 
-def _hems_networks(topology: Topology, controller: str, route_b: str) -> list[str]:
-    """The controller's networks with HEMS appliances, but its Route B network: it speaks only
-    to the meter there [G.9958 I.2(3)] (``hemsnet controller`` refuses it as ``--hems-iface``),
-    so appliances that share the meter's network (6.3.2, 6.4.1) are not read."""
+def _hems_networks(topology: Topology, controller: str) -> list[str]:
+    """The controller's networks with HEMS appliances, its Route B network among them when the
+    appliances share the meter's network [G.9958 6.3.2(1), 6.4.1(1)]. Where Route B is the
+    meter's alone (6.4.3 [G.9958 I.2(3)]) no appliance is on it, so it is not listed."""
     return [
         network.name
         for network in topology.networks_of(controller)
-        if network.name != route_b
-        and any(m.kind is ComponentKind.HEMS_APPLIANCE for m in topology.members(network.name))
+        if any(m.kind is ComponentKind.HEMS_APPLIANCE for m in topology.members(network.name))
     ]
 
 

@@ -1,4 +1,5 @@
-"""``--hems-iface``: refused before any socket is opened when it names Route B or repeats."""
+"""``--hems-iface``: a repeated interface is refused before any socket is opened; the Route B
+interface shares the Route B socket [G.9958 6.3.2, 6.4.1]."""
 
 from __future__ import annotations
 
@@ -6,25 +7,42 @@ from datetime import datetime
 
 import pytest
 
-from hemsnet.aio.udp import Interface
+from hemsnet.aio.shared_link import LinkShare
 from hemsnet.cli.common import CliError
 from hemsnet.cli.hems_networks import HemsNetworks
+from hemsnet.controller import ControllerConfig, ControllerEngine
 from hemsnet.controller.config import ApplianceConfig
+from tests.unit.aio.memory_link import IFACE, Segment
 
-ROUTE_B = Interface("rb0", 7)
 NOW = datetime(2026, 11, 21, 10, 0)
 
 
-def test_the_route_b_interface_is_refused() -> None:
-    with pytest.raises(CliError, match=r"^--hems-iface rb0 is the Route B interface \(--iface\)$"):
-        HemsNetworks(["home0", "rb0"], ROUTE_B, ApplianceConfig(), NOW)
+def engine() -> ControllerEngine:
+    return ControllerEngine(ControllerConfig(), now=NOW)
 
 
 def test_an_interface_given_twice_is_refused() -> None:
+    route_b = Segment().endpoint("fe80::2")
     with pytest.raises(CliError, match=r"^--hems-iface home0, home0: an interface is given twice$"):
-        HemsNetworks(["home0", "home0"], ROUTE_B, ApplianceConfig(), NOW)
+        HemsNetworks(["home0", "home0"], engine(), route_b, ApplianceConfig(), NOW)
 
 
 def test_no_hems_network_adds_nothing_to_the_lines() -> None:
-    hems = HemsNetworks([], ROUTE_B, ApplianceConfig(), NOW)
-    assert (hems.describe(), hems.status()) == ("", "")
+    route_b = Segment().endpoint("fe80::2")
+    hems = HemsNetworks([], engine(), route_b, ApplianceConfig(), NOW)
+    assert (hems.describe(), hems.status(), hems.route_b) == ("", "", route_b)
+
+
+def test_the_route_b_interface_is_shared_with_its_monitor() -> None:
+    route_b = Segment().endpoint("fe80::2")
+    ctl = engine()
+    hems = HemsNetworks([IFACE.name], ctl, route_b, ApplianceConfig(), NOW)
+    ((monitor, link),) = hems.monitors
+    assert isinstance(hems.route_b, LinkShare) and isinstance(link, LinkShare)
+    assert hems.route_b is not link
+    assert hems.describe() == f"; HEMS networks {IFACE.name} (shared with Route B)"
+    assert hems.status() == " | appliances 0 (0 reachable)"
+    # One TID allocator: the monitor's discovery never reuses a TID the engine holds.
+    ctl_tid = ctl.tids.allocate()
+    (discovery,) = monitor.start(NOW)
+    assert int.from_bytes(discovery.data[2:4], "big") == ctl_tid + 1
