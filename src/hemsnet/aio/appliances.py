@@ -12,24 +12,17 @@ it reads the next datagram. Appliances found and lost are reported as lines.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
-from typing import Final
 
 from hemsnet.aio.appliance_recorder import ApplianceRecorder, class_name
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
-from hemsnet.aio.meter import describe_datagram
 from hemsnet.aio.udp import Address, DatagramLink
+from hemsnet.aio.wire import Wire
 from hemsnet.controller.appliance_events import ApplianceFound, ApplianceLost
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.echonet.send import Send
 
 __all__ = ["ApplianceRunner"]
-
-log = logging.getLogger(__name__)
-
-_RETRY_FIRST: Final = 0.05  # s, then doubling: the interface may still be coming up
-_RETRY_MAX: Final = 2.0
 
 
 class ApplianceRunner:
@@ -49,7 +42,7 @@ class ApplianceRunner:
         self.recorder = recorder
         self.clock = clock
         self.report = report
-        self._verbose = False
+        self.wire = Wire(transport)
         self._wake = asyncio.Event()  # a datagram came: the monitor's next wake-up may be sooner
 
     @property
@@ -57,12 +50,11 @@ class ApplianceRunner:
         return self.transport.iface.name if self.transport.iface else "any interface"
 
     async def run(self, stop: asyncio.Event) -> None:
-        self._verbose = log.isEnabledFor(logging.INFO)
         self.transport.set_handler(self._on_datagram)
         self.transport.start(asyncio.get_running_loop())
         relay = asyncio.create_task(self._wake_on(stop))
         try:
-            await self._announce(stop)
+            await self.wire.announce(stop, lambda: [self.monitor.announcement()])
             self._dispatch(self.monitor.start(self.clock.now()))
             while not stop.is_set():
                 delay = self.clock.delay_until(self.monitor.next_wakeup())
@@ -77,25 +69,14 @@ class ApplianceRunner:
         await stop.wait()
         self._wake.set()
 
-    async def _announce(self, stop: asyncio.Event) -> None:
-        """The controller's 0xD5 INF, retried until the interface can send it."""
-        delay = _RETRY_FIRST
-        while not stop.is_set():
-            if self._transmit(self.monitor.announcement()):
-                return
-            log.info("%s cannot send yet; announcing again in %.2f s", self.network, delay)
-            await wait_for_stop(stop, delay)
-            delay = min(2 * delay, _RETRY_MAX)
-
     def _on_datagram(self, data: bytes, source: Address) -> None:
-        if self._verbose:
-            log.info("<- %s %s", source, describe_datagram(data))
+        self.wire.received(data, source)
         self._dispatch(self.monitor.receive(data, source, self.clock.now()))
         self._wake.set()
 
     def _dispatch(self, sends: list[Send]) -> None:
         for send in sends:
-            self._transmit(send)
+            self.wire.transmit(send)
         events = self.monitor.take_events()
         if not events:
             return
@@ -107,11 +88,3 @@ class ApplianceRunner:
                     f"hemsnet controller: appliance {event.eoj} ({class_name(event.eoj)}) at "
                     f"{event.address} on {self.network} {state}"
                 )
-
-    def _transmit(self, send: Send) -> bool:
-        if self._verbose:
-            log.info("-> %s %s", send.to or "multicast", describe_datagram(send.data))
-        if send.to is None:
-            return self.transport.send_multicast(send.data)
-        assert isinstance(send.to, Address)
-        return self.transport.send(send.data, send.to)

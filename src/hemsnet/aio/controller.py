@@ -10,15 +10,14 @@ A status line goes to ``report`` when something a person cares about changes, an
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 from typing import Final
 
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
-from hemsnet.aio.meter import describe_datagram
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.udp import Address, DatagramLink
+from hemsnet.aio.wire import Wire
 from hemsnet.controller.engine import ControllerEngine
 from hemsnet.controller.events import (
     BackfillProgress,
@@ -35,10 +34,6 @@ from hemsnet.store.model import GapStatus
 
 __all__ = ["ControllerRunner", "status_line"]
 
-log = logging.getLogger(__name__)
-
-_RETRY_FIRST: Final = 0.05  # s, then doubling: the interface may still be coming up
-_RETRY_MAX: Final = 2.0
 _NOTABLE: Final = (MeterPaired, MeterRestarted, FaultStarted, FaultEnded, GapSettled, Warned)
 
 
@@ -61,19 +56,18 @@ class ControllerRunner:
         self.clock = clock
         self.report = report
         self.status_every = status_every
-        self._verbose = False
+        self.wire = Wire(transport)
         self._last_status = 0.0
         self._last_progress = -1
         self._wake = asyncio.Event()  # a datagram came: the engine's next wake-up may be sooner
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
-        self._verbose = log.isEnabledFor(logging.INFO)
         self.transport.set_handler(self._on_datagram)
         self.transport.start(loop)
         relay = asyncio.create_task(self._wake_on(stop))
         try:
-            await self._announce(stop)
+            await self.wire.announce(stop, lambda: [self.engine.announcement()])
             self._dispatch(self.engine.start(self.clock.now()))
             self._status()
             while not stop.is_set():
@@ -92,34 +86,15 @@ class ControllerRunner:
         await stop.wait()
         self._wake.set()
 
-    async def _announce(self, stop: asyncio.Event) -> None:
-        """The start-up 0xD5 INF, retried until the interface can send it [AIF 3.1.1]."""
-        delay = _RETRY_FIRST
-        while not stop.is_set():
-            if self._transmit(self.engine.announcement()):
-                return
-            log.info("the interface cannot send yet; announcing again in %.2f s", delay)
-            await wait_for_stop(stop, delay)
-            delay = min(2 * delay, _RETRY_MAX)
-
     def _on_datagram(self, data: bytes, source: Address) -> None:
-        if self._verbose:
-            log.info("<- %s %s", source, describe_datagram(data))
+        self.wire.received(data, source)
         self._dispatch(self.engine.receive(data, source, self.clock.now()))
         self._wake.set()
 
     def _dispatch(self, sends: list[Send]) -> None:
         for send in sends:
-            self._transmit(send)
+            self.wire.transmit(send)
         self._record()
-
-    def _transmit(self, send: Send) -> bool:
-        if self._verbose:
-            log.info("-> %s %s", send.to or "multicast", describe_datagram(send.data))
-        if send.to is None:
-            return self.transport.send_multicast(send.data)
-        assert isinstance(send.to, Address)
-        return self.transport.send(send.data, send.to)
 
     def _record(self) -> None:
         events = self.engine.take_events()
