@@ -331,7 +331,9 @@ def backfill_half_hours(ctl: ControllerEngine) -> Sub[None]:
     """Work out the missing half-hours, open gaps for them, fetch their days newest first."""
     config = ctl.config
     now = ctl.meter_now
-    end = floor_half_hour(now - timedelta(seconds=config.fetch_after))  # later: 3.3.1's job
+    # The running half-hour's boundary is 3.3.1's (fetch_scheduled); every earlier one is ours,
+    # including the one before it when the controller starts (or wakes) after its :05/:35.
+    end = floor_half_hour(now)
     start = day_start(now.date() - timedelta(days=config.history_days))
     series = history_series(ctl)
     for one in series:

@@ -403,6 +403,22 @@ def test_minute_values_missing_from_d0_come_from_ed(tmp_path: Path) -> None:
 # --- recovery and ground truth ----------------------------------------------------------------
 
 
+def test_a_controller_started_after_the_fetch_gets_the_previous_half_hour_at_once(
+    tmp_path: Path,
+) -> None:
+    # Started at 00:32 the scheduled fetch waits for 00:30 (until 00:35); midnight, the only
+    # half-hour of today before it, is the start-up backfill's, not left for the 00:40 pass.
+    started_at = datetime(2026, 11, 16, 0, 32)
+    engine = meter(now=started_at, installed=started_at - timedelta(days=1))
+    s = sim(tmp_path, engine, now=started_at, config=QUIET)
+    s.start()
+    s.run_for(minutes=1)
+    midnight = datetime(2026, 11, 16)
+    end = midnight + LATENCY
+    for epc, series in HISTORY_SERIES.items():
+        assert stored(s, series, end).get(midnight) == truth(s, epc, end)[midnight] is not None
+
+
 def test_a_restarted_controller_fills_the_gap_it_left(tmp_path: Path) -> None:
     engine = meter(installed=START - timedelta(days=2))
     s = sim(tmp_path, engine, now=START, config=QUIET)
