@@ -42,17 +42,17 @@ from hemsnet.controller.appliance_events import (
     AppliancePower,
 )
 from hemsnet.controller.config import ApplianceConfig
-from hemsnet.controller.own_node import OwnNode
+from hemsnet.controller.own_node import OwnNode, frame_of
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.values import OperationStatus
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
-from hemsnet.echonet.frame import Frame, Property, decode_frame, encode_frame
+from hemsnet.echonet.frame import Frame, Property, encode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
-from hemsnet.errors import FrameError, InvalidValue
+from hemsnet.errors import InvalidValue
 
 __all__ = ["POWER_EPCS", "ApplianceMonitor", "ApplianceNode"]
 
@@ -129,12 +129,8 @@ class ApplianceMonitor:
 
     def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
         self.now = now
-        try:
-            frame = decode_frame(data)
-        except FrameError as exc:
-            log.info("malformed datagram from %s: %s", source, exc.reason)
-            return self._pump()
-        if not isinstance(frame, Frame):
+        frame = frame_of(data, source)
+        if frame is None:
             return self._pump()
         sends: list[Send] = []
         if frame.esv.is_request or frame.esv is Esv.INFC:

@@ -36,7 +36,7 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
-from hemsnet.controller.own_node import OwnNode
+from hemsnet.controller.own_node import OwnNode, frame_of
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.samples import MeterScales, Sample, samples_of
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
@@ -48,11 +48,11 @@ from hemsnet.devices.values import FaultStatus
 from hemsnet.draws import Draws, mix
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
-from hemsnet.echonet.frame import Frame, decode_frame
+from hemsnet.echonet.frame import Frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
-from hemsnet.errors import FrameError, InvalidValue
+from hemsnet.errors import InvalidValue
 from hemsnet.store.model import HALF_HOUR, Source
 
 __all__ = ["ControllerEngine", "ControllerStatus"]
@@ -141,12 +141,8 @@ class ControllerEngine:
 
     def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
         self.now = now
-        try:
-            frame = decode_frame(data)
-        except FrameError as exc:
-            log.info("malformed datagram from %s: %s", source, exc.reason)
-            return self._pump()
-        if not isinstance(frame, Frame):
+        frame = frame_of(data, source)
+        if frame is None:
             return self._pump()
         if self.meter_address is not None and not self.from_meter(source):
             self.count("foreign_dropped")  # Route B carries only the meter [G.9958 I.2]

@@ -1,4 +1,5 @@
-"""The controller's own ECHONET Lite node, as every network it is on sees it.
+"""The controller's own ECHONET Lite node, as every network it is on sees it, and what it
+makes of a datagram that reaches it.
 
 A node profile and one controller object 0x05FF01 (:func:`~hemsnet.devices.nodes.controller_node`):
 its instance list goes to every node at start-up [AIF 3.1.1], and Gets of its properties are
@@ -7,15 +8,30 @@ answered. The Route B engine and each HEMS network's appliance monitor hold one 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable
 
 from hemsnet.devices.nodes import controller_node
 from hemsnet.echonet.eoj import NODE_PROFILE
-from hemsnet.echonet.frame import Frame
+from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.responder import Node
 from hemsnet.echonet.send import Send
+from hemsnet.errors import FrameError
 
-__all__ = ["OwnNode"]
+__all__ = ["OwnNode", "frame_of"]
+
+log = logging.getLogger(__name__)
+
+
+def frame_of(data: bytes, source: Hashable) -> Frame | None:
+    """The Format 1 frame in a datagram; ``None`` (logged when malformed) for anything else,
+    which a controller ignores."""
+    try:
+        frame = decode_frame(data)
+    except FrameError as exc:
+        log.info("malformed datagram from %s: %s", source, exc.reason)
+        return None
+    return frame if isinstance(frame, Frame) else None
 
 
 class OwnNode:
