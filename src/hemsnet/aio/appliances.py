@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Callable
 
 from hemsnet.aio.appliance_recorder import ApplianceRecorder, class_name
-from hemsnet.aio.clock import ScaledClock, wait_for_stop
+from hemsnet.aio.clock import Alarm, ScaledClock
 from hemsnet.aio.udp import Address, DatagramLink
 from hemsnet.aio.wire import Wire
 from hemsnet.controller.appliance_events import ApplianceFound, ApplianceLost
@@ -43,7 +43,7 @@ class ApplianceRunner:
         self.clock = clock
         self.report = report
         self.wire = Wire(transport)
-        self._wake = asyncio.Event()  # a datagram came: the monitor's next wake-up may be sooner
+        self._alarm = Alarm()
 
     @property
     def network(self) -> str:
@@ -52,27 +52,20 @@ class ApplianceRunner:
     async def run(self, stop: asyncio.Event) -> None:
         self.transport.set_handler(self._on_datagram)
         self.transport.start(asyncio.get_running_loop())
-        relay = asyncio.create_task(self._wake_on(stop))
         try:
-            await self.wire.announce(stop, lambda: [self.monitor.announcement()])
-            self._dispatch(self.monitor.start(self.clock.now()))
-            while not stop.is_set():
-                delay = self.clock.delay_until(self.monitor.next_wakeup())
-                self._wake.clear()
-                await wait_for_stop(self._wake, delay)
-                self._dispatch(self.monitor.advance(self.clock.now()))
+            async with self._alarm.armed(stop):
+                await self.wire.announce(stop, lambda: [self.monitor.announcement()])
+                self._dispatch(self.monitor.start(self.clock.now()))
+                while not stop.is_set():
+                    await self._alarm.sleep(self.clock.delay_until(self.monitor.next_wakeup()))
+                    self._dispatch(self.monitor.advance(self.clock.now()))
         finally:
-            relay.cancel()
             self.transport.close()
-
-    async def _wake_on(self, stop: asyncio.Event) -> None:
-        await stop.wait()
-        self._wake.set()
 
     def _on_datagram(self, data: bytes, source: Address) -> None:
         self.wire.received(data, source)
         self._dispatch(self.monitor.receive(data, source, self.clock.now()))
-        self._wake.set()
+        self._alarm.ring()
 
     def _dispatch(self, sends: list[Send]) -> None:
         for send in sends:

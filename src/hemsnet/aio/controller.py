@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Final
 
-from hemsnet.aio.clock import ScaledClock, wait_for_stop
+from hemsnet.aio.clock import Alarm, ScaledClock
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.udp import Address, DatagramLink
 from hemsnet.aio.wire import Wire
@@ -59,37 +59,31 @@ class ControllerRunner:
         self.wire = Wire(transport)
         self._last_status = 0.0
         self._last_progress = -1
-        self._wake = asyncio.Event()  # a datagram came: the engine's next wake-up may be sooner
+        self._alarm = Alarm()
 
     async def run(self, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         self.transport.set_handler(self._on_datagram)
         self.transport.start(loop)
-        relay = asyncio.create_task(self._wake_on(stop))
         try:
-            await self.wire.announce(stop, lambda: [self.engine.announcement()])
-            self._dispatch(self.engine.start(self.clock.now()))
-            self._status()
-            while not stop.is_set():
-                delay = self.clock.delay_until(self.engine.next_wakeup())
-                next_status = self._last_status + self.status_every - time.monotonic()
-                self._wake.clear()
-                await wait_for_stop(self._wake, max(0.0, min(delay, next_status)))
-                self._dispatch(self.engine.advance(self.clock.now()))
-                if time.monotonic() - self._last_status >= self.status_every:
-                    self._status()
+            async with self._alarm.armed(stop):
+                await self.wire.announce(stop, lambda: [self.engine.announcement()])
+                self._dispatch(self.engine.start(self.clock.now()))
+                self._status()
+                while not stop.is_set():
+                    delay = self.clock.delay_until(self.engine.next_wakeup())
+                    next_status = self._last_status + self.status_every - time.monotonic()
+                    await self._alarm.sleep(max(0.0, min(delay, next_status)))
+                    self._dispatch(self.engine.advance(self.clock.now()))
+                    if time.monotonic() - self._last_status >= self.status_every:
+                        self._status()
         finally:
-            relay.cancel()
             self.transport.close()
-
-    async def _wake_on(self, stop: asyncio.Event) -> None:
-        await stop.wait()
-        self._wake.set()
 
     def _on_datagram(self, data: bytes, source: Address) -> None:
         self.wire.received(data, source)
         self._dispatch(self.engine.receive(data, source, self.clock.now()))
-        self._wake.set()
+        self._alarm.ring()
 
     def _dispatch(self, sends: list[Send]) -> None:
         for send in sends:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
 
-from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.clock import Alarm, ScaledClock
 
 START = datetime(2026, 11, 21, 10, 0)
 
@@ -41,3 +42,18 @@ def test_meter_time_moves_in_steps_of_a_millisecond() -> None:
 def test_speed_must_be_positive() -> None:
     with pytest.raises(ValueError, match="positive"):
         ScaledClock(START, 0)
+
+
+def test_an_alarm_sleeps_until_rung_or_stopped() -> None:
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        alarm = Alarm()
+        stop = asyncio.Event()
+        async with alarm.armed(stop):
+            loop.call_soon(alarm.ring)  # rings once the sleep below has begun
+            await asyncio.wait_for(alarm.sleep(60), 5)
+            loop.call_soon(stop.set)  # stop rings it too while armed
+            await asyncio.wait_for(alarm.sleep(60), 5)
+        await asyncio.wait_for(alarm.sleep(0.001), 5)  # unrung, a short sleep just ends
+
+    asyncio.run(scenario())
