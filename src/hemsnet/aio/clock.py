@@ -75,8 +75,9 @@ class Alarm:
             relay.cancel()
 
     async def sleep(self, seconds: float) -> None:
-        self._rung.clear()
+        """Sleep ``seconds``, less if rung meanwhile (or before: a ring is never lost)."""
         await wait_for_stop(self._rung, seconds)
+        self._rung.clear()
 
     async def _ring_on(self, stop: asyncio.Event) -> None:
         await stop.wait()

@@ -50,9 +50,11 @@ def test_an_alarm_sleeps_until_rung_or_stopped() -> None:
         alarm = Alarm()
         stop = asyncio.Event()
         async with alarm.armed(stop):
-            loop.call_soon(alarm.ring)  # rings once the sleep below has begun
+            loop.call_later(0.05, alarm.ring)  # rings in the middle of a minute's sleep
             await asyncio.wait_for(alarm.sleep(60), 5)
-            loop.call_soon(stop.set)  # stop rings it too while armed
+            alarm.ring()  # a ring before the sleep is not lost
+            await asyncio.wait_for(alarm.sleep(60), 5)
+            loop.call_later(0.05, stop.set)  # stop rings it too while armed
             await asyncio.wait_for(alarm.sleep(60), 5)
         await asyncio.wait_for(alarm.sleep(0.001), 5)  # unrung, a short sleep just ends
 
