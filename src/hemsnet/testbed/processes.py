@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import sys
 import time
@@ -197,17 +198,34 @@ def stop(records: Sequence[ProcessRecord], seconds: float = 5.0) -> list[str]:
     running = [r for r in records if alive(r)]
     for record in running:
         _signal(record.pid, signal.SIGTERM)
-    deadline = time.monotonic() + seconds
-    while running and time.monotonic() < deadline:
-        running = [r for r in running if alive(r)]
-        if running:
-            time.sleep(0.05)  # polling for the exits
+    running = _wait_for_exits(running, seconds)
     for record in running:
         _signal(record.pid, signal.SIGKILL)
-    deadline = time.monotonic() + seconds
-    while any(alive(r) for r in running) and time.monotonic() < deadline:
-        time.sleep(0.01)  # SIGKILL cannot be refused: the kernel is reaping
+    _wait_for_exits(running, seconds)
     return [r.component for r in running]
+
+
+def _wait_for_exits(records: Sequence[ProcessRecord], seconds: float) -> list[ProcessRecord]:
+    """Those of ``records`` still alive after ``seconds``. Waits on pidfds (readable once a
+    process has ended), as ``down`` runs in another process than their parent."""
+    waiting: dict[int, ProcessRecord] = {}
+    for record in records:
+        with contextlib.suppress(ProcessLookupError):
+            waiting[os.pidfd_open(record.pid)] = record
+    deadline = time.monotonic() + seconds
+    poller = select.poll()
+    for fd in waiting:
+        poller.register(fd, select.POLLIN)
+    try:
+        while (left := deadline - time.monotonic()) > 0 and any(map(alive, waiting.values())):
+            for fd, _ in poller.poll(left * 1000):
+                poller.unregister(fd)
+                os.close(fd)
+                alive(waiting.pop(fd))  # reaps a zombie child of ours
+    finally:
+        for fd in waiting:
+            os.close(fd)
+    return [record for record in waiting.values() if alive(record)]
 
 
 def _signal(pid: int, signum: int) -> None:
