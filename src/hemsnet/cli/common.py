@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Final
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -27,6 +28,7 @@ __all__ = [
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+EXIT_BROKEN_PIPE: Final = 141  # 128 + SIGPIPE, as a shell reports a command whose reader left
 
 #: A long-running part of a command: runs until ``stop`` is set.
 Service = Callable[[asyncio.Event], Awaitable[None]]

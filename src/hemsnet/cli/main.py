@@ -4,13 +4,14 @@ User errors (bad arguments, an unusable interface, a frame that does not decode)
 line on stderr and exit non-zero; they never show a traceback.
 
 Exit codes: 0 success, 1 the operation failed (a request timed out or was refused),
-2 a usage, input or configuration error.
+2 a usage, input or configuration error, 141 the reader of the output went away.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -27,7 +28,7 @@ from hemsnet.cli import (
     net,
     status,
 )
-from hemsnet.cli.common import EXIT_USAGE, CliError
+from hemsnet.cli.common import EXIT_BROKEN_PIPE, EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
 
 __all__ = ["build_parser", "main"]
@@ -71,4 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (``hemsnet ... | head``): nothing more to say, and Python must
+        # not complain when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     return code
