@@ -2,6 +2,8 @@
 
 The meter emulator and the controller both take their time from one; at speed 1 from now it is
 the wall clock (local, naive), read through the monotonic clock so that it never steps back.
+The controller and appliance-monitor runners sleep on an :class:`Alarm` until their engine's next
+wake-up.
 """
 
 from __future__ import annotations

@@ -50,8 +50,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Serve the dashboard (30-minute demand and its forecast, energy, power "
         "factor, meter health, CSV export) of the SQLite file a controller writes. It only "
         "reads the file, polling it once a second for live values, so it can run beside "
-        "the controller. Bound to 127.0.0.1 by default; on any other address every request "
-        "needs the token (generated and printed when none is configured).",
+        "the controller. Bound to 127.0.0.1 by default; on any other address the data "
+        "(/api/*, /openapi.json) needs a token (generated and printed when none is "
+        "configured).",
         epilog="example: hemsnet dashboard --db hemsnet.db --config controller.toml",
     )
     parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
@@ -59,7 +60,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--listen",
         type=listen_argument,
         metavar="ADDR:PORT",
-        help="where to listen (default: [dashboard] listen, else 127.0.0.1:8080; [::1]:8080)",
+        help="where to listen, IPv6 as [::1]:8080 (default: [dashboard] listen, else "
+        "127.0.0.1:8080)",
     )
     parser.add_argument(
         "--config",

@@ -64,7 +64,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=listen_argument,
         default=DEFAULT_LISTEN,
         metavar="ADDR:PORT",
-        help="where the dashboard listens (127.0.0.1:8080; port 0 picks a free one)",
+        help="where the dashboard listens, a loopback address (127.0.0.1:8080; port 0 picks "
+        "a free one)",
     )
     demo.add_argument(
         "--db",

@@ -4,7 +4,7 @@
 
     [dashboard]
     listen = "127.0.0.1:8080"   # ADDR:PORT or [IPv6]:PORT
-    token = ""                  # required on a non-loopback address; empty: one is generated
+    token = ""                  # guards the data when set; beyond loopback, empty: one is made
     target_kw = 0               # contract or target demand; 0: not set
     warning = 0.9               # forecast >= warning * target_kw: level "warning"
     alarm = 1.0                 # forecast >= alarm * target_kw: level "alarm"
