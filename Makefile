@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python bench/codec.py
 	$(BIN)/python bench/meter.py
 	$(BIN)/python bench/controller.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
