@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Final
 
+from hemsnet import localtime
+
 __all__ = [
     "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
@@ -74,12 +76,9 @@ def parse_speed(text: str) -> float:
 def parse_local_time(text: str) -> datetime:
     """``--start``: an ISO date-time in local time (no UTC offset)."""
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date-time") from None
-    if value.tzinfo is not None:
-        raise argparse.ArgumentTypeError(f"{text}: the time is local, give no UTC offset")
-    return value
+        return localtime.parse_local_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run_until_signalled(run: Service) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from hemsnet.cli.common import EXIT_OK, CliError
+from hemsnet.localtime import parse_local_time
 from hemsnet.store.export import ExportQuantity, build_table, write_csv, write_json
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
@@ -83,20 +84,16 @@ def pick_meter(store: Store, key: str | None) -> Meter:
 
 def _time(option: str, text: str) -> datetime:
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise CliError(f"{option} {text!r} is not an ISO date-time") from None
-    if value.tzinfo is not None:
-        raise CliError(f"{option} {text}: meter time is local, give no UTC offset")
-    return value
+        return parse_local_time(text)
+    except ValueError as exc:
+        raise CliError(f"{option} {exc}") from None
 
 
 def _quantity(text: str) -> ExportQuantity:
     try:
-        return ExportQuantity(text)
-    except ValueError:
-        names = ", ".join(q.value for q in ExportQuantity)
-        raise CliError(f"unknown quantity {text!r}; choose from {names}") from None
+        return ExportQuantity.parse(text)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _run(args: argparse.Namespace) -> int:

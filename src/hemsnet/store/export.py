@@ -51,6 +51,15 @@ class ExportQuantity(Enum):
     def description(self) -> str:
         return _DESCRIPTIONS[self]
 
+    @classmethod
+    def parse(cls, text: str) -> ExportQuantity:
+        """The quantity named ``text``; ``ValueError`` lists the names there are."""
+        try:
+            return cls(text)
+        except ValueError:
+            names = ", ".join(q.value for q in cls)
+            raise ValueError(f"unknown quantity {text!r}; choose from {names}") from None
+
 
 _DESCRIPTIONS: Final = {
     ExportQuantity.ENERGY: "active energy of each half-hour, normal and reverse, kWh",

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.errors import ConfigError
+from hemsnet.localtime import parse_local_time
 from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
@@ -154,20 +155,16 @@ def _instant(name: str, text: str | None) -> datetime:
     if text is None:
         raise ApiError(400, f"{name} is required (an ISO date-time, meter local time)")
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(400, f"{name}={text!r} is not an ISO date-time") from None
-    if value.tzinfo is not None:
-        raise ApiError(400, f"{name}={text}: meter time is local, give no UTC offset")
-    return value
+        return parse_local_time(text)
+    except ValueError as exc:
+        raise ApiError(400, f"{name}: {exc}") from None
 
 
 def _quantity(text: str) -> ExportQuantity:
     try:
-        return ExportQuantity(text)
-    except ValueError:
-        names = ", ".join(q.value for q in ExportQuantity)
-        raise ApiError(400, f"quantity={text!r} is unknown; choose from {names}") from None
+        return ExportQuantity.parse(text)
+    except ValueError as exc:
+        raise ApiError(400, f"quantity: {exc}") from None
 
 
 async def _export(request: web.Request) -> web.Response:

@@ -121,7 +121,7 @@ def test_export_to_an_unwritable_place_is_one_line(run: Run, db: Path, tmp_path:
         ),
         ({"--from": "2026-11-15"}, "--from 2026-11-15 is after --to 2026-11-14T02:30"),
         ({"--to": "noon"}, "--to 'noon' is not an ISO date-time"),
-        ({"--from": "2026-11-14T00:00+09:00"}, "meter time is local, give no UTC offset"),
+        ({"--from": "2026-11-14T00:00+09:00"}, "the time is local, give no UTC offset"),
     ],
 )
 def test_export_argument_errors_are_one_line_and_exit_2(

@@ -119,9 +119,13 @@ def test_routes_answer_json_with_the_security_headers(stored: Stored) -> None:
         ("/api/now?meter=fe80::9", 404, "no meter 'fe80::9'; the meters are: fe80::1"),
         ("/api/export.csv?from=2026-11-20&to=2026-11-21", 400, "quantity is required"),
         ("/api/export.csv?to=2026-11-21&quantity=energy", 400, "from is required"),
-        ("/api/export.csv?from=x&to=2026-11-21&quantity=energy", 400, "from='x' is not an ISO"),
+        ("/api/export.csv?from=x&to=2026-11-21&quantity=energy", 400, "from: 'x' is not an ISO"),
         ("/api/export.csv?from=2026-11-22&to=2026-11-21&quantity=energy", 400, "is after to="),
-        ("/api/export.csv?from=2026-11-20&to=2026-11-21&quantity=watts", 400, "'watts' is unknown"),
+        (
+            "/api/export.csv?from=2026-11-20&to=2026-11-21&quantity=watts",
+            400,
+            "quantity: unknown quantity 'watts'",
+        ),
         ("/api/nothing", 404, "/api/nothing: not found"),
     ],
 )
