@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
-from hemsnet.aio.udp import Address, UdpTransport
+from hemsnet.aio.udp import Address, DatagramLink
 from hemsnet.aio.wire import Wire
 from hemsnet.appliances.engine import ApplianceEngine
 
@@ -21,7 +21,7 @@ class ApplianceRunner:
     """Runs one appliance engine on one transport until asked to stop."""
 
     def __init__(
-        self, engine: ApplianceEngine, transport: UdpTransport, clock: ScaledClock
+        self, engine: ApplianceEngine, transport: DatagramLink, clock: ScaledClock
     ) -> None:
         self.engine = engine
         self.transport = transport

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
 from hemsnet.aio.state_file import save_state
-from hemsnet.aio.udp import Address, UdpTransport
+from hemsnet.aio.udp import Address, DatagramLink
 from hemsnet.aio.wire import Wire
 from hemsnet.echonet.send import Send
 from hemsnet.meter.engine import MeterEngine
@@ -27,7 +27,7 @@ class MeterRunner:
     def __init__(
         self,
         engine: MeterEngine,
-        transport: UdpTransport,
+        transport: DatagramLink,
         clock: ScaledClock,
         *,
         state_path: Path | None = None,

@@ -50,8 +50,8 @@ def test_the_meter_and_a_battery_are_read_over_one_endpoint(tmp_path: Path) -> N
 
     async def scenario(store: Store) -> None:
         services = [
-            MeterRunner(meter, segment.endpoint("fe80::1"), clock).run,  # type: ignore[arg-type]
-            ApplianceNodeRunner(battery, segment.endpoint("fe80::5"), clock).run,  # type: ignore[arg-type]
+            MeterRunner(meter, segment.endpoint("fe80::1"), clock).run,
+            ApplianceNodeRunner(battery, segment.endpoint("fe80::5"), clock).run,
             ControllerRunner(engine, hems.route_b, Recorder(store, peer_key), clock).run,
             *(runner.run for runner in hems.runners(store, clock, lines.append)),
         ]
