@@ -35,7 +35,8 @@ from datetime import time as day_time
 from decimal import Decimal
 from pathlib import Path
 
-from hemsnet.store.model import Reading, Series, Source
+from hemsnet.metering.series import Series, Source
+from hemsnet.store.model import Reading
 from hemsnet.store.store import Store
 
 ATTRIBUTES = {

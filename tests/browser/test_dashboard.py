@@ -19,8 +19,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from hemsnet.metering.series import Series
 from hemsnet.store import Store
-from hemsnet.store.model import Series
 from tests.browser.conftest import PHONE, SCREENSHOTS, Dashboard, save_readme_screenshot
 
 pytestmark = [pytest.mark.netns, pytest.mark.browser]

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import Series
 from hemsnet.store import Store
-from hemsnet.store.model import GapStatus, Series
 from hemsnet.testbed.netns import Link, Topology
 
 pytestmark = pytest.mark.netns

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import HALF_HOUR, Series
 from hemsnet.store import Store
-from hemsnet.store.model import HALF_HOUR, GapStatus, Series
 from hemsnet.testbed.netns import Link, Topology, run
 from tests.integration.test_controller_netns import (
     backfilled,

@@ -23,8 +23,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import Series, Source
 from hemsnet.store import Store
-from hemsnet.store.model import GapStatus, Series, Source
 from hemsnet.testbed.netns import Topology
 from tests.integration.test_controller_netns import (
     backfilled,

@@ -30,7 +30,7 @@ from hemsnet.controller.events import (
     Warned,
 )
 from hemsnet.echonet.send import Send
-from hemsnet.store.model import GapStatus
+from hemsnet.metering.gaps import GapStatus
 
 __all__ = ["ControllerRunner", "status_line"]
 

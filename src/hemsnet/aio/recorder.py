@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime, timedelta
 
-from hemsnet.controller.coverage import HALF_HOUR_SERIES, MINUTE_SERIES, Held
+from hemsnet.controller.coverage import Held
 from hemsnet.controller.events import (
     AttributeAbsent,
     AttributeRead,
@@ -26,7 +26,9 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
-from hemsnet.store.model import GapStatus, Reading
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import HALF_HOUR_SERIES, MINUTE_SERIES
+from hemsnet.store.model import Reading
 from hemsnet.store.store import Store
 
 __all__ = ["Recorder"]

@@ -14,7 +14,8 @@ from hemsnet.cli.common import EXIT_OK
 from hemsnet.cli.export import open_existing
 from hemsnet.cli.render import property_json, property_text
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
-from hemsnet.store.model import Appliance, Gap, GapStatus, Meter, Reading
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.store.model import Appliance, Gap, Meter, Reading
 from hemsnet.store.store import Store
 
 __all__ = ["register"]

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Final
+from datetime import date, datetime
 
-from hemsnet.controller.samples import Sample
-from hemsnet.store.model import HALF_HOUR, MINUTE, Series, instants
+from hemsnet.metering.samples import Sample
+from hemsnet.metering.series import (
+    HALF_HOUR,
+    HALF_HOUR_SERIES,
+    MINUTE_SERIES,
+    Series,
+    instants,
+)
 
-__all__ = ["HALF_HOUR_SERIES", "MINUTE_SERIES", "Coverage", "GapKey", "Held", "day_start"]
+__all__ = ["Coverage", "GapKey", "Held"]
 
-HALF_HOUR_SERIES: Final = tuple(s for s in Series if s.step == HALF_HOUR)
-MINUTE_SERIES: Final = tuple(s for s in Series if s.step == MINUTE)
-_DAY: Final = timedelta(days=1)
 
 GapKey = tuple[Series, datetime, datetime]
 
@@ -139,7 +141,3 @@ def _runs(instants_: list[datetime]) -> list[list[datetime]]:
         else:
             runs.append([at])
     return runs
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time())

@@ -38,7 +38,6 @@ from hemsnet.controller.events import (
 )
 from hemsnet.controller.own_node import OwnNode, frame_of
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
-from hemsnet.controller.samples import MeterScales, Sample, samples_of
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
 from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
@@ -53,7 +52,9 @@ from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import InvalidValue
-from hemsnet.store.model import HALF_HOUR, Source
+from hemsnet.metering.attributes import MeterScales
+from hemsnet.metering.samples import Sample, samples_of
+from hemsnet.metering.series import HALF_HOUR, Source
 
 __all__ = ["ControllerEngine", "ControllerStatus"]
 

@@ -10,9 +10,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from hemsnet.controller.samples import Sample
 from hemsnet.echonet.eoj import Eoj
-from hemsnet.store.model import Series, Source
+from hemsnet.metering.samples import Sample
+from hemsnet.metering.series import Series, Source
 
 __all__ = [
     "AttributeAbsent",

@@ -24,7 +24,6 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Final, TypeVar
 
-from hemsnet.controller.coverage import HALF_HOUR_SERIES, day_start
 from hemsnet.controller.events import (
     AttributeAbsent,
     AttributeRead,
@@ -33,7 +32,6 @@ from hemsnet.controller.events import (
     Warned,
 )
 from hemsnet.controller.requests import Answer, Request
-from hemsnet.controller.samples import HISTORY_SERIES
 from hemsnet.controller.tasks import Priority, Sleep, Step
 from hemsnet.devices.codecs import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
@@ -46,7 +44,16 @@ from hemsnet.devices.values import (
 )
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.propmap import decode_property_map
-from hemsnet.store.model import HALF_HOUR, MINUTE, Series, Source
+from hemsnet.metering.samples import HISTORY_SERIES
+from hemsnet.metering.series import (
+    HALF_HOUR,
+    HALF_HOUR_SERIES,
+    MINUTE,
+    Series,
+    Source,
+    day_start,
+    floor_half_hour,
+)
 
 if TYPE_CHECKING:
     from hemsnet.controller.engine import ControllerEngine
@@ -121,10 +128,6 @@ def meter_eoj(ctl: ControllerEngine) -> Eoj:
 
 def chunks(epcs: Sequence[int], size: int) -> list[tuple[int, ...]]:
     return [tuple(epcs[i : i + size]) for i in range(0, len(epcs), size)]
-
-
-def floor_half_hour(at: datetime) -> datetime:
-    return at.replace(minute=at.minute - at.minute % 30, second=0, microsecond=0)
 
 
 # --- start-up [AIF 3.1] ---------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """Maximum demand over billing months: 0xC1 (this month) and 0xC2 (cumulative).
 
-A billing month starts at 00:00 on the fixed date 0xE0 (the last day of a shorter month when
-the fixed date does not exist in it). A half-hour belongs to the month in which it *ends*
-minus one minute, so the half-hour ending at 00:00 on the fixed date closes the old month.
+The months follow the fixed date 0xE0 by the rules of :mod:`hemsnet.metering.billing`: a
+half-hour counts in the month in which it *ends* minus one minute.
 
 0xC1 is the largest 30-minute demand (0xC3) of the current month, per direction; it is 0 until
 a half-hour of the month has closed. 0xC2 is the sum of the monthly maxima of the closed
@@ -12,21 +11,14 @@ further; this is how Japanese demand meters keep their cumulative maximum demand
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from hemsnet.meter.scaling import MeterScaling, power_of_ten
+from hemsnet.metering.billing import billing_month, closing_month
 
-__all__ = ["BillingMonth", "billing_month"]
-
-
-def billing_month(at: datetime, fixed_date: int) -> int:
-    """The billing month containing ``at``, as ``year * 12 + month - 1`` of its start."""
-    first_day = min(fixed_date, calendar.monthrange(at.year, at.month)[1])
-    month = at.year * 12 + at.month - 1
-    return month if at.day >= first_day else month - 1
+__all__ = ["BillingMonth"]
 
 
 class BillingMonth:
@@ -41,7 +33,7 @@ class BillingMonth:
 
     def close(self, end: datetime, demand: tuple[int, int]) -> None:
         """Count the demand (normal, reverse counts) of the half-hour ending at ``end``."""
-        month = billing_month(end - timedelta(minutes=1), self.fixed_date)
+        month = closing_month(end, self.fixed_date)
         self.maximum, self.cumulative = self._rolled(month)
         self.month = month
         self.maximum = (max(self.maximum[0], demand[0]), max(self.maximum[1], demand[1]))

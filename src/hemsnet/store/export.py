@@ -6,7 +6,7 @@ cell rather than a missing row. Values are exact decimal strings, never floats; 
 missing reading is an empty CSV cell and a JSON ``null``.
 
 Interval quantities (``energy``, ``reactive``) are the energy of the half-hour *ending* at the
-row's time, from the cumulative readings that bound it (:mod:`hemsnet.store.energy`), like the
+row's time, from the cumulative readings that bound it (:mod:`hemsnet.metering.energy`), like the
 demand of the same row, which is the average of that half-hour (docs/meter.md M1).
 """
 
@@ -21,14 +21,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Final, TextIO
 
+from hemsnet.devices.model import Quantity
 from hemsnet.errors import HemsnetError
-from hemsnet.store.energy import (
-    ACTIVE_ENERGY_EPCS,
-    REACTIVE_ENERGY_EPCS,
-    RegisterHistory,
-    interval_energy,
-)
-from hemsnet.store.model import HALF_HOUR, MINUTE, Series, instants
+from hemsnet.metering.energy import interval_energy
+from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, instants
 from hemsnet.store.store import Store
 
 __all__ = ["ExportError", "ExportQuantity", "Table", "build_table", "write_csv", "write_json"]
@@ -74,21 +70,21 @@ _DESCRIPTIONS: Final = {
 class _Column:
     name: str
     series: Series
-    interval_epcs: tuple[int, int, int, int] | None  # None: the stored values themselves
+    interval: Quantity | None  # the counters' quantity; None: the stored values themselves
 
 
 _COLUMNS: Final = {
     ExportQuantity.ENERGY: (
-        _Column("energy_normal_kwh", Series.ENERGY_NORMAL, ACTIVE_ENERGY_EPCS),
-        _Column("energy_reverse_kwh", Series.ENERGY_REVERSE, ACTIVE_ENERGY_EPCS),
+        _Column("energy_normal_kwh", Series.ENERGY_NORMAL, Quantity.ACTIVE_ENERGY),
+        _Column("energy_reverse_kwh", Series.ENERGY_REVERSE, Quantity.ACTIVE_ENERGY),
     ),
     ExportQuantity.DEMAND: (
         _Column("demand_normal_kw", Series.DEMAND_NORMAL, None),
         _Column("demand_reverse_kw", Series.DEMAND_REVERSE, None),
     ),
     ExportQuantity.REACTIVE: (
-        _Column("reactive_normal_kvarh", Series.REACTIVE_NORMAL, REACTIVE_ENERGY_EPCS),
-        _Column("reactive_reverse_kvarh", Series.REACTIVE_REVERSE, REACTIVE_ENERGY_EPCS),
+        _Column("reactive_normal_kvarh", Series.REACTIVE_NORMAL, Quantity.REACTIVE_ENERGY),
+        _Column("reactive_reverse_kvarh", Series.REACTIVE_REVERSE, Quantity.REACTIVE_ENERGY),
     ),
     ExportQuantity.MINUTE: (
         _Column("minute_normal_kwh", Series.MINUTE_ENERGY_NORMAL, None),
@@ -139,13 +135,12 @@ def _cells(
     start: datetime,
     end: datetime,
 ) -> list[Decimal | None]:
-    epcs = column.interval_epcs
-    if epcs is None:
+    if column.interval is None:
         values = {
             r.measured_at: r.value for r in store.readings(meter_id, column.series, start, end)
         }
         return [values.get(at) for at in times]
-    registers = RegisterHistory(epcs, {epc: store.attribute_history(meter_id, epc) for epc in epcs})
+    registers = store.register_history(meter_id, column.interval)
     if missing := registers.missing():
         codes = ", ".join(f"0x{epc:02X}" for epc in missing)
         raise ExportError(f"{column.name} needs {codes}, never recorded for this meter")

@@ -1,110 +1,32 @@
-"""What goes into the store and what comes out: series, readings, gaps, faults, counters.
+"""The rows of the store: meters, readings, gaps, faults, counters, appliances.
 
-Time stamps are naive ``datetime`` objects. ``measured_at`` is the meter's local time (from the
-EDT's dt7/dt6, or the history slot); every other stamp (arrival, first/last seen, attribute
-validity, gap and fault bookkeeping) is the controller's clock.
+The vocabulary they are made of (series, sources, grids, gap states, attribute versions) is
+the core's, :mod:`hemsnet.metering`. Time stamps are naive ``datetime`` objects.
+``measured_at`` is the meter's local time (from the EDT's dt7/dt6, or the history slot); every
+other stamp (arrival, first/last seen, attribute validity, gap and fault bookkeeping) is the
+controller's clock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import Enum
-from typing import Final
+
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import MINUTE, Series, Source, off_grid
 
 __all__ = [
-    "HALF_HOUR",
-    "MINUTE",
     "Appliance",
     "ApplianceReading",
-    "AttributeVersion",
     "Fault",
     "Gap",
-    "GapStatus",
     "Meter",
     "Reading",
     "RequestStats",
-    "Series",
     "SeriesSummary",
-    "Source",
-    "instants",
     "require_naive",
 ]
-
-HALF_HOUR: Final = timedelta(minutes=30)
-MINUTE: Final = timedelta(minutes=1)
-_DAY: Final = timedelta(days=1)
-
-
-class Series(Enum):
-    """One stored quantity of a 0x028F meter, and the EPCs it comes from [AIF 2.3 Table 2-4].
-
-    (Named ``Series`` because :class:`hemsnet.devices.model.Quantity` already names the unit
-    families that scale readings.)
-    """
-
-    ENERGY_NORMAL = "energy_normal"  # E3 (INF or Get), E7 history: cumulative at :00/:30
-    ENERGY_REVERSE = "energy_reverse"  # E3, E8
-    DEMAND_NORMAL = "demand_normal"  # C3, C6: 30-minute average of the half-hour ending then
-    DEMAND_REVERSE = "demand_reverse"  # C3, C8
-    REACTIVE_NORMAL = "reactive_normal"  # CB, CE: cumulative reactive (lag) at :00/:30
-    REACTIVE_REVERSE = "reactive_reverse"  # CB, CF
-    MINUTE_ENERGY_NORMAL = "minute_energy_normal"  # D0, ED: cumulative at a whole minute
-    MINUTE_ENERGY_REVERSE = "minute_energy_reverse"  # D0, ED
-    PRESENT_ENERGY_NORMAL = "present_energy_normal"  # E2: cumulative, to the second
-    PRESENT_ENERGY_REVERSE = "present_energy_reverse"  # E2
-    PRESENT_PF_ENERGY_NORMAL = "present_pf_energy_normal"  # E4: active, for the power factor
-    PRESENT_PF_ENERGY_REVERSE = "present_pf_energy_reverse"  # E4
-    PRESENT_REACTIVE_NORMAL = "present_reactive_normal"  # CA: reactive (lag), to the second
-    PRESENT_REACTIVE_REVERSE = "present_reactive_reverse"  # CA
-    MAX_DEMAND_NORMAL = "max_demand_normal"  # C1: this billing month's maximum 30-minute demand
-    MAX_DEMAND_REVERSE = "max_demand_reverse"  # C1
-    POWER = "power"  # EA, W
-    CURRENT_R = "current_r"  # EB, A
-    CURRENT_T = "current_t"  # EB, A
-
-    @property
-    def unit(self) -> str:
-        """The unit of the physical value the caller stores."""
-        return _SHAPES[self][0]
-
-    @property
-    def step(self) -> timedelta | None:
-        """The grid the meter measures this series on; ``None``: any second."""
-        return _SHAPES[self][1]
-
-
-#: Unit and measurement grid of each series [reference §8.2; AIF 3.2.1 :00/:30, 3.3.4 minutes].
-_SHAPES: Final[dict[Series, tuple[str, timedelta | None]]] = {
-    Series.ENERGY_NORMAL: ("kWh", HALF_HOUR),
-    Series.ENERGY_REVERSE: ("kWh", HALF_HOUR),
-    Series.DEMAND_NORMAL: ("kW", HALF_HOUR),
-    Series.DEMAND_REVERSE: ("kW", HALF_HOUR),
-    Series.REACTIVE_NORMAL: ("kvarh", HALF_HOUR),
-    Series.REACTIVE_REVERSE: ("kvarh", HALF_HOUR),
-    Series.MINUTE_ENERGY_NORMAL: ("kWh", MINUTE),
-    Series.MINUTE_ENERGY_REVERSE: ("kWh", MINUTE),
-    Series.PRESENT_ENERGY_NORMAL: ("kWh", None),
-    Series.PRESENT_ENERGY_REVERSE: ("kWh", None),
-    Series.PRESENT_PF_ENERGY_NORMAL: ("kWh", None),
-    Series.PRESENT_PF_ENERGY_REVERSE: ("kWh", None),
-    Series.PRESENT_REACTIVE_NORMAL: ("kvarh", None),
-    Series.PRESENT_REACTIVE_REVERSE: ("kvarh", None),
-    Series.MAX_DEMAND_NORMAL: ("kW", None),
-    Series.MAX_DEMAND_REVERSE: ("kW", None),
-    Series.POWER: ("W", None),
-    Series.CURRENT_R: ("A", None),
-    Series.CURRENT_T: ("A", None),
-}
-
-
-class Source(Enum):
-    """How a reading reached the controller."""
-
-    NOTIFICATION = "notification"  # scheduled INF [AIF 3.2.1]
-    POLL = "poll"  # Get of the latest value [AIF 3.3.1, 3.3.2, 3.3.4]
-    HISTORY = "history"  # Get of E7/E8/C6/C8/CE/CF or ED [AIF 3.3.3, 3.3.5]
 
 
 def require_naive(name: str, value: datetime) -> None:
@@ -141,7 +63,7 @@ class Reading:
         if self.measured_at.microsecond:
             raise ValueError("measured_at has whole seconds (dt7/dt6 carry no fraction)")
         step = self.series.step
-        if step is not None and _offset(self.measured_at, step):
+        if step is not None and off_grid(self.measured_at, step):
             raise ValueError(
                 f"{self.series.value} is measured every {_minutes(step)}; "
                 f"{self.measured_at.isoformat()} is not on that grid"
@@ -152,27 +74,9 @@ class Reading:
         return self.raw is None
 
 
-def _offset(at: datetime, step: timedelta) -> timedelta:
-    """How far ``at`` is past the latest instant of the ``step`` grid (from midnight)."""
-    return (at - datetime.combine(at.date(), time())) % step
-
-
 def _minutes(step: timedelta) -> str:
     count = step // MINUTE
     return "minute" if count == 1 else f"{count} minutes"
-
-
-def instants(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
-    """The instants of the ``step`` grid (counted from midnight) in [start, end)."""
-    if _DAY % step:
-        raise ValueError(f"step {step} does not divide a day")
-    offset = _offset(start, step)
-    at = start if not offset else start + (step - offset)
-    found = []
-    while at < end:
-        found.append(at)
-        at += step
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,21 +88,6 @@ class Meter:
     address: str
     first_seen: datetime
     last_seen: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class AttributeVersion:
-    """An attribute's EDT from ``valid_from`` until the next version; ``None``: the meter does
-    not have this optional property (it answered Get_SNA [AIF 3.1.4(2)])."""
-
-    valid_from: datetime
-    edt: bytes | None
-
-
-class GapStatus(Enum):
-    OPEN = "open"  # readings are missing and the controller may still fetch them
-    FILLED = "filled"  # every instant of the gap has a real reading now
-    UNRECOVERABLE = "unrecoverable"  # the meter no longer has (or never had) the data
 
 
 @dataclass(frozen=True, slots=True)

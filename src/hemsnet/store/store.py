@@ -24,24 +24,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from hemsnet.devices.model import Quantity
 from hemsnet.errors import ConfigError
+from hemsnet.metering.attributes import AttributeVersion, RegisterHistory, register_epcs
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, Source, instants
 from hemsnet.store import schema
 from hemsnet.store.model import (
-    HALF_HOUR,
-    MINUTE,
     Appliance,
     ApplianceReading,
-    AttributeVersion,
     Fault,
     Gap,
-    GapStatus,
     Meter,
     Reading,
     RequestStats,
-    Series,
     SeriesSummary,
-    Source,
-    instants,
     require_naive,
 )
 
@@ -410,6 +407,13 @@ class Store:
                 "SELECT epc, edt FROM attribute WHERE meter_id = ? ORDER BY epc, valid_from",
                 meter_id,
             )
+        )
+
+    def register_history(self, meter_id: int, quantity: Quantity) -> RegisterHistory:
+        """Every version of the attributes that scale the counters of ``quantity``."""
+        return RegisterHistory(
+            quantity,
+            {epc: self.attribute_history(meter_id, epc) for epc in register_epcs(quantity)},
         )
 
     def attribute_history(self, meter_id: int, epc: int) -> list[AttributeVersion]:

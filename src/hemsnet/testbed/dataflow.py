@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
+from hemsnet.metering.series import Series
 from hemsnet.store import Store
-from hemsnet.store.model import Series
 
 __all__ = ["DataFlow", "wait_for_data"]
 

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from hemsnet.store.model import Meter, Series
+from hemsnet.metering.series import Series
+from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 
 __all__ = ["ApiError", "Clock", "iso", "meter_today", "number", "parse_day", "pick_meter"]

@@ -16,16 +16,14 @@ With ``E`` the energy since the start (across a counter wrap) and ``t`` the time
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final
 
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
-from hemsnet.devices.registry import decode_property
-from hemsnet.errors import InvalidValue
-from hemsnet.meter.billing import billing_month
-from hemsnet.store.energy import ACTIVE_ENERGY_EPCS, RegisterHistory, interval_energy
-from hemsnet.store.model import HALF_HOUR, Meter, Reading, Series
+from hemsnet.devices.model import Quantity
+from hemsnet.metering.billing import fixed_date, month_start
+from hemsnet.metering.energy import interval_energy
+from hemsnet.metering.series import HALF_HOUR, Series, floor_half_hour
+from hemsnet.store.model import Meter, Reading
 from hemsnet.store.store import Store
 from hemsnet.web.common import iso, number
 from hemsnet.web.config import DashboardConfig
@@ -34,7 +32,6 @@ __all__ = ["demand_day", "forecast", "month_max"]
 
 _SLOTS: Final = 48
 _MIN_ELAPSED: Final = timedelta(seconds=60)
-_FIXED_DATE: Final = 0xE0  # day of the month the billing month starts [MRA 0x028F]
 
 
 def _levels(config: DashboardConfig) -> dict[str, float | None]:
@@ -84,11 +81,6 @@ def _newer(a: Reading | None, b: Reading | None) -> Reading | None:
     return b if b.measured_at > a.measured_at else a
 
 
-def _period_start(at: datetime) -> datetime:
-    midnight = datetime.combine(at.date(), time())
-    return midnight + (at - midnight) // HALF_HOUR * HALF_HOUR
-
-
 def _reading_at(store: Store, meter: Meter, series: Series, at: datetime) -> Reading | None:
     found = store.readings(meter.id, series, at, at + timedelta(seconds=1))
     return found[0] if found and not found[0].void else None
@@ -102,18 +94,14 @@ def forecast(store: Store, meter: Meter, config: DashboardConfig) -> dict[str, A
     )
     if latest is None:
         return None
-    start = _period_start(latest.measured_at)
+    start = floor_half_hour(latest.measured_at)
     elapsed = latest.measured_at - start
     if elapsed < _MIN_ELAPSED:
         return None
     base = _reading_at(store, meter, Series.MINUTE_ENERGY_NORMAL, start) or _reading_at(
         store, meter, Series.ENERGY_NORMAL, start
     )
-    registers = RegisterHistory(
-        ACTIVE_ENERGY_EPCS,
-        {epc: store.attribute_history(meter.id, epc) for epc in ACTIVE_ENERGY_EPCS},
-    )
-    energy = interval_energy(base, latest, registers)
+    energy = interval_energy(base, latest, store.register_history(meter.id, Quantity.ACTIVE_ENERGY))
     if energy is None:
         return None
     forecast_kw = float(energy) * 3600 / elapsed.total_seconds()
@@ -141,41 +129,22 @@ def _level(forecast_kw: float, config: DashboardConfig) -> str:
     return "normal"
 
 
-def _fixed_date(store: Store, meter: Meter) -> int | None:
-    edt = store.attributes(meter.id).get(_FIXED_DATE)
-    if edt is None:
-        return None
-    try:
-        return int(decode_property(HV_METER_BIDIR_CLASS, _FIXED_DATE, edt).value)
-    except InvalidValue:  # the store keeps what the meter said, even when it is wrong
-        return None
-
-
-def _month_start(at: datetime, fixed_date: int) -> date:
-    """The first day of the billing month containing ``at``: its fixed date, or the last day
-    of a month too short for it (hemsnet.meter.billing)."""
-    year, month = divmod(billing_month(at, fixed_date), 12)
-    month += 1
-    return date(year, month, min(fixed_date, calendar.monthrange(year, month)[1]))
-
-
 def month_max(store: Store, meter: Meter, today: date) -> dict[str, Any]:
     """MONTHMAX: the meter's 0xC1 and the stored half-hour that reached it.
 
     A half-hour belongs to the billing month in which it ends minus one minute, so the one
-    ending at 00:00 on the fixed date closes the old month (hemsnet.meter.billing).
+    ending at 00:00 on the fixed date closes the old month (:mod:`hemsnet.metering.billing`).
     """
     normal = store.latest(meter.id, Series.MAX_DEMAND_NORMAL)
     reverse = store.latest(meter.id, Series.MAX_DEMAND_REVERSE)
     read_at = normal.measured_at if normal is not None else None
-    fixed_date = _fixed_date(store, meter)
+    fixed = fixed_date(store.attributes(meter.id))
     at = None
-    month_start = None
-    if fixed_date is not None:
-        reference = read_at or datetime.combine(today, time())
-        month_start = _month_start(reference, fixed_date)
+    start = None
+    if fixed is not None:
+        start = month_start(read_at or datetime.combine(today, time()), fixed)
         if normal is not None and normal.value is not None and read_at is not None:
-            first = datetime.combine(month_start, time()) + HALF_HOUR
+            first = datetime.combine(start, time()) + HALF_HOUR
             demands = store.readings(
                 meter.id, Series.DEMAND_NORMAL, first, read_at + timedelta(seconds=1)
             )
@@ -185,5 +154,5 @@ def month_max(store: Store, meter: Meter, today: date) -> dict[str, Any]:
         "reverse_kw": number(reverse.value if reverse else None),
         "read_at": iso(read_at),
         "at": iso(at),
-        "month_start": None if month_start is None else month_start.isoformat(),
+        "month_start": None if start is None else start.isoformat(),
     }

@@ -3,7 +3,7 @@
 A day is the 48 half-hours *starting* on it, ending 00:30 … next day 00:00, the same
 half-hours as the day's demand bars. Each half-hour's energy comes from the two cumulative
 readings that bound it (E3/E7/E8 active, CB/CE/CF reactive lag), across a counter wrap, with
-:func:`hemsnet.store.energy.interval_energy`: exactly what ``hemsnet export --quantity energy``
+:func:`hemsnet.metering.energy.interval_energy`: exactly what ``hemsnet export --quantity energy``
 writes for the rows of those half-hours.
 
 Power factor of a day (docs/dashboard.md D4): ``P / sqrt(P² + Q²)`` with ``P`` the active and
@@ -20,13 +20,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from hemsnet.store.energy import (
-    ACTIVE_ENERGY_EPCS,
-    REACTIVE_ENERGY_EPCS,
-    RegisterHistory,
-    interval_energy,
-)
-from hemsnet.store.model import HALF_HOUR, Meter, Series
+from hemsnet.devices.model import Quantity
+from hemsnet.metering.attributes import RegisterHistory
+from hemsnet.metering.energy import interval_energy
+from hemsnet.metering.series import HALF_HOUR, Series
+from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web.common import number
 
@@ -90,15 +88,15 @@ def _power_factor(
 def energy_days(store: Store, meter: Meter, start: date, end: date) -> dict[str, Any]:
     """/api/energy: each day in [start, end) and each calendar month those days touch."""
 
-    def series(which: Series, epcs: tuple[int, int, int, int]) -> list[Decimal | None]:
-        registers = RegisterHistory(epcs, {e: store.attribute_history(meter.id, e) for e in epcs})
+    def series(which: Series, quantity: Quantity) -> list[Decimal | None]:
+        registers = store.register_history(meter.id, quantity)
         if registers.missing():  # the meter lacks this counter (or was never read)
             return [None] * ((end - start).days * _SLOTS)
         return _half_hours(store, meter, which, registers, start, end)
 
-    imported = series(Series.ENERGY_NORMAL, ACTIVE_ENERGY_EPCS)
-    exported = series(Series.ENERGY_REVERSE, ACTIVE_ENERGY_EPCS)
-    reactive = series(Series.REACTIVE_NORMAL, REACTIVE_ENERGY_EPCS)
+    imported = series(Series.ENERGY_NORMAL, Quantity.ACTIVE_ENERGY)
+    exported = series(Series.ENERGY_REVERSE, Quantity.ACTIVE_ENERGY)
+    reactive = series(Series.REACTIVE_NORMAL, Quantity.REACTIVE_ENERGY)
     days = [
         _Day(
             start + timedelta(days=i),

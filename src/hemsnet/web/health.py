@@ -13,7 +13,9 @@ from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.units import MULTIPLIER_CODES, UNIT_CODES_BIDIR
 from hemsnet.errors import InvalidValue
-from hemsnet.store.model import HALF_HOUR, GapStatus, Meter, Series, Source
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import HALF_HOUR, Series, Source
+from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web.common import iso
 from hemsnet.web.link import link

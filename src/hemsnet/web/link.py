@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from hemsnet.controller.config import ControllerConfig
-from hemsnet.store.model import Meter, Series, Source
+from hemsnet.metering.series import Series, Source
+from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web.common import iso
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from hemsnet.controller.config import ControllerConfig
-from hemsnet.store.model import Meter, Series
+from hemsnet.metering.series import Series
+from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web.common import iso, number
 from hemsnet.web.link import link

@@ -20,8 +20,8 @@ from hemsnet.cli.hems_networks import HemsNetworks
 from hemsnet.controller import ControllerConfig, ControllerEngine
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
+from hemsnet.metering.series import Series
 from hemsnet.store import Store
-from hemsnet.store.model import Series
 from tests.unit.aio.memory_link import IFACE, Segment
 
 T0 = datetime(2026, 11, 21, 10, 0)

@@ -15,8 +15,9 @@ import pytest
 
 from hemsnet.cli import export, main, status
 from hemsnet.devices.units import Scale
-from hemsnet.store import GapStatus, Series, Store
-from hemsnet.store.model import HALF_HOUR
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import HALF_HOUR, Series
+from hemsnet.store import Store
 from tests.unit.store.builders import ARRIVED, T0, add_exported_meter, add_meter, reading
 
 Run = Callable[..., tuple[int, str, str]]

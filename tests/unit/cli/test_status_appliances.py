@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from hemsnet.cli import main, status
-from hemsnet.store import ApplianceReading, Store
+from hemsnet.store import Store
+from hemsnet.store.model import ApplianceReading
 from tests.unit.store.builders import add_meter
 
 SEEN = datetime(2026, 11, 21, 10, 0, 0, 250_000)

@@ -19,14 +19,15 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
-from hemsnet.controller.samples import HISTORY_SERIES
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, encode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.meter.faults import FaultPlan, Window
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.samples import HISTORY_SERIES
+from hemsnet.metering.series import Series, Source
 from hemsnet.store import Store
-from hemsnet.store.model import GapStatus, Series, Source
 from tests.unit.controller.sim import CONTROLLER as CTL
 from tests.unit.controller.sim import LATENCY, METER, Sim, Wire, sim
 from tests.unit.meter.sim import START, meter

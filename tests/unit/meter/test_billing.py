@@ -4,28 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
-
-from hemsnet.meter.billing import BillingMonth, billing_month
+from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.scaling import MeterScaling
-
-
-@pytest.mark.parametrize(
-    ("at", "fixed", "month"),
-    [
-        (datetime(2026, 3, 9, 23, 59), 10, (2026, 2)),
-        (datetime(2026, 3, 10, 0, 0), 10, (2026, 3)),
-        (datetime(2026, 2, 28, 0, 0), 31, (2026, 2)),  # the 31st falls back to the last day
-        (datetime(2026, 2, 27, 23, 59), 31, (2026, 1)),
-        (datetime(2026, 1, 1, 0, 0), 1, (2026, 1)),
-        (datetime(2026, 1, 5, 0, 0), 20, (2025, 12)),
-    ],
-)
-def test_billing_month_starts_on_the_fixed_date(
-    at: datetime, fixed: int, month: tuple[int, int]
-) -> None:
-    assert billing_month(at, fixed) == month[0] * 12 + month[1] - 1
 
 
 def test_the_half_hour_ending_at_midnight_of_the_fixed_date_closes_the_old_month() -> None:

@@ -7,7 +7,9 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from hemsnet.devices.units import Scale
-from hemsnet.store import Reading, Series, Source, Store
+from hemsnet.metering.series import Series, Source
+from hemsnet.store import Store
+from hemsnet.store.model import Reading
 
 __all__ = ["ARRIVED", "ATTRIBUTES", "T0", "TENTH", "add_exported_meter", "add_meter", "reading"]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hemsnet.store import Appliance, ApplianceReading, Series, Store, schema
-from hemsnet.store.model import HALF_HOUR
+from hemsnet.metering.series import HALF_HOUR, Series
+from hemsnet.store import Store, schema
+from hemsnet.store.model import Appliance, ApplianceReading
 from tests.unit.store.builders import ARRIVED, T0, reading
 
 SEEN = datetime(2026, 11, 21, 10, 0, 0, 250_000)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from hemsnet.store import AttributeVersion, Store
+from hemsnet.metering.attributes import AttributeVersion
+from hemsnet.store import Store
 from tests.unit.store.builders import ARRIVED
 
 HOUR = timedelta(hours=1)

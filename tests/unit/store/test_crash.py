@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from hemsnet.store import Series, Store
-from hemsnet.store.model import MINUTE
+from hemsnet.metering.series import MINUTE, Series
+from hemsnet.store import Store
 from tests.unit.store.builders import T0
 
 # Records batches of one-minute readings (reading n has raw n, at T0 + n minutes) and prints
@@ -25,7 +25,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from hemsnet.store import Reading, Series, Source, Store
+from hemsnet.metering.series import Series, Source
+from hemsnet.store import Store
+from hemsnet.store.model import Reading
 
 start = datetime.fromisoformat(sys.argv[3])
 store = Store.open(Path(sys.argv[1]))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hemsnet.store import Series, Source, Store
+from hemsnet.metering.series import Series, Source
+from hemsnet.store import Store
 from tests.unit.store.builders import ARRIVED, T0, add_meter, reading
 
 HALF = timedelta(minutes=30)

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from hemsnet.store import Fault, GapStatus, RequestStats, Series, Store
-from hemsnet.store.model import HALF_HOUR
+from hemsnet.metering.gaps import GapStatus
+from hemsnet.metering.series import HALF_HOUR, Series
+from hemsnet.store import Store
+from hemsnet.store.model import Fault, RequestStats
 from tests.unit.store.builders import ARRIVED, T0, add_meter, reading
 
 HOUR = timedelta(hours=1)

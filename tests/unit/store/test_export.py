@@ -10,6 +10,7 @@ from typing import TextIO
 
 import pytest
 
+from hemsnet.metering.series import HALF_HOUR, MINUTE, Series
 from hemsnet.store import Store
 from hemsnet.store.export import (
     ExportError,
@@ -19,7 +20,6 @@ from hemsnet.store.export import (
     write_csv,
     write_json,
 )
-from hemsnet.store.model import HALF_HOUR, MINUTE, Series
 from tests.unit.store.builders import ARRIVED, T0, add_exported_meter, add_meter, reading
 
 ENERGY, DEMAND = ExportQuantity.ENERGY, ExportQuantity.DEMAND

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hemsnet.store import Reading, Series, Source, Store
-from hemsnet.store.model import HALF_HOUR, MINUTE
+from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, Source
+from hemsnet.store import Store
+from hemsnet.store.model import Reading
 from tests.unit.store.builders import ARRIVED, T0, add_meter, reading
 
 SECOND = timedelta(seconds=1)

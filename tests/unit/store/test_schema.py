@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from hemsnet.errors import ConfigError
-from hemsnet.store import Series, Store, schema
-from hemsnet.store.model import HALF_HOUR
+from hemsnet.metering.series import HALF_HOUR, Series
+from hemsnet.store import Store, schema
 from tests.unit.store.builders import T0, add_meter, reading
 from tests.unit.test_architecture import SRC, _imports
 

@@ -12,7 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
-from hemsnet.store.model import Reading, Series, Source
+from hemsnet.metering.series import Series, Source
+from hemsnet.store.model import Reading
 from hemsnet.store.store import Store
 
 KEY: Final = "fe80::1"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from hemsnet.controller.config import ControllerConfig
+from hemsnet.metering.series import Series, Source
 from hemsnet.store.export import ExportQuantity, build_table, write_csv
-from hemsnet.store.model import Meter, Series, Source
+from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web.common import ApiError, meter_today, pick_meter
 from hemsnet.web.config import DashboardConfig

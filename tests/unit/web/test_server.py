@@ -22,8 +22,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hemsnet.errors import ConfigError
+from hemsnet.metering.series import Series
 from hemsnet.store.export import ExportQuantity, build_table, write_csv
-from hemsnet.store.model import Series
 from hemsnet.store.store import Store
 from hemsnet.web.app import STATIC, bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured

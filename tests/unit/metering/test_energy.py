@@ -7,10 +7,16 @@ from decimal import Decimal
 
 import pytest
 
+from hemsnet.devices.model import Quantity
 from hemsnet.devices.units import Scale
-from hemsnet.store import AttributeVersion, Register, RegisterHistory, interval_energy
-from hemsnet.store.energy import ACTIVE_ENERGY_EPCS
-from hemsnet.store.model import HALF_HOUR
+from hemsnet.metering.attributes import (
+    AttributeVersion,
+    Register,
+    RegisterHistory,
+    register_epcs,
+)
+from hemsnet.metering.energy import interval_energy
+from hemsnet.metering.series import HALF_HOUR
 from tests.unit.store.builders import ARRIVED, ATTRIBUTES, T0, reading
 
 HOUR = timedelta(hours=1)
@@ -20,10 +26,12 @@ def _history(*changes: tuple[int, datetime, bytes | None], **base: bytes) -> Reg
     """The test meter's attributes (``E5=b"\\x06"`` overrides one) recorded at ARRIVED, then
     ``changes`` as (EPC, valid from, EDT)."""
     edts = {**ATTRIBUTES, **{int(name, 16): edt for name, edt in base.items()}}
-    versions = {epc: [AttributeVersion(ARRIVED, edts[epc])] for epc in ACTIVE_ENERGY_EPCS}
+    versions = {
+        epc: [AttributeVersion(ARRIVED, edts[epc])] for epc in register_epcs(Quantity.ACTIVE_ENERGY)
+    }
     for epc, valid_from, edt in changes:
         versions[epc].append(AttributeVersion(valid_from, edt))
-    return RegisterHistory(ACTIVE_ENERGY_EPCS, versions)
+    return RegisterHistory(Quantity.ACTIVE_ENERGY, versions)
 
 
 def test_energy_is_scaled_exactly() -> None:
@@ -57,7 +65,7 @@ def test_an_absent_or_invalid_attribute_leaves_the_register_unknown() -> None:
 
 def test_missing_lists_the_attributes_never_recorded() -> None:
     versions = {0xE5: [AttributeVersion(ARRIVED, None)], 0xE6: [AttributeVersion(ARRIVED, b"\x01")]}
-    history = RegisterHistory(ACTIVE_ENERGY_EPCS, versions)
+    history = RegisterHistory(Quantity.ACTIVE_ENERGY, versions)
     assert history.missing() == [0xE5, 0xD3, 0xD4]
     assert history.at(ARRIVED) is None
 

@@ -3,19 +3,16 @@
 A :class:`Sample` is a reading before the store knows which meter row it belongs to: series,
 measurement time (meter time), raw count and physical value. Scaling needs the meter's
 attributes (units E6/C5/CD, coefficient D3, multiplier D4 [AIF 3.1.4]), held by
-:class:`MeterScales`.
+:class:`~hemsnet.metering.attributes.MeterScales`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Final
 
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
-from hemsnet.devices.registry import decode_property
 from hemsnet.devices.units import Scale
 from hemsnet.devices.values import (
     HalfHourHistory,
@@ -24,10 +21,10 @@ from hemsnet.devices.values import (
     SegmentHistory,
     TimedNormalReverse,
 )
-from hemsnet.errors import InvalidValue
-from hemsnet.store.model import HALF_HOUR, MINUTE, Series
+from hemsnet.metering.attributes import MeterScales
+from hemsnet.metering.series import HALF_HOUR, MINUTE, Series
 
-__all__ = ["HISTORY_SERIES", "MeterScales", "Sample", "samples_of"]
+__all__ = ["HISTORY_SERIES", "Sample", "samples_of"]
 
 #: The series each day48 history EPC fills [AIF 3.3.3].
 HISTORY_SERIES: Final = {
@@ -48,12 +45,6 @@ _PAIRS: Final = {
     0xE4: (Series.PRESENT_PF_ENERGY_NORMAL, Series.PRESENT_PF_ENERGY_REVERSE),
     0xCA: (Series.PRESENT_REACTIVE_NORMAL, Series.PRESENT_REACTIVE_REVERSE),
 }
-#: Which of the meter's unit EPCs scales each reading EPC [MRA 0x028F].
-_UNIT_OF: Final = {
-    **dict.fromkeys((0xE2, 0xE3, 0xE4, 0xE7, 0xE8, 0xD0, 0xED), 0xE6),
-    **dict.fromkeys((0xC1, 0xC3, 0xC6, 0xC8), 0xC5),
-    **dict.fromkeys((0xCA, 0xCB, 0xCE, 0xCF), 0xCD),
-}
 _TENTHS: Final = Decimal(10)
 
 
@@ -65,33 +56,6 @@ class Sample:
     measured_at: datetime
     raw: int | None
     value: Decimal | None
-
-
-class MeterScales:
-    """The scales the meter's attributes announce, by unit EPC (E6, C5, CD)."""
-
-    def __init__(self, attributes: Mapping[int, bytes]) -> None:
-        self._scales: dict[int, Scale] = {}
-        try:
-            coefficient = _code(attributes, 0xD3)
-            multiplier = _code(attributes, 0xD4)
-        except (KeyError, InvalidValue):
-            return
-        for unit_epc in (0xE6, 0xC5, 0xCD):
-            try:
-                unit = _code(attributes, unit_epc)
-            except (KeyError, InvalidValue):
-                continue
-            self._scales[unit_epc] = Scale(unit, coefficient, multiplier)
-
-    def scale_for(self, epc: int) -> Scale | None:
-        """The scale of reading EPC ``epc``; ``None`` when its attributes are not known."""
-        unit_epc = _UNIT_OF.get(epc)
-        return None if unit_epc is None else self._scales.get(unit_epc)
-
-
-def _code(attributes: Mapping[int, bytes], epc: int) -> int:
-    return int(decode_property(HV_METER_BIDIR_CLASS, epc, attributes[epc]).value)
 
 
 def samples_of(

@@ -1,0 +1,175 @@
+"""From a meter's attributes to how its readings scale: the one place that reads them.
+
+A reading's EDT carries a raw count. The meter's attributes say what a count is worth
+[AIF 3.1.4, MRA 0x028F]: the unit of its quantity (0xE6 active energy, 0xC5 demand, 0xCD
+reactive energy), the coefficient 0xD3 and its multiplier 0xD4, and how many digits the
+counter has before it rolls over (0xE5, 0xC4, 0xCC). :func:`scale_of` and :func:`register_of`
+turn a set of attribute EDTs into a :class:`~hemsnet.devices.units.Scale` and a
+:class:`Register`; the controller uses them on what it has just read (:class:`MeterScales`),
+the store's readers on the versions in effect when a reading arrived
+(:class:`RegisterHistory`).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Final
+
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
+from hemsnet.devices.model import Quantity
+from hemsnet.devices.units import Scale, delta, physical
+from hemsnet.errors import InvalidValue
+
+__all__ = [
+    "AttributeVersion",
+    "MeterScales",
+    "Register",
+    "RegisterHistory",
+    "attribute_code",
+    "register_epcs",
+    "register_of",
+    "scale_of",
+]
+
+COEFFICIENT: Final = 0xD3
+MULTIPLIER: Final = 0xD4
+#: The effective-digits attribute of each counted quantity [AIF 3.1.4(1)].
+_DIGITS_EPC: Final = {
+    Quantity.ACTIVE_ENERGY: 0xE5,
+    Quantity.DEMAND: 0xC4,
+    Quantity.REACTIVE_ENERGY: 0xCC,
+}
+
+
+@lru_cache(maxsize=256)
+def attribute_code(epc: int, edt: bytes) -> int | None:
+    """The code or number a 0x028F attribute's EDT holds; ``None`` when it is not valid.
+
+    Cached: a day of energies asks the same few EDTs hundreds of times.
+    """
+    definition = HV_METER_BIDIR.get(epc)
+    if definition is None:
+        return None
+    try:
+        return int(definition.decode(edt))
+    except InvalidValue:  # the store keeps what the meter said, even when it is wrong
+        return None
+
+
+def _code(attributes: Mapping[int, bytes | None], epc: int) -> int | None:
+    edt = attributes.get(epc)
+    return None if edt is None else attribute_code(epc, edt)
+
+
+def scale_of(attributes: Mapping[int, bytes | None], quantity: Quantity) -> Scale | None:
+    """The scale of readings of ``quantity``; ``None`` while an attribute it needs is unknown."""
+    unit = _code(attributes, quantity.unit_epc)
+    coefficient = _code(attributes, COEFFICIENT)
+    multiplier = _code(attributes, MULTIPLIER)
+    if unit is None or coefficient is None or multiplier is None:
+        return None
+    try:
+        return Scale(unit, coefficient, multiplier)
+    except ValueError:  # a code the meter should not have sent
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """How a cumulative counter reads: its scale and its effective digits."""
+
+    scale: Scale
+    digits: int
+
+    def holds(self, raw: int) -> bool:
+        """Whether ``raw`` fits the counter's digits."""
+        modulus: int = 10**self.digits
+        return 0 <= raw < modulus
+
+    def energy(self, previous: int, current: int) -> Decimal:
+        """The physical energy from ``previous`` to ``current``, across at most one wrap.
+
+        Raises ``ValueError`` for a reading with more digits than the counter has.
+        """
+        scale = self.scale
+        return physical(
+            delta(previous, current, self.digits),
+            scale.unit_code,
+            scale.coefficient,
+            scale.multiplier_code,
+        )
+
+
+def register_epcs(quantity: Quantity) -> tuple[int, int, int, int]:
+    """The attributes that make the register of ``quantity``: digits, unit, 0xD3, 0xD4."""
+    return (_DIGITS_EPC[quantity], quantity.unit_epc, COEFFICIENT, MULTIPLIER)
+
+
+def register_of(attributes: Mapping[int, bytes | None], quantity: Quantity) -> Register | None:
+    """The counter register of ``quantity``; ``None`` while an attribute it needs is unknown."""
+    scale = scale_of(attributes, quantity)
+    digits = _code(attributes, _DIGITS_EPC[quantity])
+    if scale is None or digits is None:
+        return None
+    return Register(scale, digits)
+
+
+class MeterScales:
+    """The scales of a meter's readings, from the attributes the controller read last."""
+
+    def __init__(self, attributes: Mapping[int, bytes]) -> None:
+        self._attributes = dict(attributes)
+
+    def scale_for(self, epc: int) -> Scale | None:
+        """The scale of 0x028F reading ``epc``; ``None`` when its attributes are not known."""
+        definition = HV_METER_BIDIR.get(epc)
+        if definition is None or definition.quantity is None:
+            return None
+        return scale_of(self._attributes, definition.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeVersion:
+    """An attribute's EDT from ``valid_from`` until the next version; ``None``: the meter does
+    not have this optional property (it answered Get_SNA [AIF 3.1.4(2)])."""
+
+    valid_from: datetime
+    edt: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterHistory:
+    """The versions of a counter's attributes, to find the :class:`Register` at a time.
+
+    ``versions`` maps each EPC of :func:`register_epcs` to its versions, oldest first. The
+    first recorded version of an attribute is taken to hold from the start, since a controller
+    reads the attributes before it scales anything [AIF 3.1.4].
+    """
+
+    quantity: Quantity
+    versions: Mapping[int, Sequence[AttributeVersion]]
+
+    def missing(self) -> list[int]:
+        """The EPCs of which no value was ever recorded."""
+        return [
+            epc
+            for epc in register_epcs(self.quantity)
+            if not any(v.edt is not None for v in self.versions.get(epc, ()))
+        ]
+
+    def at(self, when: datetime) -> Register | None:
+        """The register in effect at ``when``; ``None`` if an attribute is unknown then."""
+        in_effect = {epc: self._edt(epc, when) for epc in register_epcs(self.quantity)}
+        return register_of(in_effect, self.quantity)
+
+    def _edt(self, epc: int, when: datetime) -> bytes | None:
+        versions = self.versions.get(epc, ())
+        if not versions:
+            return None
+        index = bisect_right(versions, when, key=lambda v: v.valid_from)
+        return versions[max(index - 1, 0)].edt
