@@ -11,6 +11,7 @@ encode, a value out of range, a bad configuration) raises immediately.
     ├── EncodeError           a frame the caller built cannot be encoded
     ├── InvalidValue          an EDT that does not fit its property's format or range
     ├── ConfigError           a configuration or command-line value that cannot be used
+    ├── RequestNotAllowed     a request the discipline forbids sending [AIF 2.4] (caller's)
     └── RequestError          a request to a remote node did not succeed
         ├── RequestRefused    the node answered with an SNA service
         └── ResponseTimeout   no response before the response-wait timer ran out
@@ -28,6 +29,7 @@ __all__ = [
     "HemsnetError",
     "InvalidValue",
     "RequestError",
+    "RequestNotAllowed",
     "RequestRefused",
     "ResponseTimeout",
 ]
@@ -66,12 +68,18 @@ class ConfigError(HemsnetError):
     """A configuration value, file or command-line argument cannot be used."""
 
 
+class RequestNotAllowed(HemsnetError, ValueError):
+    """The caller asked to send a request the request discipline forbids [AIF 2.4]: a second
+    one while one is outstanding, too many properties, a history EPC among others, a Set
+    value out of range. A programming or user error, never something a peer did."""
+
+
 class RequestError(HemsnetError):
     """A request to a remote ECHONET Lite node did not succeed."""
 
 
 class RequestRefused(RequestError):
-    """The node answered with an SNA ("response not possible") service.
+    """The peer refused: it answered with an SNA ("response not possible") service.
 
     ``refused`` lists the EPCs the node rejected; ``accepted`` maps the EPCs it did serve to
     their EDT (empty bytes for accepted Set properties) [EL spec §4.2.3].

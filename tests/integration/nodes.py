@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
+from datetime import datetime, timedelta
+
 from hemsnet.aio.client import EchonetClient
-from hemsnet.aio.node import NodeRunner
+from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.runner import EngineRunner
 from hemsnet.aio.udp import Interface, UdpTransport
 from hemsnet.devices.nodes import node_profile_object
 from hemsnet.devices.objects import DeviceObject
 from hemsnet.devices.registry import class_def
 from hemsnet.echonet.eoj import Eoj
-from hemsnet.echonet.responder import Node
+from hemsnet.echonet.frame import Frame, decode_frame
+from hemsnet.echonet.responder import Node, Received
+from hemsnet.echonet.send import Send
 from hemsnet.testbed.netns import Link, inside
 
 METER = Eoj(0x02, 0x8F, 0x01)
@@ -39,13 +45,50 @@ def meter_node() -> Node:
     return Node(node_profile_object([meter]), [meter])
 
 
-def serve(link: Link, node: Node, *, ipv4: bool = False) -> NodeRunner:
+class StaticNode:
+    """A responder with fixed values, as an engine (hemsnet.echonet.engine): it answers, hands
+    the frames it does not consume to ``on_frame``, and announces nothing by itself."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.on_frame: Callable[[Frame, Hashable], object] | None = None
+        self.now = datetime(2026, 11, 21)
+
+    def announce(self, now: datetime) -> list[Send]:
+        return []
+
+    def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
+        frame = decode_frame(data)
+        assert isinstance(frame, Frame)
+        reaction = self.node.handle(frame)
+        for event in reaction.events:
+            if isinstance(event, Received) and self.on_frame is not None:
+                self.on_frame(event.frame, source)
+        return [Send.of(o.frame, None if o.multicast else source) for o in reaction.outgoing]
+
+    def advance(self, now: datetime) -> list[Send]:
+        return []
+
+    def next_wakeup(self) -> datetime:
+        return self.now + timedelta(days=1)
+
+    def take_events(self) -> list[object]:
+        return []
+
+
+def serve(link: Link, node: Node, *, ipv4: bool = False) -> EngineRunner[object]:
     """Run ``node`` on ``link``'s interface, in its namespace (call from a running loop)."""
     with inside(link.netns):
         transport = UdpTransport(Interface.lookup(link.iface), ipv4=ipv4)
-    runner = NodeRunner(node, transport)
+    runner = EngineRunner(StaticNode(node), transport, ScaledClock(datetime(2026, 11, 21)))
     runner.start()
     return runner
+
+
+def static_node(runner: EngineRunner[object]) -> StaticNode:
+    engine = runner.engine
+    assert isinstance(engine, StaticNode)
+    return engine
 
 
 def client_on(link: Link, *, ipv4: bool = False) -> EchonetClient:

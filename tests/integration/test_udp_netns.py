@@ -10,9 +10,10 @@ from hemsnet.aio.udp import Address, Interface
 from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
+from hemsnet.echonet.send import Send
 from hemsnet.errors import RequestRefused, ResponseTimeout
 from hemsnet.testbed.netns import Link, Topology, inside
-from tests.integration.nodes import METER, client_on, meter_node, serve
+from tests.integration.nodes import METER, client_on, meter_node, serve, static_node
 
 pytestmark = pytest.mark.netns
 
@@ -55,7 +56,7 @@ def test_controller_announces_its_instance_list(topology: Topology) -> None:
         runner = serve(meter_end, meter_node())
         client = client_on(ctl_end)
         heard: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
-        runner.on_frame = lambda frame, source: heard.done() or heard.set_result(frame)
+        static_node(runner).on_frame = lambda frame, _: heard.done() or heard.set_result(frame)
         try:
             client.announce()
             notice = await asyncio.wait_for(heard, 10)
@@ -106,18 +107,18 @@ def test_request_to_an_absent_object_times_out_and_the_next_gets_a_fresh_tid(
         client = client_on(ctl_end)
         peer = _peer(meter_end, ctl_end)
         sent: list[Frame] = []
-        original = client._runner.send
+        original = client.transport.send
 
-        def spy(out, peer=None):  # type: ignore[no-untyped-def]
-            sent.append(out.frame)
-            original(out, peer)
+        def spy(data: bytes, addr: Address) -> bool:
+            sent.append(Send(data, addr).frame)
+            return original(data, addr)
 
-        client._runner.send = spy  # type: ignore[method-assign]
+        client.transport.send = spy  # type: ignore[method-assign]
         try:
             with pytest.raises(ResponseTimeout) as timeout:
                 await client.get(peer, Eoj(0x02, 0x88, 0x01), [0x80], timeout=0.5)
             assert isinstance(timeout.value, TimeoutError)
-            assert runner.node.stats.ignored == 1
+            assert static_node(runner).node.stats.ignored == 1
             await client.get(peer, METER, [0x80])
             assert sent[1].tid != sent[0].tid
         finally:
@@ -144,17 +145,18 @@ def test_node_bound_to_one_interface_neither_sees_nor_answers_another(
             with pytest.raises(ResponseTimeout):
                 await intruder.get(_peer(other_meter, other_host), METER, [0x80], timeout=1.0)
             assert await intruder.discover(window=1.0) == []
-            assert runner.node.stats.received == 0
+            node = static_node(runner).node
+            assert node.stats.received == 0
             # The same node answers on the interface it is bound to, and announces only there.
             assert await controller.get(_peer(routeb_meter, routeb_ctl), METER, [0x80])
-            assert runner.node.stats.received == 1
+            assert node.stats.received == 1
             announced: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
             controller.add_notification_listener(
                 lambda frame, source: announced.done() or announced.set_result(frame)
             )
-            notice = runner.node.notification(runner.node.node_profile.eoj, [0xD5])
+            notice = node.notification(node.node_profile.eoj, [0xD5])
             assert notice is not None
-            runner.send(notice)
+            runner.dispatch([Send.of(notice.frame)])
             assert (await asyncio.wait_for(announced, 10)).edt_of(0xD5) == b"\x01\x02\x8f\x01"
             assert await intruder.discover(window=0.5) == []
             assert heard == []

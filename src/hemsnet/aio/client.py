@@ -1,14 +1,17 @@
 """A client facade for library users: discover nodes, Get and Set their properties.
 
 The client is itself an ECHONET Lite node (a controller, 0x05FF01, with its node profile) that
-answers Gets of its own objects. Requests follow the Route B request discipline:
+answers Gets of its own objects: a :class:`~hemsnet.controller.client.ClientEngine` pumped by
+the one runner (:class:`~hemsnet.aio.runner.EngineRunner`). Requests follow the request
+discipline of the Route B controller, the same :class:`~hemsnet.controller.requests.RequestLane`:
 
 * one request outstanding per peer; the next goes as soon as the response arrives [AIF 2.4.1];
 * the response-wait timer is timer 1 (40 s) or timer 2 (180 s) by default [AIF 2.4.2]; a
   caller may pass another ``timeout`` for nodes that are not bound by the AIF;
 * every attempt gets a fresh TID, and a response to a retired TID is discarded [AIF 2.4.3];
-* a response matches only if it comes from the peer asked, carries the request's TID, an ESV
-  that answers the request's ESV and an SEOJ the request's DEOJ addresses.
+* a response matches only if it comes from the peer asked (any port of its address), carries
+  the request's TID, an ESV that answers the request's ESV and an SEOJ the request's DEOJ
+  addresses.
 
 Failures raise: :class:`~hemsnet.errors.ResponseTimeout` (a ``TimeoutError``) when the timer
 runs out, :class:`~hemsnet.errors.RequestRefused` carrying the refused EPCs on an SNA.
@@ -18,24 +21,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
-from hemsnet.aio.node import NodeRunner
-from hemsnet.aio.udp import ECHONET_PORT, Address, Interface, UdpTransport
-from hemsnet.devices.nodes import controller_node
-from hemsnet.devices.registry import class_def
-from hemsnet.echonet.eoj import CONTROLLER, Eoj
+from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.runner import EngineRunner
+from hemsnet.aio.udp import ECHONET_PORT, Address, Interface, UdpTransport, peer_identity
+from hemsnet.controller.client import (
+    Answered,
+    ClientEngine,
+    ClientEvent,
+    ClientStats,
+    Collected,
+    Notified,
+)
+from hemsnet.controller.requests import Request
+from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property
 from hemsnet.echonet.instance_list import decode_instance_list
-from hemsnet.echonet.responder import Node, Outgoing
-from hemsnet.echonet.tid import TidAllocator
-from hemsnet.echonet.timers import response_wait
 from hemsnet.errors import RequestRefused, ResponseTimeout
 
-__all__ = ["ClientStats", "DiscoveredNode", "EchonetClient", "SearchHit"]
+__all__ = ["DiscoveredNode", "EchonetClient", "SearchHit"]
 
 log = logging.getLogger(__name__)
 
@@ -64,64 +73,38 @@ class SearchHit:
     operation_status: bytes
 
 
-@dataclass(slots=True)
-class ClientStats:
-    sent: int = 0
-    answered: int = 0
-    refused: int = 0
-    timed_out: int = 0
-    unmatched: int = 0  # responses to no pending request: late, foreign or malformed
-
-
-@dataclass(slots=True)
-class _Pending:
-    peer: Address | None  # None: a multicast request, answered by many
-    request: Frame
-    future: asyncio.Future[Frame] | None = None
-    on_answer: NotificationListener | None = None  # for multicast requests
-
-
 class EchonetClient:
     """A controller node on one interface that sends requests and collects answers."""
 
-    def __init__(self, runner: NodeRunner, *, eoj: Eoj = CONTROLLER) -> None:
-        self._runner = runner
-        self.eoj = eoj
-        self.stats = ClientStats()
-        self._tids = TidAllocator()
-        self._pending: dict[int, _Pending] = {}
-        self._peer_locks: dict[Address, asyncio.Lock] = {}
+    def __init__(self, transport: UdpTransport) -> None:
+        self.transport = transport
+        self.engine = ClientEngine(identify=peer_identity)
+        self._runner = EngineRunner(
+            self.engine, transport, ScaledClock(datetime.now()), on_events=self._on_events
+        )
+        self._answers: dict[int, asyncio.Future[Frame | None]] = {}
+        self._collectors: dict[int, Callable[[Frame, Address], None]] = {}
+        self._peer_locks: dict[object, asyncio.Lock] = {}
         self._listeners: list[NotificationListener] = []
-        runner.on_frame = self._on_frame
 
     @classmethod
     def open(
-        cls,
-        iface: str | None,
-        *,
-        port: int = ECHONET_PORT,
-        ipv4: bool = False,
-        node: Node | None = None,
+        cls, iface: str | None, *, port: int = ECHONET_PORT, ipv4: bool = False
     ) -> EchonetClient:
         """Bind to ``iface`` (None: every interface) and start serving; call from a loop."""
         interface = Interface.lookup(iface) if iface is not None else None
-        transport = UdpTransport(interface, port=port, ipv4=ipv4)
-        runner = NodeRunner(node or controller_node(), transport)
-        runner.start()
-        return cls(runner)
+        client = cls(UdpTransport(interface, port=port, ipv4=ipv4))
+        client._runner.start()
+        return client
 
     @property
-    def transport(self) -> UdpTransport:
-        return self._runner.transport
-
-    @property
-    def node(self) -> Node:
-        return self._runner.node
+    def stats(self) -> ClientStats:
+        return self.engine.stats
 
     def close(self) -> None:
-        for pending in self._pending.values():
-            if pending.future is not None and not pending.future.done():
-                pending.future.cancel()
+        for future in self._answers.values():
+            if not future.done():
+                future.cancel()
         self._runner.close()
 
     async def __aenter__(self) -> EchonetClient:
@@ -136,9 +119,7 @@ class EchonetClient:
 
     def announce(self) -> None:
         """Multicast this node's instance list (INF 0xD5), as a node does at start-up."""
-        notice = self.node.notification(self.node.node_profile.eoj, [_INSTANCE_LIST_NOTIFICATION])
-        if notice is not None:
-            self._runner.send(notice)
+        self._runner.dispatch(self.engine.announce(self._now()))
 
     async def get(
         self, peer: Address, eoj: Eoj, epcs: Iterable[int], *, timeout: float | None = None
@@ -178,32 +159,24 @@ class EchonetClient:
         *,
         timeout: float | None = None,
     ) -> Frame:
-        """Send one request to one peer and return its response (Res or SNA)."""
-        if esv.success_response is None and esv.sna_response is None:
-            raise ValueError(f"{esv.symbol} is not a request that expects an answer")
-        wait = timeout if timeout is not None else self._default_wait(deoj, properties)
-        lock = self._peer_locks.setdefault(peer, asyncio.Lock())
-        async with lock:
-            loop = asyncio.get_running_loop()
-            tid = self._tids.allocate()
-            frame = Frame(tid, self.eoj, deoj, esv, properties, get_properties)
-            pending = _Pending(peer, frame, loop.create_future())
-            self._pending[tid] = pending
+        """Send one request to one peer and return its response (Res or SNA).
+
+        Raises :class:`~hemsnet.errors.RequestNotAllowed` for a request that cannot be sent
+        (an ESV that is not answered, no property or more than 255)."""
+        request = Request(esv, properties, deoj, get_properties=get_properties)
+        lock = self._peer_locks.setdefault(peer_identity(peer), asyncio.Lock())
+        async with lock:  # one request outstanding per peer [AIF 2.4.1]
+            now = self._now()
+            pending, sends = self.engine.request(peer, request, now, wait=timeout)
+            future: asyncio.Future[Frame | None] = asyncio.get_running_loop().create_future()
+            self._answers[pending.tid] = future
             try:
-                self._runner.send(Outgoing(frame), peer)
-                self.stats.sent += 1
-                assert pending.future is not None
-                reply = await asyncio.wait_for(pending.future, wait)
-            except TimeoutError:
-                self.stats.timed_out += 1
-                raise ResponseTimeout(wait, tid) from None
+                self._runner.dispatch(sends)
+                reply = await future
             finally:
-                del self._pending[tid]
-                self._tids.release(tid)
-        if reply.esv.is_sna:
-            self.stats.refused += 1
-        else:
-            self.stats.answered += 1
+                del self._answers[pending.tid]
+        if reply is None:
+            raise ResponseTimeout((pending.deadline - now).total_seconds(), pending.tid)
         return reply
 
     async def discover(
@@ -230,8 +203,11 @@ class EchonetClient:
             found[source] = DiscoveredNode(source, instances)
             return True
 
-        await self._multicast_collect(
-            ALL_NODE_PROFILES, Esv.GET, _SELF_NODE_INSTANCE_LIST, accept, window, expect
+        await self._collect(
+            Request.get(ALL_NODE_PROFILES, _SELF_NODE_INSTANCE_LIST, multicast=True),
+            accept,
+            window,
+            expect,
         )
         return sorted(found.values(), key=lambda n: (n.address.host, n.address.port))
 
@@ -249,20 +225,19 @@ class EchonetClient:
             hits.append(SearchHit(source, frame.seoj, edt))
             return True
 
-        await self._multicast_collect(target, Esv.GET, _OPERATION_STATUS, accept, window, expect)
+        await self._collect(
+            Request.get(target, _OPERATION_STATUS, multicast=True), accept, window, expect
+        )
         return hits
 
-    async def _multicast_collect(
+    async def _collect(
         self,
-        deoj: Eoj,
-        esv: Esv,
-        epc: int,
+        request: Request,
         accept: Callable[[Frame, Address], bool],
         window: float,
         expect: int | None,
     ) -> None:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         count = 0
 
         def on_answer(frame: Frame, source: Address) -> None:
@@ -272,46 +247,32 @@ class EchonetClient:
                 if expect is not None and count >= expect and not done.done():
                     done.set_result(None)
 
-        tid = self._tids.allocate()
-        frame = Frame(tid, self.eoj, deoj, esv, (Property(epc),))
-        self._pending[tid] = _Pending(None, frame, on_answer=on_answer)
+        tid, sends = self.engine.collect(request, self._now())
+        self._collectors[tid] = on_answer
         self._listeners.append(on_answer)  # announcements heard meanwhile count too
         try:
-            self._runner.send(Outgoing(frame, multicast=True))
-            self.stats.sent += 1
+            self._runner.dispatch(sends)
             await asyncio.wait_for(done, window)
         except TimeoutError:
             pass  # the window closed: what answered is what there is
         finally:
             self._listeners.remove(on_answer)
-            del self._pending[tid]
-            self._tids.release(tid)
+            del self._collectors[tid]
+            self.engine.end_collection(tid)
 
-    def _default_wait(self, deoj: Eoj, properties: tuple[Property, ...]) -> float:
-        table = class_def(deoj.class_id)
-        history = table.history_epcs if table is not None else frozenset()
-        return response_wait([p.epc for p in properties], history)
+    def _on_events(self, events: Sequence[ClientEvent], now: datetime) -> None:
+        for event in events:
+            if isinstance(event, Answered):
+                future = self._answers.get(event.tid)
+                if future is not None and not future.done():
+                    future.set_result(event.answer.frame)
+            elif isinstance(event, Collected):
+                collector = self._collectors.get(event.tid)
+                if collector is not None and isinstance(event.source, Address):
+                    collector(event.frame, event.source)
+            elif isinstance(event, Notified) and isinstance(event.source, Address):
+                for listener in list(self._listeners):
+                    listener(event.frame, event.source)
 
-    def _on_frame(self, frame: Frame, source: Address) -> None:
-        pending = self._pending.get(frame.tid)
-        if pending is not None and frame.esv.answers is pending.request.esv:
-            if pending.on_answer is not None:
-                pending.on_answer(frame, source)
-                return
-            peer = pending.peer
-            if peer and _same_peer(peer, source) and pending.request.deoj.addresses(frame.seoj):
-                if pending.future is not None and not pending.future.done():
-                    pending.future.set_result(frame)
-                return
-        if frame.esv.answers is not None:
-            self.stats.unmatched += 1
-            log.info("discarded unmatched %s TID %d from %s", frame.esv.symbol, frame.tid, source)
-            return
-        for listener in list(self._listeners):
-            listener(frame, source)
-
-
-def _same_peer(expected: Address, source: Address) -> bool:
-    if expected.host != source.host:
-        return False
-    return not expected.scope_id or not source.scope_id or expected.scope_id == source.scope_id
+    def _now(self) -> datetime:
+        return self._runner.clock.now()

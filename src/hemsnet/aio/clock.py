@@ -2,8 +2,6 @@
 
 The meter emulator and the controller both take their time from one; at speed 1 from now it is
 the wall clock (local, naive), read through the monotonic clock so that it never steps back.
-The controller and appliance-monitor runners sleep on an :class:`Alarm` until their engine's next
-wake-up.
 """
 
 from __future__ import annotations
@@ -11,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final
 
-__all__ = ["Alarm", "ScaledClock", "wait_for_stop"]
+__all__ = ["ScaledClock", "wait_for_stop"]
 
 _RESOLUTION: Final = 0.001  # s of real time
 
@@ -55,32 +53,3 @@ async def wait_for_stop(stop: asyncio.Event, seconds: float) -> None:
     """Sleep ``seconds`` or until ``stop`` is set, whichever comes first."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-class Alarm:
-    """A runner's sleep until its engine's next wake-up, cut short by :meth:`ring` (a datagram
-    came: the next wake-up may be sooner) or by ``stop``."""
-
-    def __init__(self) -> None:
-        self._rung = asyncio.Event()
-
-    def ring(self) -> None:
-        self._rung.set()
-
-    @contextlib.asynccontextmanager
-    async def armed(self, stop: asyncio.Event) -> AsyncIterator[None]:
-        """While inside, ``stop`` rings the alarm too."""
-        relay = asyncio.create_task(self._ring_on(stop))
-        try:
-            yield
-        finally:
-            relay.cancel()
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep ``seconds``, less if rung meanwhile (or before: a ring is never lost)."""
-        await wait_for_stop(self._rung, seconds)
-        self._rung.clear()
-
-    async def _ring_on(self, stop: asyncio.Event) -> None:
-        await stop.wait()
-        self.ring()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from hemsnet.controller.coverage import Held
 from hemsnet.controller.events import (
+    DISCARD_COUNTERS,
     AttributeAbsent,
     AttributeRead,
     Counted,
@@ -26,6 +27,7 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
+from hemsnet.echonet.engine import FrameDiscarded
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR_SERIES, MINUTE_SERIES
 from hemsnet.store.model import Reading
@@ -83,6 +85,9 @@ class Recorder:
                 continue
             if isinstance(event, Counted):
                 counters[event.counter] += 1
+                continue
+            if isinstance(event, FrameDiscarded):
+                counters[DISCARD_COUNTERS[event.kind]] += 1
                 continue
             if readings:
                 self.store.record(readings)

@@ -95,7 +95,7 @@ class SharedLink:
 
     def for_route_b(self, data: bytes, source: Address) -> bool:
         """Whether the datagram is the Route B engine's (see the module docstring)."""
-        if self.engine.meter_address is not None:
+        if self.engine.meter.address is not None:
             return self.engine.from_meter(source)
         return from_a_meter(data)
 

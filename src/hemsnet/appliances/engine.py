@@ -1,9 +1,11 @@
 """The appliance emulator's engine: a node of one or more appliances in appliance time.
 
-Same shape as the meter's engine: time is an input; :meth:`ApplianceEngine.start`,
-:meth:`~ApplianceEngine.receive` and :meth:`~ApplianceEngine.advance` return the datagrams to
-send (:class:`~hemsnet.echonet.send.Send`), and :meth:`~ApplianceEngine.next_wakeup` says when
-``advance`` has something to do.
+It keeps the engine contract (:mod:`hemsnet.echonet.engine`): time is an input;
+:meth:`ApplianceEngine.announce`, :meth:`~ApplianceEngine.receive` and
+:meth:`~ApplianceEngine.advance` return the datagrams to send
+(:class:`~hemsnet.echonet.send.Send`), :meth:`~ApplianceEngine.next_wakeup` says when
+``advance`` has something to do, and its events are the datagrams it dropped
+(:class:`~hemsnet.echonet.engine.FrameDiscarded`).
 
 What it adds to the generic responder (:class:`~hemsnet.echonet.responder.Node`):
 
@@ -17,7 +19,6 @@ What it adds to the generic responder (:class:`~hemsnet.echonet.responder.Node`)
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from hemsnet.appliances.base import STEP, Appliance
 from hemsnet.appliances.objects import appliance_object
 from hemsnet.devices.nodes import DEFAULT_MANUFACTURER, node_profile_object
 from hemsnet.devices.objects import DeviceObject
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Format2Frame, decode_frame
@@ -35,8 +37,6 @@ from hemsnet.echonet.send import Send
 from hemsnet.errors import FrameError
 
 __all__ = ["ApplianceEngine", "ApplianceStats"]
-
-log = logging.getLogger(__name__)
 
 _NO_EPCS: Final[frozenset[int]] = frozenset()
 
@@ -80,9 +80,10 @@ class ApplianceEngine:
         profile = node_profile_object(hosted, manufacturer=manufacturer, unique_id=unique_id)
         self.node = Node(profile, hosted)
         self._announced = self._announceable()
+        self._events: list[FrameDiscarded] = []
         self._next = now + STEP
 
-    def start(self, now: datetime) -> list[Send]:
+    def announce(self, now: datetime) -> list[Send]:
         """The start-up announcement, once the interface is up: 0xD5 to every node."""
         sends = self.advance(now)
         out = self.node.notification(NODE_PROFILE, [0xD5])
@@ -92,6 +93,10 @@ class ApplianceEngine:
 
     def next_wakeup(self) -> datetime:
         return self._next
+
+    def take_events(self) -> list[FrameDiscarded]:
+        events, self._events = self._events, []
+        return events
 
     def advance(self, now: datetime) -> list[Send]:
         """Move appliance time on to ``now`` and announce what changed on the way."""
@@ -111,7 +116,7 @@ class ApplianceEngine:
             frame = decode_frame(data)
         except FrameError as exc:
             self.stats.malformed += 1
-            log.info("discarded a malformed datagram from %s: %s", source, exc.reason)
+            self._events.append(FrameDiscarded(source, Discard.MALFORMED, exc.reason, data))
             return sends
         if isinstance(frame, Format2Frame) or not (frame.esv.is_request or frame.esv is Esv.INFC):
             self.stats.ignored += 1  # responses and notifications: nothing to answer

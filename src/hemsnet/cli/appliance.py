@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from hemsnet.aio.appliance import ApplianceRunner
 from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.services import appliance_service
 from hemsnet.aio.udp import Interface, UdpTransport
 from hemsnet.appliances.catalogue import KINDS, parse_kind
 from hemsnet.appliances.engine import ApplianceEngine
@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
     if engine.objects[-1].eoj.instance > 0x7F:
         raise CliError(f"--instance {args.instance} leaves no room for {len(kinds)} objects")
     transport = UdpTransport(iface, ipv4=args.ipv4)
-    runner = ApplianceRunner(engine, transport, ScaledClock(now, args.speed))
+    service = appliance_service(engine, transport, ScaledClock(now, args.speed))
     objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.objects))
     addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
     print(
@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
         f"{now.isoformat()} at {args.speed:g}x",
         flush=True,
     )
-    run_until_signalled(runner.run)
+    run_until_signalled(service)
     stats = engine.stats
     print(
         f"hemsnet appliance: stopped; {stats.received} received, {stats.answered} answered, "

@@ -6,11 +6,11 @@ import argparse
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Final
 
 from hemsnet import localtime
+from hemsnet.aio.services import Service
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -18,12 +18,10 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "CliError",
-    "Service",
     "parse_epc",
     "parse_hex",
     "parse_local_time",
     "parse_speed",
-    "run_together",
     "run_until_signalled",
 ]
 
@@ -31,9 +29,6 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_BROKEN_PIPE: Final = 141  # 128 + SIGPIPE, as a shell reports a command whose reader left
-
-#: A long-running part of a command: runs until ``stop`` is set.
-Service = Callable[[asyncio.Event], Awaitable[None]]
 
 
 class CliError(Exception):
@@ -93,21 +88,3 @@ def run_until_signalled(run: Service) -> None:
         await run(stop)
 
     asyncio.run(main())
-
-
-async def run_together(services: Sequence[Service], stop: asyncio.Event) -> None:
-    """Run every service until ``stop``. One that ends stops the others; once all have ended,
-    the first failure is raised."""
-
-    async def guarded(service: Service) -> None:
-        try:
-            await service(stop)
-        finally:
-            stop.set()
-
-    results = await asyncio.gather(
-        *(guarded(service) for service in services), return_exceptions=True
-    )
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result

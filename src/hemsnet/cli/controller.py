@@ -9,22 +9,18 @@ from functools import partial
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
-from hemsnet.aio.controller import ControllerRunner, status_line
-from hemsnet.aio.recorder import Recorder
-from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity, peer_key
+from hemsnet.aio.controller_service import ControllerService, ControllerSetup
+from hemsnet.aio.services import Service, run_together
+from hemsnet.aio.udp import Interface, UdpTransport, parse_address
 from hemsnet.cli.common import (
     EXIT_OK,
     CliError,
-    Service,
     parse_local_time,
     parse_speed,
-    run_together,
     run_until_signalled,
 )
 from hemsnet.cli.dashboard import listen_argument, read_configs, url_line
-from hemsnet.cli.hems_networks import HemsNetworks, add_hems_argument
-from hemsnet.controller import ControllerConfig, ControllerEngine
-from hemsnet.store import Store
+from hemsnet.controller import ControllerConfig
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
@@ -46,7 +42,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog="example: hemsnet controller --iface eth0 --db meter.db",
     )
     controller.add_argument("--iface", required=True, metavar="IF", help="the Route B interface")
-    add_hems_argument(controller)
+    controller.add_argument(
+        "--hems-iface",
+        action="append",
+        default=[],
+        metavar="IF",
+        help="a HEMS network on which to discover the appliances and read their power every "
+        "[appliances] interval (repeatable; the Route B interface too when the appliances "
+        "share the meter's network)",
+    )
     controller.add_argument(
         "--meter",
         metavar="ADDR",
@@ -102,36 +106,37 @@ def _run(args: argparse.Namespace) -> int:
     if args.status_every <= 0:
         raise CliError("--status-every must be positive")
     now = args.start or datetime.now().replace(microsecond=0)
-    engine = ControllerEngine(config, now=now, meter=meter, identify=peer_identity)
     try:
         transport = UdpTransport(iface, ipv4=args.ipv4)
     except OSError as exc:
         raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
-    hems = HemsNetworks(args.hems_iface, engine, transport, config.appliances, now)
-    with Store.open(args.db) as store:
-        recorder = Recorder(store, peer_key)
-        clock = ScaledClock(now, args.speed)
-        runner = ControllerRunner(
-            engine,
-            hems.route_b,
-            recorder,
-            clock,
-            report=lambda line: _print(line + hems.status()),
-            status_every=args.status_every,
-        )
+    clock = ScaledClock(now, args.speed)
+    setup = ControllerSetup(
+        config,
+        transport,
+        args.db,
+        clock,
+        meter=meter,
+        hems=args.hems_iface,
+        report=_print,
+        status_every=args.status_every,
+    )
+    with ControllerService.open(setup) as controller:
+        services: list[Service] = [controller.run]
+        if args.web is not None:  # after the store exists, before anything runs
+            web, url = _dashboard(args, dashboard, config, clock)
+            services.append(web)
         addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
             f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
-            f"{target}{hems.describe()}; store {args.db}; time {now.isoformat()} at {args.speed:g}x"
+            f"{target}{controller.describe()}; store {args.db}; time {now.isoformat()} at "
+            f"{args.speed:g}x"
         )
-        services: list[Service] = [runner.run]
-        services += [appliances.run for appliances in hems.runners(store, clock, _print)]
         if args.web is not None:
-            services.append(_dashboard(args, dashboard, config, clock))
+            _print(url)
         run_until_signalled(lambda stop: run_together(services, stop))
-        stopped = status_line(engine, recorder).replace("controller:", "controller: stopped;", 1)
-        _print(stopped + hems.status())
+        _print(controller.status_line().replace("controller:", "controller: stopped;", 1))
     return EXIT_OK
 
 
@@ -140,16 +145,15 @@ def _dashboard(
     dashboard: DashboardConfig,
     config: ControllerConfig,
     clock: ScaledClock,
-) -> Service:
-    """The dashboard on the controller's store and clock, bound now so that a port in use
-    stops the command before it starts."""
+) -> tuple[Service, str]:
+    """The dashboard on the controller's store and clock, and the line with its URL; bound
+    now so that a port in use stops the command before it starts."""
     if isinstance(args.web, Listen):
         dashboard = replace(dashboard, listen=args.web)
     dashboard = secured(dashboard)
     sock = bind(dashboard.listen)
     app = build_app(args.db, dashboard, clock.now, config)
-    _print(url_line(dashboard, sock.getsockname()[1]))
-    return partial(serve, app, sock)
+    return partial(serve, app, sock), url_line(dashboard, sock.getsockname()[1])
 
 
 def _print(line: str) -> None:

@@ -22,17 +22,15 @@ from pathlib import Path
 from typing import Final
 
 from hemsnet.aio.clock import ScaledClock
-from hemsnet.aio.controller import ControllerRunner, status_line
-from hemsnet.aio.meter import MeterRunner
-from hemsnet.aio.recorder import Recorder
-from hemsnet.aio.udp import Address, UdpTransport, peer_identity, peer_key
-from hemsnet.cli.common import EXIT_OK, CliError, Service, run_together, run_until_signalled
+from hemsnet.aio.controller_service import ControllerService, ControllerSetup
+from hemsnet.aio.services import Service, meter_service, run_together
+from hemsnet.aio.udp import Address, UdpTransport, peer_identity
+from hemsnet.cli.common import EXIT_OK, CliError, run_until_signalled
 from hemsnet.cli.dashboard import listen_argument, url_line
-from hemsnet.controller import ControllerConfig, ControllerEngine
+from hemsnet.controller import ControllerConfig
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.load import LoadSettings, Profile, Surge
-from hemsnet.store import Store
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DEFAULT_LISTEN, DashboardConfig
 
@@ -121,25 +119,35 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
         installed=now - timedelta(days=args.days),
         identify=peer_identity,
     )
-    meter_runner = MeterRunner(meter, UdpTransport.loopback(), clock)
-    meter_address = Address("::1", meter_runner.transport.port)
+    meter_link = UdpTransport.loopback()
+    meter_address = Address("::1", meter_link.port)
     config = ControllerConfig()
-    engine = ControllerEngine(config, now=now, meter=meter_address, identify=peer_identity)
-    with Store.open(db) as store:
-        recorder = Recorder(store, peer_key)
-        controller = ControllerRunner(
-            engine, UdpTransport.loopback(), recorder, clock, report=_print, status_every=30.0
-        )
-        app = build_app(db, dashboard, clock.now, config)
+    controller_link = UdpTransport.loopback()
+    setup = ControllerSetup(
+        config,
+        controller_link,
+        db,
+        clock,
+        meter=meter_address,
+        report=_print,
+        status_every=30.0,
+    )
+    with ControllerService.open(setup) as controller:
+        app = build_app(db, dashboard, clock.now, config)  # reads the store the service made
         _print(
             f"hemsnet demo: meter 028F01 at {meter_address} with {args.days} days of history; "
-            f"controller at [::1]:{controller.transport.port}; store {db}; "
+            f"controller at [::1]:{controller_link.port}; store {db}; "
             f"contract demand {TARGET_KW:g} kW"
         )
         _print(url_line(dashboard, sock.getsockname()[1]))
-        services: list[Service] = [meter_runner.run, controller.run, partial(serve, app, sock)]
+        # The meter first: it must be listening for the controller's first search.
+        services: list[Service] = [
+            meter_service(meter, meter_link, clock),
+            controller.run,
+            partial(serve, app, sock),
+        ]
         run_until_signalled(lambda stop: run_together(services, stop))
-        _print(status_line(engine, recorder).replace("controller:", "demo: stopped;", 1))
+        _print(controller.status_line().replace("controller:", "demo: stopped;", 1))
     return EXIT_OK
 
 

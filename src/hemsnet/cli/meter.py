@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
-from hemsnet.aio.meter import MeterRunner
+from hemsnet.aio.services import meter_service
 from hemsnet.aio.state_file import load_state
 from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity
 from hemsnet.cli.common import (
@@ -128,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
     )
     transport = UdpTransport(iface, ipv4=args.ipv4)
     clock = ScaledClock(now, args.speed)
-    runner = MeterRunner(engine, transport, clock, state_path=args.state)
+    service = meter_service(engine, transport, clock, state_path=args.state)
     installed = minute_start(engine.registers.installed)
     objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.node.objects))
     addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
@@ -138,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
         f"installed {installed.isoformat()}",
         flush=True,
     )
-    run_until_signalled(runner.run)
+    run_until_signalled(service)
     stats = engine.stats
     print(
         f"hemsnet meter: stopped; {stats.received} received, {stats.answered} answered, "

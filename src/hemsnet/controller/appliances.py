@@ -42,10 +42,12 @@ from hemsnet.controller.appliance_events import (
     AppliancePower,
 )
 from hemsnet.controller.config import ApplianceConfig
-from hemsnet.controller.own_node import OwnNode, frame_of
+from hemsnet.controller.events import DISCARD_COUNTERS
+from hemsnet.controller.own_node import OwnNode, decode_datagram
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.values import OperationStatus
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, encode_frame
@@ -114,22 +116,22 @@ class ApplianceMonitor:
         self._identify = identify
         self._tids = tids or TidAllocator()  # the Route B engine's when sharing its socket
         self._next_discovery = now
-        self._events: list[ApplianceEvent] = []
+        self._events: list[ApplianceEvent | FrameDiscarded] = []
 
-    # --- the runner's interface ------------------------------------------------------------
+    # --- the engine contract (hemsnet.echonet.engine) --------------------------------------
 
-    def announcement(self) -> Send:
-        """The controller's instance list, to every node, at start-up."""
-        return self.own.announcement()
-
-    def start(self, now: datetime) -> list[Send]:
-        """The first discovery (send :meth:`announcement` first)."""
+    def announce(self, now: datetime) -> list[Send]:
+        """The controller's instance list, to every node, at start-up; the first discovery
+        follows at once."""
         self.now = now
-        return self._discover()
+        return [self.own.announcement()]
 
     def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
         self.now = now
-        frame = frame_of(data, source)
+        frame = decode_datagram(data, source)
+        if isinstance(frame, FrameDiscarded):
+            self._discard(frame)
+            return self._pump()
         if frame is None:
             return self._pump()
         sends: list[Send] = []
@@ -138,7 +140,7 @@ class ApplianceMonitor:
         if frame.seoj.is_node_profile:
             self._on_node_profile(frame, source)
         elif frame.esv.answers is not None:
-            self._on_response(frame, source)
+            self._on_response(frame, source, data)
         return sends + self._pump()
 
     def advance(self, now: datetime) -> list[Send]:
@@ -159,7 +161,7 @@ class ApplianceMonitor:
                 wakes.append(node.next_poll)
         return min(wakes)
 
-    def take_events(self) -> list[ApplianceEvent]:
+    def take_events(self) -> list[ApplianceEvent | FrameDiscarded]:
         events, self._events = self._events, []
         return events
 
@@ -213,6 +215,7 @@ class ApplianceMonitor:
                 timer_2=self.config.timeout,
                 max_opc=_REQUEST_OPC,
                 tids=self._tids,
+                identify=self._identify,
             )
             node = self.nodes[key] = ApplianceNode(source, lane, next_poll=self.now)
             log.info("node %s lists %s", source, " ".join(map(str, eojs)) or "no objects")
@@ -230,19 +233,18 @@ class ApplianceMonitor:
         node.missed = 0
         self._events += [ApplianceFound(source, eoj) for eoj in new]
 
-    def _on_response(self, frame: Frame, source: Hashable) -> None:
+    def _on_response(self, frame: Frame, source: Hashable, data: bytes) -> None:
         node = self.nodes.get(self._identify(source))
-        if node is None:
-            log.info("ignored a response from %s: no node known there", source)
-            return
-        match = node.lane.match(frame, source)
-        if match is Match.ANSWER:
+        match = node.lane.match(frame, source) if node is not None else Match.UNSOLICITED
+        if node is not None and match is Match.ANSWER:
             self._count("refused" if frame.esv.is_sna else "answered")
             node.attempts = 0
             self._answered(node, node.lane.settle(frame, source))
         elif match is Match.LATE:
-            self._count("late_discarded")
-            log.info("discarded a late response from %s, TID %d", source, frame.tid)
+            self._discard(FrameDiscarded(source, Discard.LATE, f"TID {frame.tid} retired", data))
+        else:
+            reason = f"{frame.esv.symbol} TID {frame.tid} answers nothing asked"
+            self._discard(FrameDiscarded(source, Discard.UNSOLICITED, reason, data))
 
     def _answered(self, node: ApplianceNode, answer: Answer) -> None:
         node.missed = 0
@@ -329,3 +331,8 @@ class ApplianceMonitor:
 
     def _count(self, counter: str) -> None:
         self.counters[counter] = self.counters.get(counter, 0) + 1
+
+    def _discard(self, event: FrameDiscarded) -> None:
+        """A peer's misbehaviour: counted and reported, never raised."""
+        self._count(DISCARD_COUNTERS[event.kind])
+        self._events.append(event)

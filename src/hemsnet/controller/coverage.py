@@ -45,11 +45,21 @@ class Coverage:
     """The settled instants of every grid series, and the open gaps."""
 
     def __init__(self, held: Held | None = None) -> None:
-        held = held or Held()
         grid = HALF_HOUR_SERIES + MINUTE_SERIES
-        self._real = {s: set(held.real.get(s, ())) for s in grid}
-        self._settled = {s: self._real[s] | set(held.void.get(s, ())) for s in grid}
-        self.open_gaps: set[GapKey] = set(held.open_gaps)
+        self._real: dict[Series, set[datetime]] = {s: set() for s in grid}
+        self._settled: dict[Series, set[datetime]] = {s: set() for s in grid}
+        self.open_gaps: set[GapKey] = set()
+        if held is not None:
+            self.merge(held)
+
+    def merge(self, held: Held) -> None:
+        """Take what the store holds on top of what was noted since the start."""
+        for series, instants_ in held.real.items():
+            self._real[series] |= instants_
+            self._settled[series] |= instants_
+        for series, instants_ in held.void.items():
+            self._settled[series] |= instants_
+        self.open_gaps |= held.open_gaps
 
     def add(self, samples: Iterable[Sample], *, settled_before: datetime) -> list[Sample]:
         """Take note of ``samples``; the ones worth recording are returned.

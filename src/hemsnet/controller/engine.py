@@ -1,9 +1,10 @@
 """The Route B controller's engine: a sans-I/O state machine in controller time.
 
-Time is an input, as in the meter engine: :meth:`ControllerEngine.receive` takes a datagram,
-its source and the time it arrived; :meth:`ControllerEngine.advance` moves time on; both return
-the datagrams to send (:class:`~hemsnet.echonet.send.Send`). What the store must keep comes out
-of :meth:`ControllerEngine.take_events`.
+It keeps the engine contract (:mod:`hemsnet.echonet.engine`): time is an input,
+:meth:`ControllerEngine.receive` takes a datagram, its source and the time it arrived,
+:meth:`ControllerEngine.advance` moves time on, both return the datagrams to send; what the
+store must keep comes out of :meth:`ControllerEngine.take_events`. What it has learnt about
+the meter is one :class:`~hemsnet.controller.meter_state.MeterState`.
 
 The sequences of AIF chapter 3 are procedures (:mod:`hemsnet.controller.procedures`): each is
 a generator that yields the requests of its figure one by one and gets each answer back, or
@@ -18,7 +19,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Final
 
@@ -26,6 +27,7 @@ from hemsnet.controller import procedures
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.controller.coverage import Coverage, Held
 from hemsnet.controller.events import (
+    DISCARD_COUNTERS,
     BackfillProgress,
     Counted,
     Event,
@@ -36,15 +38,15 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
-from hemsnet.controller.own_node import OwnNode, frame_of
+from hemsnet.controller.meter_state import MeterState
+from hemsnet.controller.own_node import OwnNode, decode_datagram
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
-from hemsnet.devices.codecs import HISTORY_DAY_MAX
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
-from hemsnet.devices.model import Access
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.values import FaultStatus
 from hemsnet.draws import Draws, mix
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
@@ -61,7 +63,6 @@ __all__ = ["ControllerEngine", "ControllerStatus"]
 log = logging.getLogger(__name__)
 
 _IDLE: Final = timedelta(days=1)  # next wake-up when nothing is planned
-_UNKNOWN_RETENTION: Final = HISTORY_DAY_MAX + 1  # every E1 day may be held
 _OFFSET_TOLERANCE: Final = timedelta(seconds=2)  # meter clock estimate: ignore jitter below
 
 
@@ -91,7 +92,11 @@ class ControllerStatus:
 
 
 class ControllerEngine:
-    """A controller for one bidirectional high-voltage smart meter over Route B."""
+    """A controller for one bidirectional high-voltage smart meter over Route B.
+
+    An :class:`~hemsnet.echonet.engine.Engine`; procedures see it as a
+    :class:`~hemsnet.controller.context.Context`.
+    """
 
     def __init__(
         self,
@@ -107,53 +112,53 @@ class ControllerEngine:
         # its requests is mistaken for one of ours [AIF 2.4.3] (decision C24).
         self.tids = TidAllocator()
         self.lane = RequestLane(
-            timer_1=config.timer_1, timer_2=config.timer_2, max_opc=config.max_opc, tids=self.tids
+            timer_1=config.timer_1,
+            timer_2=config.timer_2,
+            max_opc=config.max_opc,
+            tids=self.tids,
+            identify=identify,
         )
         self.coverage = Coverage()
         self.status = ControllerStatus()
         self.own = OwnNode()
-        self.meter_address: Hashable | None = meter
-        self.meter_eoj: Eoj | None = None
-        self.fixed_meter = meter is not None
-        self.attributes: dict[int, bytes] = {}
-        self.get_map: frozenset[int] = frozenset()
-        self.scales = MeterScales({})
-        self.in_fault = False
-        self.meter_offset = timedelta()  # meter clock minus controller clock
+        self.meter = MeterState(address=meter, fixed=meter is not None)
         self._identify = identify
         self._events: list[Event] = []
         self._tasks: list[_Task] = []
         self._seq = itertools.count()
         self._held: list[tuple[int, object]] = []  # notified readings waiting for the scales
         self._retry_draws = itertools.count(1)
-        self.retained_days = _UNKNOWN_RETENTION  # learnt from the first E1 SetC_SNA
-
-    # --- the runner's interface ------------------------------------------------------------
-
-    def announcement(self) -> Send:
-        """The controller's instance list, to every node, at start-up [AIF 3.1.1]."""
-        return self.own.announcement()
-
-    def start(self, now: datetime) -> list[Send]:
-        """Start the search for the meter [AIF 3.1.2] (send :meth:`announcement` first)."""
-        self.now = now
+        self.history_known = False  # whether restore() said what the store holds
+        # The search for the meter [AIF 3.1.2], once the instance list is out [AIF 3.1.1].
         self.spawn("startup", Priority.STARTUP, procedures.startup(self), measurement=False)
-        return self._pump()
+
+    # --- the engine contract (hemsnet.echonet.engine) --------------------------------------
+
+    def announce(self, now: datetime) -> list[Send]:
+        """The controller's instance list, to every node, at start-up [AIF 3.1.1]."""
+        self.now = now
+        return [self.own.announcement()]
 
     def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
         self.now = now
-        frame = frame_of(data, source)
+        frame = decode_datagram(data, source)
+        if isinstance(frame, FrameDiscarded):
+            if self.meter.address is None or self.from_meter(source):
+                self._discard(frame)
+            else:
+                self._discard(replace(frame, kind=Discard.FOREIGN))
+            return self._pump()
         if frame is None:
             return self._pump()
-        if self.meter_address is not None and not self.from_meter(source):
-            self.count("foreign_dropped")  # Route B carries only the meter [G.9958 I.2]
-            log.info("dropped a frame from %s: not the meter", source)
+        if self.meter.address is not None and not self.from_meter(source):
+            # Route B carries only the meter [G.9958 I.2]
+            self._discard(FrameDiscarded(source, Discard.FOREIGN, "not the meter", data))
             return self._pump()
         sends: list[Send] = []
         if frame.esv.is_request:
             sends += self.own.serve(frame, source)
         elif frame.esv.answers is not None:
-            self._on_response(frame, source)
+            self._on_response(frame, source, data)
         elif frame.esv in (Esv.INF, Esv.INFC):
             if frame.esv is Esv.INFC:
                 sends += self.own.serve(frame, source)  # INFC_Res: the sender waits for it
@@ -179,49 +184,37 @@ class ControllerEngine:
         ready = [task.ready_at for task in self._tasks if self._eligible(task)]
         return min(ready, default=self.now + _IDLE)
 
-    def restore(self, held: Held) -> None:
-        """What the store already holds for the paired meter, so that a restarted controller
-        fetches only what is missing. Call it once the meter is paired."""
-        self.coverage = Coverage(held)
-
     def take_events(self) -> list[Event]:
         events, self._events = self._events, []
         return events
 
-    # --- what procedures use ---------------------------------------------------------------
+    # --- the store's part ------------------------------------------------------------------
 
-    @property
-    def paired(self) -> bool:
-        return self.meter_eoj is not None
+    def restore(self, held: Held) -> None:
+        """What the store already holds for the paired meter, so that a restarted controller
+        fetches only what is missing. Call it once the meter is paired (MeterPaired): the
+        scheduled fetch and the recovery wait for it."""
+        self.coverage.merge(held)
+        self.history_known = True
+        self.wake("scheduled")
+        self.wake("recovery")
+
+    # --- the context of procedures (hemsnet.controller.context) ----------------------------
 
     @property
     def meter_now(self) -> datetime:
-        """The meter's clock, as estimated from its E2 time stamps."""
-        return self.now + self.meter_offset
+        return self.now + self.meter.offset
 
     def at_meter_time(self, meter_time: datetime) -> datetime:
-        """The controller time when the meter's clock shows ``meter_time``."""
-        return meter_time - self.meter_offset
-
-    def meter_date(self) -> date:
-        return self.meter_now.date()
+        return meter_time - self.meter.offset
 
     def day_offset(self, day: date) -> int:
-        """The 0xE1 value that selects ``day``: 0 is the meter's today."""
-        return (self.meter_date() - day).days
-
-    def readable(self, epc: int) -> bool:
-        """Whether to ask for ``epc``: the meter's Get map lists it [AIF 3.1.3] (before the
-        map is known, whether it is mandatory)."""
-        if self.get_map:
-            return epc in self.get_map
-        definition = HV_METER_BIDIR.get(epc)
-        return definition is not None and definition.get is Access.MANDATORY
+        return (self.meter_now.date() - day).days
 
     def backoff(self, failures: int) -> timedelta:
-        """The wait before history retry ``failures``: doubling from ``retry_base`` up to
-        ``retry_max``, plus a seeded jitter of up to ``retry_base``, so that two controllers
-        that clashed over E1 do not clash again [AIF 3.3.3]."""
+        """Doubling from ``retry_base`` up to ``retry_max``, plus a seeded jitter of up to
+        ``retry_base``, so that two controllers that clashed over E1 do not clash again
+        [AIF 3.3.3]."""
         config = self.config
         base = min(config.retry_base * 2 ** (failures - 1), config.retry_max)
         jitter = Draws(mix(config.seed, next(self._retry_draws))).random() * config.retry_base
@@ -240,14 +233,12 @@ class ControllerEngine:
     def spawn(
         self, name: str, priority: Priority, procedure: Procedure, *, measurement: bool = True
     ) -> None:
-        """Start a task, unless one of that name is running."""
         if any(task.name == name for task in self._tasks):
             return
         task = _Task(name, priority, procedure, measurement, next(self._seq), self.now)
         self._tasks.append(task)
 
     def wake(self, name: str) -> None:
-        """Resume the sleeping task ``name`` now."""
         for task in self._tasks:
             if task.name == name and not task.waiting:
                 task.ready_at = min(task.ready_at, self.now)
@@ -260,10 +251,11 @@ class ControllerEngine:
         self._events.append(Counted(counter))
 
     def pair(self, address: Hashable, eoj: Eoj) -> None:
-        if self.paired:
+        meter = self.meter
+        if meter.paired:
             return
-        self.meter_address = address
-        self.meter_eoj = eoj
+        meter.address = address
+        meter.eoj = eoj
         self.status.found_at = self.now
         log.info("meter %s found at %s", eoj, address)
         self.emit(MeterPaired(address, eoj))
@@ -271,23 +263,67 @@ class ControllerEngine:
     def take_values(
         self, values: dict[int, bytes], source: Source, *, day: date | None = None
     ) -> list[Sample]:
-        """Record the readings among ``values`` (EPC -> EDT); returns what was recorded."""
         samples: list[Sample] = []
         for epc, edt in values.items():
             value = self.decode(epc, edt)
             if value is None:
                 continue
             try:
-                samples += samples_of(epc, value, self.scales, read_at=self.meter_now, day=day)
+                samples += samples_of(
+                    epc, value, self.meter.scales, read_at=self.meter_now, day=day
+                )
             except LookupError:
                 if source is Source.NOTIFICATION:
                     self._held.append((epc, value))
                 continue
             if epc == 0xE2:
                 self._learn_offset(value)
-        return self.record(samples, source)
+        return self._record(samples, source)
 
-    def record(self, samples: list[Sample], source: Source) -> list[Sample]:
+    def attributes_read(self) -> None:
+        """Scale with the attributes just read, the notified readings held until now too."""
+        self.meter.scales = MeterScales(self.meter.attributes)
+        self.status.attributes_read = True
+        held, self._held = self._held, []
+        for epc, value in held:
+            try:
+                samples = samples_of(epc, value, self.meter.scales, read_at=self.meter_now)
+            except LookupError:
+                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
+                continue
+            self._record(samples, Source.NOTIFICATION)
+
+    def decode(self, epc: int, edt: bytes) -> object | None:
+        try:
+            value: object = decode_property(HV_METER_BIDIR_CLASS, epc, edt).value
+        except InvalidValue as exc:
+            self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
+            return None
+        return value
+
+    def fault_status(self, status: FaultStatus) -> None:
+        meter = self.meter
+        if status is FaultStatus.FAULT and not meter.in_fault:
+            meter.in_fault = True
+            log.info("the meter reports a fault: measurement requests stop [AIF 3.4.1]")
+            self.emit(FaultStarted())
+            self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
+        elif status is FaultStatus.NO_FAULT and meter.in_fault:
+            meter.in_fault = False
+            log.info("the meter recovered from its fault: resuming and backfilling")
+            self.emit(FaultEnded())
+            self.wake("recovery")
+
+    def suspect_fault(self) -> None:
+        self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
+
+    def from_meter(self, source: Hashable) -> bool:
+        """Whether ``source`` is the meter's address (the meter is known)."""
+        return self._identify(source) == self._identify(self.meter.address)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _record(self, samples: list[Sample], source: Source) -> list[Sample]:
         settled_before = self.meter_now.replace(second=0, microsecond=0) - HALF_HOUR
         kept = self.coverage.add(samples, settled_before=settled_before)
         if kept:
@@ -301,61 +337,25 @@ class ControllerEngine:
             self.emit(Recorded(tuple(kept), source))
         return kept
 
-    def scales_known(self) -> None:
-        """The attributes were (re)read: scale the notified readings held until now."""
-        self.scales = MeterScales(self.attributes)
-        self.status.attributes_read = True
-        held, self._held = self._held, []
-        for epc, value in held:
-            try:
-                samples = samples_of(epc, value, self.scales, read_at=self.meter_now)
-            except LookupError:
-                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
-                continue
-            self.record(samples, Source.NOTIFICATION)
+    def _discard(self, event: FrameDiscarded) -> None:
+        """A peer's misbehaviour: counted, reported, never raised."""
+        counter = DISCARD_COUNTERS[event.kind]
+        self.status.counters[counter] = self.status.counters.get(counter, 0) + 1
+        self._events.append(event)
 
-    def decode(self, epc: int, edt: bytes) -> object | None:
-        try:
-            value: object = decode_property(HV_METER_BIDIR_CLASS, epc, edt).value
-        except InvalidValue as exc:
-            self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
-            return None
-        return value
-
-    def fault_status(self, status: FaultStatus) -> None:
-        if status is FaultStatus.FAULT and not self.in_fault:
-            self.in_fault = True
-            log.info("the meter reports a fault: measurement requests stop [AIF 3.4.1]")
-            self.emit(FaultStarted())
-            self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
-        elif status is FaultStatus.NO_FAULT and self.in_fault:
-            self.in_fault = False
-            log.info("the meter recovered from its fault: resuming and backfilling")
-            self.emit(FaultEnded())
-            self.wake("recovery")
-
-    def suspect_fault(self) -> None:
-        """A measurement was refused: ask 0x88 whether the meter is in fault."""
-        self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
-
-    def from_meter(self, source: Hashable) -> bool:
-        """Whether ``source`` is the meter's address (the meter is known)."""
-        return self._identify(source) == self._identify(self.meter_address)
-
-    # --- inside ------------------------------------------------------------------------------
-
-    def _on_response(self, frame: Frame, source: Hashable) -> None:
+    def _on_response(self, frame: Frame, source: Hashable, data: bytes) -> None:
         match = self.lane.match(frame, source)
         if match is Match.ANSWER:
             self.count("refused" if frame.esv.is_sna else "answered")
             self._deliver(self.lane.settle(frame, source))
         elif match is Match.LATE:
-            self.count("late_discarded")
-            log.info("discarded a late response, TID %d", frame.tid)
+            self._discard(FrameDiscarded(source, Discard.LATE, f"TID {frame.tid} retired", data))
         else:
-            log.info("ignored a response to nothing asked: TID %d from %s", frame.tid, source)
+            reason = f"{frame.esv.symbol} TID {frame.tid} answers nothing asked"
+            self._discard(FrameDiscarded(source, Discard.UNSOLICITED, reason, data))
 
     def _on_notification(self, frame: Frame, source: Hashable) -> None:
+        meter = self.meter
         if frame.seoj.is_node_profile:
             edt = frame.edt_of(0xD5)
             if edt is None:
@@ -368,14 +368,14 @@ class ControllerEngine:
             meters = [eoj for eoj in eojs if eoj.class_id == HV_METER_BIDIR_CLASS]
             if not meters:
                 return
-            if self.paired:
+            if meter.paired:
                 log.info("the meter announced its instance list again: it restarted")
                 self.emit(MeterRestarted())
                 self.wake("attributes")
-            elif not self.fixed_meter or self.from_meter(source):
+            elif not meter.fixed or self.from_meter(source):
                 self.pair(source, meters[0])
             return
-        if self.meter_eoj is None or frame.seoj != self.meter_eoj:
+        if meter.eoj is None or frame.seoj != meter.eoj:
             return
         readings: dict[int, bytes] = {}
         for prop in frame.properties:
@@ -397,7 +397,7 @@ class ControllerEngine:
                 return
 
     def _eligible(self, task: _Task) -> bool:
-        return not task.waiting and not (task.measurement and self.in_fault)
+        return not task.waiting and not (task.measurement and self.meter.in_fault)
 
     def _pump(self) -> list[Send]:
         """Run tasks until one has a request in flight or none is ready."""
@@ -417,7 +417,7 @@ class ControllerEngine:
                 task.ready_at = step.until
                 continue
             task.waiting = True
-            to = None if step.multicast else self.meter_address
+            to = None if step.multicast else self.meter.address
             data = self.lane.send(step, to, self.now)
             self.count("sent")
             log.info("%s: %s", task.name, _describe(step))
@@ -429,8 +429,8 @@ class ControllerEngine:
         if not isinstance(at, datetime):
             return
         offset = at - self.now.replace(microsecond=0)
-        if abs(offset - self.meter_offset) > _OFFSET_TOLERANCE:
-            self.meter_offset = offset
+        if abs(offset - self.meter.offset) > _OFFSET_TOLERANCE:
+            self.meter.offset = offset
             log.info("the meter's clock is %+.0f s from ours", offset.total_seconds())
 
 

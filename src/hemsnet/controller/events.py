@@ -6,15 +6,19 @@ call and writes each event to the store, in order.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
+from typing import Final
 
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.metering.samples import Sample
 from hemsnet.metering.series import Series, Source
 
 __all__ = [
+    "DISCARD_COUNTERS",
     "AttributeAbsent",
     "AttributeRead",
     "BackfillProgress",
@@ -96,10 +100,21 @@ class FaultEnded:
 
 @dataclass(frozen=True, slots=True)
 class Counted:
-    """One more of a request counter: sent, answered, refused, timed_out, late_discarded,
-    foreign_dropped."""
+    """One more of a request counter: sent, answered, refused, timed_out."""
 
     counter: str
+
+
+#: The request counter (:class:`~hemsnet.store.model.RequestStats`) that counts each kind of
+#: datagram the engine discards (a :class:`~hemsnet.echonet.engine.FrameDiscarded` event).
+DISCARD_COUNTERS: Final[Mapping[Discard, str]] = MappingProxyType(
+    {
+        Discard.MALFORMED: "malformed",
+        Discard.UNSOLICITED: "unsolicited",
+        Discard.LATE: "late_discarded",
+        Discard.FOREIGN: "foreign_dropped",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +144,7 @@ Event = (
     | FaultStarted
     | FaultEnded
     | Counted
+    | FrameDiscarded
     | BackfillProgress
     | Warned
 )

@@ -8,29 +8,26 @@ answered. The Route B engine and each HEMS network's appliance monitor hold one 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable
 
 from hemsnet.devices.nodes import controller_node
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import NODE_PROFILE
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.responder import Node
 from hemsnet.echonet.send import Send
 from hemsnet.errors import FrameError
 
-__all__ = ["OwnNode", "frame_of"]
-
-log = logging.getLogger(__name__)
+__all__ = ["OwnNode", "decode_datagram"]
 
 
-def frame_of(data: bytes, source: Hashable) -> Frame | None:
-    """The Format 1 frame in a datagram; ``None`` (logged when malformed) for anything else,
-    which a controller ignores."""
+def decode_datagram(data: bytes, source: Hashable) -> Frame | FrameDiscarded | None:
+    """The Format 1 frame in a datagram; a :class:`FrameDiscarded` when it is malformed;
+    ``None`` for a Format 2 frame, which a controller ignores."""
     try:
         frame = decode_frame(data)
     except FrameError as exc:
-        log.info("malformed datagram from %s: %s", source, exc.reason)
-        return None
+        return FrameDiscarded(source, Discard.MALFORMED, exc.reason, data)
     return frame if isinstance(frame, Frame) else None
 
 

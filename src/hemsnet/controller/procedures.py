@@ -1,7 +1,8 @@
 """The standard operation of AIF chapter 3, one procedure per figure.
 
-Each procedure is a generator run by :class:`~hemsnet.controller.engine.ControllerEngine`: it
-yields a :class:`~hemsnet.controller.requests.Request` and is sent back its
+Each procedure is a generator run by :class:`~hemsnet.controller.engine.ControllerEngine`,
+which it sees only as a :class:`~hemsnet.controller.context.Context`: it yields a
+:class:`~hemsnet.controller.requests.Request` and is sent back its
 :class:`~hemsnet.controller.requests.Answer` (a response or a timeout), or yields a
 :class:`~hemsnet.controller.tasks.Sleep`. A timed-out request is asked again as a new request
 (a new TID) once its timer has run out; the timer itself spaces the retries [AIF 2.4.2, 2.4.3].
@@ -22,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, TypeVar
 
+from hemsnet.controller.context import Context
 from hemsnet.controller.events import (
     AttributeAbsent,
     AttributeRead,
@@ -54,9 +56,6 @@ from hemsnet.metering.series import (
     day_start,
     floor_half_hour,
 )
-
-if TYPE_CHECKING:
-    from hemsnet.controller.engine import ControllerEngine
 
 __all__ = [
     "acquire_attributes",
@@ -98,6 +97,7 @@ _MINUTE_POLL_LAG: Final = timedelta(seconds=2)  # D0 changes at the whole minute
 # demand is judged by, changes at most every half-hour and rides along.
 _PRESENT_EPCS: Final = (0xE2, 0xE4, 0xCA, 0xC1)
 _RECOVERY_LAG: Final = timedelta(minutes=5)  # a pass 5 minutes after the scheduled fetch
+_UNTIL_WOKEN: Final = timedelta(days=1)
 
 
 class DayResult(Enum):
@@ -121,9 +121,9 @@ def ask_until_answered(request: Request) -> Sub[Answer]:
             return answer
 
 
-def meter_eoj(ctl: ControllerEngine) -> Eoj:
-    assert ctl.meter_eoj is not None, "procedures after the search have a meter"
-    return ctl.meter_eoj
+def meter_eoj(ctl: Context) -> Eoj:
+    assert ctl.meter.eoj is not None, "procedures after the search have a meter"
+    return ctl.meter.eoj
 
 
 def chunks(epcs: Sequence[int], size: int) -> list[tuple[int, ...]]:
@@ -133,7 +133,7 @@ def chunks(epcs: Sequence[int], size: int) -> list[tuple[int, ...]]:
 # --- start-up [AIF 3.1] ---------------------------------------------------------------------
 
 
-def startup(ctl: ControllerEngine) -> Sub[None]:
+def startup(ctl: Context) -> Sub[None]:
     """Search (unless the meter's 0xD5 arrives first), read the attributes, start the rest."""
     yield from search(ctl)
     yield from acquire_attributes(ctl)
@@ -151,15 +151,15 @@ def startup(ctl: ControllerEngine) -> Sub[None]:
     ctl.spawn("recovery", Priority.HISTORY, recovery(ctl))
 
 
-def search(ctl: ControllerEngine) -> Sub[None]:
+def search(ctl: Context) -> Sub[None]:
     """Get 0x80 to every 0x028F instance, by multicast (unicast to a configured meter), until
     one answers or announces itself [AIF 3.1.2]."""
     interval = timedelta(seconds=ctl.config.search_interval)
-    while not ctl.paired:
+    while not ctl.meter.paired:
         sent = ctl.now
-        request = Request.get(METER_SEARCH, 0x80, multicast=not ctl.fixed_meter)
+        request = Request.get(METER_SEARCH, 0x80, multicast=not ctl.meter.fixed)
         answer = yield from ask(request)
-        if ctl.paired:  # its 0xD5 came while the search was out
+        if ctl.meter.paired:  # its 0xD5 came while the search was out
             return
         if answer.frame is not None and answer.source is not None:
             ctl.pair(answer.source, answer.frame.seoj)
@@ -167,40 +167,40 @@ def search(ctl: ControllerEngine) -> Sub[None]:
         yield Sleep(sent + interval)
 
 
-def acquire_attributes(ctl: ControllerEngine) -> Sub[None]:
+def acquire_attributes(ctl: Context) -> Sub[None]:
     """ECHONET Lite attributes [AIF 3.1.3], then the meter's attributes [AIF 3.1.4]."""
     eoj = meter_eoj(ctl)
     values, refused = yield from read(ctl, eoj, EC_ATTRIBUTES)
     for epc in refused:
         ctl.emit(Warned(f"the meter refused mandatory 0x{epc:02X} [AIF 3.1.3]"))
     for epc, edt in values.items():
-        ctl.attributes[epc] = edt
+        ctl.meter.attributes[epc] = edt
         ctl.emit(AttributeRead(epc, edt))
     check_release(ctl, values.get(0x82))
-    get_map = ctl.attributes.get(0x9F)
+    get_map = ctl.meter.attributes.get(0x9F)
     if get_map is not None:
         try:
-            ctl.get_map = decode_property_map(get_map)
+            ctl.meter.get_map = decode_property_map(get_map)
         except ValueError as exc:
             ctl.emit(Warned(f"the meter's Get property map is invalid: {exc}"))
-    asked = [epc for epc in METER_ATTRIBUTES if epc not in OPTIONAL_ATTRIBUTES or ctl.readable(epc)]
+    asked = [
+        epc for epc in METER_ATTRIBUTES if epc not in OPTIONAL_ATTRIBUTES or ctl.meter.readable(epc)
+    ]
     for epc in sorted(set(METER_ATTRIBUTES) - set(asked)):
         absent(ctl, epc)
     values, refused = yield from read(ctl, eoj, asked)
     for epc, edt in values.items():
-        ctl.attributes[epc] = edt
+        ctl.meter.attributes[epc] = edt
         ctl.emit(AttributeRead(epc, edt))
     for epc in sorted(refused):
         if epc in OPTIONAL_ATTRIBUTES:
             absent(ctl, epc)
         else:
             ctl.emit(Warned(f"the meter refused mandatory 0x{epc:02X} [AIF 3.1.4]"))
-    ctl.scales_known()
+    ctl.attributes_read()
 
 
-def read(
-    ctl: ControllerEngine, eoj: Eoj, epcs: Sequence[int]
-) -> Sub[tuple[dict[int, bytes], set[int]]]:
+def read(ctl: Context, eoj: Eoj, epcs: Sequence[int]) -> Sub[tuple[dict[int, bytes], set[int]]]:
     """Get ``epcs`` in requests of at most ``max_opc`` properties; (values, refused EPCs)."""
     values: dict[int, bytes] = {}
     refused: set[int] = set()
@@ -211,12 +211,12 @@ def read(
     return values, refused
 
 
-def absent(ctl: ControllerEngine, epc: int) -> None:
-    ctl.attributes.pop(epc, None)
+def absent(ctl: Context, epc: int) -> None:
+    ctl.meter.attributes.pop(epc, None)
     ctl.emit(AttributeAbsent(epc))
 
 
-def check_release(ctl: ControllerEngine, edt: bytes | None) -> None:
+def check_release(ctl: Context, edt: bytes | None) -> None:
     if edt is None:
         return
     version = ctl.decode(0x82, edt)
@@ -229,7 +229,7 @@ def check_release(ctl: ControllerEngine, edt: bytes | None) -> None:
         )
 
 
-def refresh_attributes(ctl: ControllerEngine) -> Sub[None]:
+def refresh_attributes(ctl: Context) -> Sub[None]:
     """Re-acquire the attributes now and then, and at once when the meter restarts."""
     interval = timedelta(seconds=ctl.config.attribute_interval)
     while True:
@@ -241,7 +241,7 @@ def refresh_attributes(ctl: ControllerEngine) -> Sub[None]:
 # --- measurements [AIF 3.2, 3.3.1, 3.3.2, 3.3.4] --------------------------------------------
 
 
-def absorb(ctl: ControllerEngine, answer: Answer) -> None:
+def absorb(ctl: Context, answer: Answer) -> None:
     """Record what a measurement Get returned; a refusal may mean a fault [AIF 3.3.1(2)]."""
     values = answer.values()
     if values:
@@ -250,13 +250,11 @@ def absorb(ctl: ControllerEngine, answer: Answer) -> None:
         ctl.suspect_fault()
 
 
-def poll(
-    ctl: ControllerEngine, epcs: Iterable[int], interval: timedelta, lag: timedelta
-) -> Sub[None]:
+def poll(ctl: Context, epcs: Iterable[int], interval: timedelta, lag: timedelta) -> Sub[None]:
     """Get ``epcs`` (those the meter has) every ``interval`` of meter time, ``lag`` after."""
     wanted = tuple(epcs)
     while True:
-        present = [epc for epc in wanted if ctl.readable(epc)]
+        present = [epc for epc in wanted if ctl.meter.readable(epc)]
         for group in chunks(present, ctl.config.max_opc):
             absorb(ctl, (yield from ask(Request.get(meter_eoj(ctl), *group))))
         yield Sleep(ctl.at_meter_time(_next_multiple(ctl.meter_now, interval) + lag))
@@ -267,9 +265,10 @@ def _next_multiple(at: datetime, interval: timedelta) -> datetime:
     return at + (interval - (at - midnight) % interval)
 
 
-def fetch_scheduled(ctl: ControllerEngine) -> Sub[None]:
+def fetch_scheduled(ctl: Context) -> Sub[None]:
     """Get E3, C3 (and CB) at :05/:35 or later when their notification did not come
     [AIF 3.3.1]; asked again until the next half-hour, after which history takes over."""
+    yield from _history_known(ctl)
     after = timedelta(seconds=ctl.config.fetch_after)
     while True:
         now = ctl.meter_now
@@ -287,14 +286,21 @@ def fetch_scheduled(ctl: ControllerEngine) -> Sub[None]:
             yield Sleep(ctl.now + _LATEST_MISSING_RETRY)
 
 
-def _scheduled_missing(ctl: ControllerEngine, epc: int, boundary: datetime) -> bool:
-    return ctl.readable(epc) and not ctl.coverage.has(_SCHEDULED_SERIES[epc], boundary)
+def _scheduled_missing(ctl: Context, epc: int, boundary: datetime) -> bool:
+    return ctl.meter.readable(epc) and not ctl.coverage.has(_SCHEDULED_SERIES[epc], boundary)
+
+
+def _history_known(ctl: Context) -> Sub[None]:
+    """Wait until the engine knows what the store holds (woken by its restore), so that
+    nothing held is fetched again or taken for a gap."""
+    while not ctl.history_known:
+        yield Sleep(ctl.now + _UNTIL_WOKEN)
 
 
 # --- faults [AIF 3.4.1] ---------------------------------------------------------------------
 
 
-def watch_fault(ctl: ControllerEngine) -> Sub[None]:
+def watch_fault(ctl: Context) -> Sub[None]:
     """Get 0x88 now, and while the meter reports a fault every ``fault_check_interval``, in
     case its 0x42 notification is lost."""
     interval = timedelta(seconds=ctl.config.fault_check_interval)
@@ -304,7 +310,7 @@ def watch_fault(ctl: ControllerEngine) -> Sub[None]:
         status = None if edt is None else ctl.decode(0x88, edt)
         if isinstance(status, FaultStatus):
             ctl.fault_status(status)
-        if not ctl.in_fault and status is not None:
+        if not ctl.meter.in_fault and status is not None:
             return
         yield Sleep(ctl.now + interval)
 
@@ -312,13 +318,14 @@ def watch_fault(ctl: ControllerEngine) -> Sub[None]:
 # --- history and recovery [AIF 3.3.3, 3.3.5] ------------------------------------------------
 
 
-def recovery(ctl: ControllerEngine) -> Sub[None]:
+def recovery(ctl: Context) -> Sub[None]:
     """Fill what is missing from the meter's history, after every half-hour's fetch and when
     woken (start-up, fault over, meter restarted)."""
+    yield from _history_known(ctl)
     after = timedelta(seconds=ctl.config.fetch_after)
     while True:
         yield from backfill_half_hours(ctl)
-        if not ctl.in_fault:
+        if not ctl.meter.in_fault:
             yield from backfill_minutes(ctl)
         now = ctl.meter_now
         yield Sleep(
@@ -326,11 +333,11 @@ def recovery(ctl: ControllerEngine) -> Sub[None]:
         )
 
 
-def history_series(ctl: ControllerEngine) -> list[Series]:
-    return [s for s in HALF_HOUR_SERIES if ctl.readable(_EPC_OF_SERIES[s])]
+def history_series(ctl: Context) -> list[Series]:
+    return [s for s in HALF_HOUR_SERIES if ctl.meter.readable(_EPC_OF_SERIES[s])]
 
 
-def backfill_half_hours(ctl: ControllerEngine) -> Sub[None]:
+def backfill_half_hours(ctl: Context) -> Sub[None]:
     """Work out the missing half-hours, open gaps for them, fetch their days newest first."""
     config = ctl.config
     now = ctl.meter_now
@@ -345,10 +352,12 @@ def backfill_half_hours(ctl: ControllerEngine) -> Sub[None]:
             for key in ctl.coverage.open_new_gaps([one], max(begun, start), end):
                 ctl.emit(GapOpened(*key))
     days = sorted(ctl.coverage.missing_days(series, start, end), reverse=True)
-    days = [day for day in days if ctl.day_offset(day) < ctl.retained_days]
+    days = [day for day in days if ctl.day_offset(day) < ctl.meter.retained_days]
     reachable_from: datetime | None = None
-    if ctl.retained_days <= HISTORY_DAY_MAX:
-        reachable_from = day_start(ctl.meter_date() - timedelta(days=ctl.retained_days - 1))
+    if ctl.meter.retained_days <= HISTORY_DAY_MAX:
+        reachable_from = day_start(
+            ctl.meter_now.date() - timedelta(days=ctl.meter.retained_days - 1)
+        )
     ctl.backfill_started(len(days))
     for done, day in enumerate(days):
         ctl.backfill_progress(done, day)
@@ -369,7 +378,7 @@ def backfill_half_hours(ctl: ControllerEngine) -> Sub[None]:
         ctl.emit(GapSettled(one, start_at, end_at, filled))
 
 
-def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
+def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
     """Fig 3-7: SetC E1 = the day, then each history EPC alone; a history is used only when
     its day is the one set [AIF 3.3.3]. A mismatch (another controller set E1 meanwhile) is
     retried after a jittered back-off, at most ``history_retries`` times."""
@@ -380,15 +389,15 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
     while remaining and failures < ctl.config.history_retries:
         yield from _away_from_midnight(ctl)
         offset = ctl.day_offset(day)
-        if offset > HISTORY_DAY_MAX or offset >= ctl.retained_days:
+        if offset > HISTORY_DAY_MAX or offset >= ctl.meter.retained_days:
             return DayResult.OUT_OF_RANGE
-        selected_on = ctl.meter_date()
+        selected_on = ctl.meter_now.date()
         answer = yield from ask(Request.setc(eoj, 0xE1, HV_METER_BIDIR[0xE1].encode(offset)))
         if answer.timed_out:
             failures += 1
             continue
         if not answer.accepted:
-            ctl.retained_days = offset
+            ctl.meter.retained_days = offset
             return DayResult.OUT_OF_RANGE
         while remaining and failures < ctl.config.history_retries:
             epc = remaining[0]
@@ -404,7 +413,7 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
             if not isinstance(history, HalfHourHistory):
                 failures += 1
                 continue
-            if history.day == offset and ctl.meter_date() == selected_on:
+            if history.day == offset and ctl.meter_now.date() == selected_on:
                 ctl.take_values({epc: edt}, Source.HISTORY, day=day)
                 remaining.pop(0)
                 continue
@@ -422,7 +431,7 @@ def fetch_day(ctl: ControllerEngine, day: date, epcs: Sequence[int]) -> Sub[DayR
     return DayResult.GAVE_UP if remaining else DayResult.DONE
 
 
-def _away_from_midnight(ctl: ControllerEngine) -> Sub[None]:
+def _away_from_midnight(ctl: Context) -> Sub[None]:
     """Wait while the meter's date is about to change or just changed: an E1 day set then
     could name another date by the time the history is read."""
     now = ctl.meter_now
@@ -433,7 +442,7 @@ def _away_from_midnight(ctl: ControllerEngine) -> Sub[None]:
         yield Sleep(ctl.at_meter_time(day_start(now.date()) + _MIDNIGHT_GUARD))
 
 
-def backfill_minutes(ctl: ControllerEngine) -> Sub[None]:
+def backfill_minutes(ctl: Context) -> Sub[None]:
     """Fill missing one-minute values (D0) from ED, ten minutes per request [AIF 3.3.5]."""
     hours = ctl.config.minute_history_hours
     first = ctl.coverage.earliest_real(Series.MINUTE_ENERGY_NORMAL)
@@ -450,14 +459,14 @@ def backfill_minutes(ctl: ControllerEngine) -> Sub[None]:
         missing = [at for at in _missing_minutes(ctl, start, end) if at < newest]
 
 
-def _missing_minutes(ctl: ControllerEngine, start: datetime, end: datetime) -> list[datetime]:
+def _missing_minutes(ctl: Context, start: datetime, end: datetime) -> list[datetime]:
     coverage = ctl.coverage
     normal = coverage.missing(Series.MINUTE_ENERGY_NORMAL, start, end)
     reverse = coverage.missing(Series.MINUTE_ENERGY_REVERSE, start, end)
     return sorted(set(normal) | set(reverse))
 
 
-def fetch_minutes(ctl: ControllerEngine, newest: datetime) -> Sub[DayResult]:
+def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
     """Fig 3-9: SetC EF = (newest, 10), then Get ED; used only when ED starts at the minute
     set [AIF 3.3.5]."""
     eoj = meter_eoj(ctl)

@@ -1,9 +1,10 @@
 """A local ECHONET Lite node that answers requests, without I/O [EL spec §4.2, reference §4].
 
-:class:`Node` holds the node profile and the device objects. ``receive(data)`` takes one
-datagram and returns a :class:`Reaction`: the frames to send (each unicast back to the sender
-or multicast to every node) and the events the application should see. Nothing a peer sends
-can make it raise: a malformed datagram becomes a :class:`FrameDiscarded` event and is counted.
+:class:`Node` holds the node profile and the device objects. ``handle(frame)`` takes one
+decoded frame and returns a :class:`Reaction`: the frames to send (each unicast back to the
+sender or multicast to every node) and the events the application should see. Nothing a peer
+sends can make it raise. Decoding the datagram, and reporting one that does not decode, is the
+engine's part (:mod:`hemsnet.echonet.engine`).
 
 Rules applied (and where the reference leaves a choice, the choice, see ``docs/decisions.md``):
 
@@ -25,11 +26,9 @@ from typing import Protocol
 
 from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
-from hemsnet.echonet.frame import Format2Frame, Frame, Property, decode_frame, encode_frame
-from hemsnet.errors import FrameError
+from hemsnet.echonet.frame import Format2Frame, Frame, Property, encode_frame
 
 __all__ = [
-    "FrameDiscarded",
     "FrameIgnored",
     "LocalObject",
     "Node",
@@ -87,14 +86,6 @@ class Received:
 
 
 @dataclass(frozen=True, slots=True)
-class FrameDiscarded:
-    """A datagram that is not a valid ECHONET Lite frame."""
-
-    reason: str
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
 class FrameIgnored:
     """A valid frame this node does not act on (no such object, Format 2)."""
 
@@ -110,7 +101,7 @@ class PropertiesWritten:
     properties: tuple[Property, ...]
 
 
-Event = Received | FrameDiscarded | FrameIgnored | PropertiesWritten
+Event = Received | FrameIgnored | PropertiesWritten
 
 
 @dataclass(slots=True)
@@ -124,7 +115,6 @@ class Reaction:
 @dataclass(slots=True)
 class NodeStats:
     received: int = 0
-    discarded: int = 0
     ignored: int = 0
     answered: int = 0
     refused: int = 0
@@ -174,18 +164,8 @@ class Node:
         frame = Frame(self.next_tid(), eoj, deoj, Esv.INF, tuple(props))
         return Outgoing(frame, multicast=True)
 
-    def receive(self, data: bytes) -> Reaction:
-        """Process one datagram; never raises because of its content."""
-        try:
-            frame = decode_frame(data)
-        except FrameError as exc:
-            self.stats.received += 1
-            self.stats.discarded += 1
-            return Reaction(events=[FrameDiscarded(exc.reason, bytes(data))])
-        return self.handle(frame)
-
     def handle(self, frame: Frame | Format2Frame) -> Reaction:
-        """Process one decoded frame (for callers that looked at it first)."""
+        """Process one decoded frame; never raises because of its content."""
         self.stats.received += 1
         reaction = Reaction()
         if isinstance(frame, Format2Frame):

@@ -1,10 +1,13 @@
 """The meter emulator's engine: a 0x028F node in meter time, without I/O.
 
-Time is an input. :meth:`MeterEngine.receive` takes a datagram, its source and the meter time
-it arrived at; :meth:`MeterEngine.advance` moves time on; both return the datagrams to send
+It keeps the engine contract (:mod:`hemsnet.echonet.engine`). Time is an input:
+:meth:`MeterEngine.receive` takes a datagram, its source and the meter time it arrived at;
+:meth:`MeterEngine.advance` moves time on; both return the datagrams to send
 (:class:`~hemsnet.echonet.send.Send`: unicast or multicast, possibly not before a given
 time). The runner asks :meth:`MeterEngine.next_wakeup` when to call ``advance`` next, so that
-a test can run a week of meter time in seconds by calling it in a loop.
+a test can run a week of meter time in seconds by calling it in a loop. Its events say when a
+half-hour closed (:class:`HalfHourClosed`: a moment to save the state) and what a peer sent
+that it dropped (:class:`~hemsnet.echonet.engine.FrameDiscarded`).
 
 What the engine adds to the generic responder (:class:`~hemsnet.echonet.responder.Node`):
 
@@ -31,6 +34,7 @@ from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.nodes import node_profile_object
 from hemsnet.devices.values import TimedNormalReverse
 from hemsnet.draws import MASK, Draws, mix, uniform
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Format2Frame, Frame, Property, decode_frame
@@ -52,7 +56,7 @@ from hemsnet.meter.timeline import (
     minute_start,
 )
 
-__all__ = ["STATE_VERSION", "MeterEngine", "MeterStats"]
+__all__ = ["STATE_VERSION", "HalfHourClosed", "MeterEngine", "MeterEvent", "MeterStats"]
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +67,16 @@ _HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
 _REPLY_CACHE_SIZE: Final = 256
 _OFFSET_STREAM: Final = 1  # splitmix64 streams of the seed: notification offsets, faults
 _FAULT_STREAM: Final = 2
+
+
+@dataclass(frozen=True, slots=True)
+class HalfHourClosed:
+    """The registers stepped past the half-hour ending at ``end`` (meter time)."""
+
+    end: datetime
+
+
+MeterEvent = HalfHourClosed | FrameDiscarded
 
 
 @dataclass(slots=True)
@@ -135,6 +149,7 @@ class MeterEngine:
         self._controllers: set[Hashable] = {identify(c) for c in controllers}
         self._fixed_controllers = bool(controllers)
         self._draws = Draws(mix(seed & MASK, _FAULT_STREAM))
+        self._events: list[MeterEvent] = []
         self._pending: list[tuple[datetime, int]] = []  # scheduled INF: (due, half-hour)
         self._fault = False
         self._silent = False
@@ -152,7 +167,7 @@ class MeterEngine:
 
     # --- public API ----------------------------------------------------------------------
 
-    def start(self, now: datetime) -> list[Send]:
+    def announce(self, now: datetime) -> list[Send]:
         """The start-up announcement, once the interface is up: 0xD5 to every node."""
         sends = self.advance(now)
         out = self.node.notification(NODE_PROFILE, [0xD5])
@@ -164,6 +179,10 @@ class MeterEngine:
 
     def in_fault(self) -> bool:
         return self._fault
+
+    def take_events(self) -> list[MeterEvent]:
+        events, self._events = self._events, []
+        return events
 
     def next_wakeup(self) -> datetime:
         """When ``advance`` has something to do next (at the latest the next minute)."""
@@ -198,13 +217,15 @@ class MeterEngine:
             frame = decode_frame(data)
         except FrameError as exc:
             stats.malformed += 1
-            log.info("discarded a malformed datagram from %s: %s", source, exc.reason)
+            self._events.append(FrameDiscarded(source, Discard.MALFORMED, exc.reason, data))
             return sends
         if isinstance(frame, Format2Frame) or not (frame.esv.is_request or frame.esv is Esv.INFC):
             stats.ignored += 1  # responses and notifications: the meter waits for nothing
             return sends
         if not self._admit(source):
             stats.other_peers += 1
+            reason = "not the paired controller [G.9958 I.2]"
+            self._events.append(FrameDiscarded(source, Discard.FOREIGN, reason, data))
             return sends
         if self.faults.drop_requests and self._draws.random() < self.faults.drop_requests:
             stats.dropped_requests += 1
@@ -260,6 +281,7 @@ class MeterEngine:
                 self.billing.close(end, (normal, reverse or 0))
             if schedule and now < end + NOTIFY_WITHIN:
                 self._pending.append((end + self._offset(half_hour), half_hour))
+            self._events.append(HalfHourClosed(end))
         self._forget_values()
 
     def _offset(self, half_hour: int) -> timedelta:

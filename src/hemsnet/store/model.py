@@ -124,8 +124,10 @@ class RequestStats:
     answered: int = 0
     refused: int = 0  # an SNA answer
     timed_out: int = 0  # no answer within the response-wait timer [AIF 2.4.2]
-    late_discarded: int = 0  # an answer after its timer expired
-    foreign_dropped: int = 0  # a frame that matched no request of ours
+    late_discarded: int = 0  # an answer after its timer expired [AIF 2.4.3]
+    foreign_dropped: int = 0  # a frame from another node than the meter [G.9958 I.2]
+    malformed: int = 0  # a datagram from the meter that is no ECHONET Lite frame
+    unsolicited: int = 0  # an answer from the meter to nothing asked
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

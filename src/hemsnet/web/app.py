@@ -268,7 +268,7 @@ def bind(listen: Listen) -> socket.socket:
 
 
 async def serve(app: web.Application, sock: socket.socket, stop: asyncio.Event) -> None:
-    """Serve ``app`` on ``sock`` until ``stop`` is set (a :data:`hemsnet.cli.common.Service`
+    """Serve ``app`` on ``sock`` until ``stop`` is set (a :data:`hemsnet.aio.services.Service`
     once the first two are bound)."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN)
     await runner.setup()

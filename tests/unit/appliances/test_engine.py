@@ -97,7 +97,7 @@ def test_start_announces_the_instance_list() -> None:
     engine = ApplianceEngine(
         [KINDS["battery"].build(NOON, 0), KINDS["pv"].build(NOON, 1)], now=NOON
     )
-    (inf,) = _infs(engine.start(NOON))
+    (inf,) = _infs(engine.announce(NOON))
     assert (inf.seoj, inf.properties[0].epc) == (NODE_PROFILE, 0xD5)
     listed = decode_instance_list(inf.properties[0].edt)
     assert [str(e) for e in listed.instances] == ["027D01", "027901"]

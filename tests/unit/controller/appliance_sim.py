@@ -16,6 +16,7 @@ from hemsnet.controller.config import ApplianceConfig
 from hemsnet.devices.nodes import node_profile_object
 from hemsnet.devices.objects import DeviceObject, Reader
 from hemsnet.devices.registry import class_def
+from hemsnet.echonet.engine import FrameDiscarded
 from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.responder import Node
@@ -55,7 +56,7 @@ class HemsNet:
     muted: set[Hashable] = field(default_factory=set)
     latency: dict[Hashable, timedelta] = field(default_factory=dict)  # per node, each way
     wire: list[Wire] = field(default_factory=list)
-    events: list[ApplianceEvent] = field(default_factory=list)
+    events: list[ApplianceEvent | FrameDiscarded] = field(default_factory=list)
     now: datetime = T0
 
     def __post_init__(self) -> None:
@@ -63,8 +64,8 @@ class HemsNet:
         self._in_flight = InFlight()
 
     def start(self) -> None:
-        self._from_monitor([self.monitor.announcement()])
-        self._from_monitor(self.monitor.start(self.now))
+        self._from_monitor(self.monitor.announce(self.now))
+        self._from_monitor(self.monitor.advance(self.now))
         self._drain()
 
     def run_for(self, seconds: float) -> None:
@@ -100,7 +101,8 @@ class HemsNet:
             if to == MONITOR:
                 self._from_monitor(self.monitor.receive(data, source, self.now))
             elif to not in self.muted:
-                for out in self.nodes[to].receive(data).outgoing:
+                frame = decode_frame(data)
+                for out in self.nodes[to].handle(frame).outgoing:
                     self._send(to, MONITOR, out.encode())
         if self.monitor.next_wakeup() <= self.now:
             self._from_monitor(self.monitor.advance(self.now))

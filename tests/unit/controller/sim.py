@@ -71,9 +71,9 @@ class Sim:
 
     def start(self, *, meter_first: bool = True) -> None:
         if self.meter is not None and meter_first:
-            self._from_meter(self.meter.start(self.now))
-        self._from_controller([self.controller.announcement()])
-        self._from_controller(self.controller.start(self.now))
+            self._from_meter(self.meter.announce(self.now))
+        self._from_controller(self.controller.announce(self.now))
+        self._from_controller(self.controller.advance(self.now))
         self._drain_events()
 
     def run(self, until: datetime) -> None:

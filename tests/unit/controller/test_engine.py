@@ -124,13 +124,13 @@ def test_the_search_repeats_until_a_meter_answers(tmp_path: Path) -> None:
     searches = [w.at for w in requests(s)]
     assert searches == [START + timedelta(seconds=40 * n) for n in range(5)]
     assert {epcs(w) for w in requests(s)} == {(0x80,)}
-    assert not s.controller.paired
+    assert not s.controller.meter.paired
 
 
 def test_a_lost_announcement_is_made_up_for_by_the_search(tmp_path: Path) -> None:
     s = started(tmp_path, config=QUIET, drop=lambda w: w.source == METER and w.at == START)
     s.run_for(minutes=1)
-    assert s.controller.paired and s.controller.meter_address == METER
+    assert s.controller.meter.paired and s.controller.meter.address == METER
 
 
 def test_an_old_appendix_release_is_warned_about(tmp_path: Path) -> None:
@@ -234,7 +234,7 @@ def test_frames_from_other_addresses_are_dropped_and_counted(tmp_path: Path) -> 
     get = Frame(8, CONTROLLER, NODE_PROFILE, Esv.GET, (Property(0xD6),))
     s.inject("intruder", CTL, encode_frame(get))
     s.run_for(seconds=1)
-    assert not s.controller.in_fault
+    assert not s.controller.meter.in_fault
     assert s.store.stats(s.recorder.meter_id or 0).foreign_dropped == 2
     assert not [w for w in s.wire if w.to == "intruder"]
 
@@ -452,7 +452,7 @@ def test_a_meter_restart_is_noticed_and_attributes_read_again(tmp_path: Path) ->
     s.run_for(minutes=10)
     assert s.meter is not None
     before = len([w for w in requests(s) if epcs(w) == (0x9F,)])
-    s.deliver_from_meter(s.meter.start(s.now))  # the meter announces its instance list again
+    s.deliver_from_meter(s.meter.announce(s.now))  # the meter announces its instance list again
     s.run_for(minutes=2)
     assert any(isinstance(e, MeterRestarted) for e in s.events)
     assert len([w for w in requests(s) if epcs(w) == (0x9F,)]) == before + 1

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from hemsnet.controller.requests import Answer, Match, Request, RequestLane, RequestRefused
+from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.echonet.eoj import CONTROLLER, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, decode_frame
 from hemsnet.echonet.tid import TidAllocator
+from hemsnet.errors import RequestNotAllowed
 
 NOW = datetime(2024, 5, 1, 12, 0, 0)
 METER = Eoj.of(0x028F, 0x01)
@@ -89,7 +90,7 @@ def test_second_send_is_refused_while_one_is_outstanding() -> None:
     the_lane.send(first, SOURCE, NOW)
     pending = the_lane.pending
     assert the_lane.busy is True
-    with pytest.raises(RequestRefused, match="already outstanding"):
+    with pytest.raises(RequestNotAllowed, match="already outstanding"):
         the_lane.send(Request.get(METER, 0xEA), SOURCE, NOW + timedelta(seconds=1))
     assert the_lane.pending == pending  # the refusal leaves the request in flight alone
     assert pending is not None
@@ -117,7 +118,7 @@ def test_next_request_goes_after_a_timeout() -> None:
 
 
 def test_settle_without_a_request_is_refused() -> None:
-    with pytest.raises(RequestRefused, match="no request is outstanding"):
+    with pytest.raises(RequestNotAllowed, match="no request is outstanding"):
         lane().settle(None)
 
 
@@ -125,7 +126,7 @@ def test_settle_twice_is_refused() -> None:
     the_lane = lane()
     the_lane.send(Request.get(METER, 0x80), SOURCE, NOW)
     the_lane.settle(None)
-    with pytest.raises(RequestRefused):
+    with pytest.raises(RequestNotAllowed):
         the_lane.settle(None)
 
 
@@ -221,19 +222,19 @@ def test_three_properties_pass_with_the_default_max_opc() -> None:
 
 def test_more_than_max_opc_is_refused() -> None:
     the_lane = lane()
-    with pytest.raises(RequestRefused, match=r"4 properties; a request carries 1\.\.3"):
+    with pytest.raises(RequestNotAllowed, match=r"4 properties; a request carries 1\.\.3"):
         the_lane.send(Request.get(METER, 0x80, 0xE2, 0xEA, 0xEB), SOURCE, NOW)
     assert the_lane.busy is False
 
 
 def test_no_property_is_refused() -> None:
-    with pytest.raises(RequestRefused, match="0 properties"):
+    with pytest.raises(RequestNotAllowed, match="0 properties"):
         lane().send(Request.get(METER), SOURCE, NOW)
 
 
 def test_max_opc_1_is_honoured() -> None:
     the_lane = lane(max_opc=1)
-    with pytest.raises(RequestRefused, match=r"2 properties; a request carries 1\.\.1"):
+    with pytest.raises(RequestNotAllowed, match=r"2 properties; a request carries 1\.\.1"):
         the_lane.send(Request.get(METER, 0xEA, 0xEB), SOURCE, NOW)
     assert the_lane.busy is False
     the_lane.send(Request.get(METER, 0xEA), SOURCE, NOW)
@@ -246,13 +247,13 @@ def test_a_history_epc_with_another_is_refused(history: int, position: int) -> N
     epcs = [0xE2]
     epcs.insert(position, history)
     the_lane = lane()
-    with pytest.raises(RequestRefused, match="history EPC goes alone"):
+    with pytest.raises(RequestNotAllowed, match="history EPC goes alone"):
         the_lane.send(Request.get(METER, *epcs), SOURCE, NOW)
     assert the_lane.busy is False
 
 
 def test_two_history_epcs_together_are_refused() -> None:
-    with pytest.raises(RequestRefused, match="history EPC goes alone"):
+    with pytest.raises(RequestNotAllowed, match="history EPC goes alone"):
         lane().check(Request.get(METER, 0xE7, 0xE8))
 
 
@@ -264,7 +265,7 @@ def test_a_history_epc_alone_passes_with_max_opc_1() -> None:
 
 def test_a_refused_request_takes_no_tid() -> None:
     the_lane = lane(tids=TidAllocator(start=100))
-    with pytest.raises(RequestRefused):
+    with pytest.raises(RequestNotAllowed):
         the_lane.send(Request.get(METER, 0xE7, 0xE2), SOURCE, NOW)
     the_lane.send(Request.get(METER, 0xE7), SOURCE, NOW)
     assert sent_tid(the_lane) == 100
@@ -289,12 +290,12 @@ def test_a_refused_request_takes_no_tid() -> None:
 def test_setc_out_of_range_is_refused_before_sending(epc: int, edt: bytes, reason: str) -> None:
     the_lane = lane(tids=TidAllocator(start=7))
     request = Request.setc(METER, epc, edt)
-    with pytest.raises(RequestRefused, match=reason) as caught:
+    with pytest.raises(RequestNotAllowed, match=reason) as caught:
         the_lane.send(request, SOURCE, NOW)
     assert f"0x{epc:02X}" in str(caught.value)
     assert "AIF 2.4.5" in str(caught.value)
     assert the_lane.busy is False
-    with pytest.raises(RequestRefused, match=reason):
+    with pytest.raises(RequestNotAllowed, match=reason):
         the_lane.check(request)
     the_lane.send(Request.get(METER, 0x80), SOURCE, NOW)
     assert sent_tid(the_lane) == 7  # nothing was allocated for the refused SetC
@@ -309,7 +310,7 @@ def test_the_table_agrees_e1_100_is_out_of_range() -> None:
 
 def test_setc_of_a_property_the_class_lacks_is_refused() -> None:
     assert HV_METER_BIDIR.get(0xF0) is None
-    with pytest.raises(RequestRefused, match="0xF0 is no 0x028F property"):
+    with pytest.raises(RequestNotAllowed, match="0xF0 is no 0x028F property"):
         lane().send(Request.setc(METER, 0xF0, b"\x01"), SOURCE, NOW)
 
 
@@ -343,7 +344,7 @@ def test_encoded_e1_matches_the_raw_byte() -> None:
 def test_services_other_than_get_and_setc_are_refused(esv: Esv) -> None:
     the_lane = lane()
     request = Request(esv, (Property(0x80, b"\x30"),), METER)
-    with pytest.raises(RequestRefused, match=f"not {esv.symbol}"):
+    with pytest.raises(RequestNotAllowed, match=f"not {esv.symbol}"):
         the_lane.send(request, SOURCE, NOW)
     assert the_lane.busy is False
 
@@ -690,4 +691,4 @@ def test_settle_none_gives_a_timed_out_answer() -> None:
 
 
 def test_request_refused_is_a_value_error() -> None:
-    assert issubclass(RequestRefused, ValueError)
+    assert issubclass(RequestNotAllowed, ValueError)

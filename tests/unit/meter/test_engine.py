@@ -39,7 +39,7 @@ AIF_GET = frozenset(
 
 def test_start_up_announces_the_instance_list_by_multicast() -> None:
     engine = meter(companion_028a=True)
-    sends = engine.start(START)
+    sends = engine.announce(START)
     assert [s.to for s in sends] == [None]
     frame = sends[0].frame
     assert (frame.esv, frame.seoj, frame.deoj) == (Esv.INF, NODE_PROFILE, NODE_PROFILE)
@@ -252,7 +252,7 @@ class TestFaults:
 
     def test_a_meter_starting_in_fault_says_so(self) -> None:
         engine = meter(now=datetime(2026, 11, 16, 10, 30), faults=FaultPlan(faults=(self.WINDOW,)))
-        frames = [s.frame for s in engine.start(engine.now)]
+        frames = [s.frame for s in engine.announce(engine.now)]
         assert [f.properties[0].epc for f in frames] == [0xD5, 0x88]
         assert frames[1].properties[0].edt == b"\x41"
 

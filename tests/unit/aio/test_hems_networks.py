@@ -7,11 +7,11 @@ from datetime import datetime
 
 import pytest
 
+from hemsnet.aio.hems_networks import HemsNetworks
 from hemsnet.aio.shared_link import LinkShare
-from hemsnet.cli.common import CliError
-from hemsnet.cli.hems_networks import HemsNetworks
 from hemsnet.controller import ControllerConfig, ControllerEngine
 from hemsnet.controller.config import ApplianceConfig
+from hemsnet.errors import ConfigError
 from tests.unit.aio.memory_link import IFACE, Segment
 
 NOW = datetime(2026, 11, 21, 10, 0)
@@ -23,14 +23,16 @@ def engine() -> ControllerEngine:
 
 def test_an_interface_given_twice_is_refused() -> None:
     route_b = Segment().endpoint("fe80::2")
-    with pytest.raises(CliError, match=r"^--hems-iface home0, home0: an interface is given twice$"):
+    with pytest.raises(
+        ConfigError, match=r"^--hems-iface home0, home0: an interface is given twice$"
+    ):
         HemsNetworks(["home0", "home0"], engine(), route_b, ApplianceConfig(), NOW)
 
 
 def test_no_hems_network_adds_nothing_to_the_lines() -> None:
     route_b = Segment().endpoint("fe80::2")
     hems = HemsNetworks([], engine(), route_b, ApplianceConfig(), NOW)
-    assert (hems.describe(), hems.status(), hems.route_b) == ("", "", route_b)
+    assert (hems.describe(), hems.monitors, hems.route_b) == ("", [], route_b)
 
 
 def test_the_route_b_interface_is_shared_with_its_monitor() -> None:
@@ -41,8 +43,7 @@ def test_the_route_b_interface_is_shared_with_its_monitor() -> None:
     assert isinstance(hems.route_b, LinkShare) and isinstance(link, LinkShare)
     assert hems.route_b is not link
     assert hems.describe() == f"; HEMS networks {IFACE.name} (shared with Route B)"
-    assert hems.status() == " | appliances 0 (0 reachable)"
     # One TID allocator: the monitor's discovery never reuses a TID the engine holds.
     ctl_tid = ctl.tids.allocate()
-    (discovery,) = monitor.start(NOW)
+    (discovery,) = monitor.advance(NOW)
     assert int.from_bytes(discovery.data[2:4], "big") == ctl_tid + 1

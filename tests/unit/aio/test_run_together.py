@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from hemsnet.cli.common import run_together
+from hemsnet.aio.services import run_together
 
 
 def test_a_service_that_fails_stops_the_others_and_its_error_is_raised() -> None:

@@ -1,4 +1,4 @@
-"""``hemsnet controller --hems-iface IF``: the HEMS networks whose appliances it reads.
+"""The HEMS networks whose appliances the controller reads (``--hems-iface IF``).
 
 Each interface gets its own :class:`~hemsnet.controller.appliances.ApplianceMonitor` and UDP
 socket, so that the networks are run independently of each other and of Route B
@@ -9,34 +9,17 @@ meter's network [G.9958 6.3.2, 6.4.1]: its monitor then shares the Route B socke
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 
-from hemsnet.aio.appliance_recorder import ApplianceRecorder
-from hemsnet.aio.appliances import ApplianceRunner
-from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.shared_link import SharedLink
-from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, peer_identity, peer_key
-from hemsnet.cli.common import CliError
+from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, peer_identity
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.controller.config import ApplianceConfig
 from hemsnet.controller.engine import ControllerEngine
-from hemsnet.store import Store
+from hemsnet.errors import ConfigError
 
-__all__ = ["HemsNetworks", "add_hems_argument"]
-
-
-def add_hems_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--hems-iface",
-        action="append",
-        default=[],
-        metavar="IF",
-        help="a HEMS network on which to discover the appliances and read their power every "
-        "[appliances] interval (repeatable; the Route B interface too when the appliances "
-        "share the meter's network)",
-    )
+__all__ = ["HemsNetworks"]
 
 
 class HemsNetworks:
@@ -46,14 +29,14 @@ class HemsNetworks:
 
     def __init__(
         self,
-        names: list[str],
+        names: Sequence[str],
         engine: ControllerEngine,
         route_b: DatagramLink,
         config: ApplianceConfig,
         now: datetime,
     ) -> None:
         if len(set(names)) < len(names):
-            raise CliError(f"--hems-iface {', '.join(names)}: an interface is given twice")
+            raise ConfigError(f"--hems-iface {', '.join(names)}: an interface is given twice")
         self.route_b = route_b
         self.shared: str | None = None  # the Route B interface, when a monitor shares it
         self.monitors: list[tuple[ApplianceMonitor, DatagramLink]] = []
@@ -70,16 +53,6 @@ class HemsNetworks:
                 monitor = ApplianceMonitor(config, now=now, identify=peer_identity)
                 self.monitors.append((monitor, _open(name)))
 
-    def runners(
-        self, store: Store, clock: ScaledClock, report: Callable[[str], None]
-    ) -> list[ApplianceRunner]:
-        return [
-            ApplianceRunner(
-                monitor, transport, ApplianceRecorder(store, peer_key), clock, report=report
-            )
-            for monitor, transport in self.monitors
-        ]
-
     def describe(self) -> str:
         """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any), the
         Route B one marked ``(shared with Route B)``."""
@@ -90,18 +63,10 @@ class HemsNetworks:
         ]
         return f"; HEMS networks {', '.join(names)}" if names else ""
 
-    def status(self) -> str:
-        """For the status line: `` | appliances N (M reachable)`` (nothing without networks)."""
-        if not self.monitors:
-            return ""
-        known = sum(monitor.known for monitor, _ in self.monitors)
-        reachable = sum(monitor.reachable for monitor, _ in self.monitors)
-        return f" | appliances {known} ({reachable} reachable)"
-
 
 def _open(name: str) -> UdpTransport:
     iface = Interface.lookup(name)
     try:
         return UdpTransport(iface)
     except OSError as exc:
-        raise CliError(f"cannot use {name}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot use {name}: {exc.strerror or exc}") from None

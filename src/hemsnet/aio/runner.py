@@ -1,0 +1,187 @@
+"""The one runner: pumps any sans-I/O engine (:mod:`hemsnet.echonet.engine`) over any datagram
+link, in the time of a :class:`~hemsnet.aio.clock.ScaledClock`.
+
+The model is aioquic's asyncio protocol: one timer, re-armed after every input. Each datagram
+goes to :meth:`Engine.receive` with the time it arrived; the timer calls :meth:`Engine.advance`
+when :meth:`Engine.next_wakeup` comes. After either, the runner sends what the engine returned
+(a :class:`~hemsnet.echonet.send.Send` with ``at`` leaves at that time, for every engine),
+hands the engine's events to ``on_events``, logs what a peer sent that the engine discarded,
+and re-arms the timer if the next wake-up moved. At start it sends the engine's announcement,
+asking for it again until all of it leaves (an interface still coming up cannot send).
+
+Frames are logged at ``-v`` (INFO), one line each way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Final, Generic, TypeVar
+
+from hemsnet.aio.clock import ScaledClock, wait_for_stop
+from hemsnet.aio.udp import Address, DatagramLink
+from hemsnet.echonet.engine import Engine, FrameDiscarded
+from hemsnet.echonet.frame import Frame, decode_frame
+from hemsnet.echonet.send import Send
+from hemsnet.errors import FrameError
+
+__all__ = ["EngineRunner", "describe", "describe_datagram"]
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E")
+
+_RETRY_FIRST: Final = 0.05  # s, then doubling: the interface may still be coming up
+_RETRY_MAX: Final = 2.0
+
+
+def describe(frame: Frame) -> str:
+    """One line for the log: ``Get_Res 028F01->05FF01 TID 7 80 E2 D3``."""
+    epcs = " ".join(f"{p.epc:02X}" for p in frame.properties + frame.get_properties)
+    return f"{frame.esv.symbol} {frame.seoj}->{frame.deoj} TID {frame.tid} {epcs}"
+
+
+def describe_datagram(data: bytes) -> str:
+    """One line for the log, for any datagram: ``malformed (...)`` when it does not decode."""
+    try:
+        frame = decode_frame(data)
+    except FrameError as exc:
+        return f"malformed ({exc.reason})"
+    if isinstance(frame, Frame):
+        return describe(frame)
+    return "Format 2 frame"
+
+
+class EngineRunner(Generic[E]):
+    """Runs one engine on one link until stopped."""
+
+    def __init__(
+        self,
+        engine: Engine[E],
+        link: DatagramLink,
+        clock: ScaledClock,
+        *,
+        on_events: Callable[[Sequence[E], datetime], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.link = link
+        self.clock = clock
+        self.on_events = on_events
+        # Read once: the check costs more than a datagram on a busy meter.
+        self._verbose = log.isEnabledFor(logging.INFO)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._armed_for: datetime | None = None
+        self._delayed: set[asyncio.TimerHandle] = set()
+
+    @property
+    def name(self) -> str:
+        return self.link.iface.name if self.link.iface else "the interface"
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Announce, then serve until ``stop`` is set."""
+        self.start()
+        try:
+            await self.announce(stop)
+            await stop.wait()
+        finally:
+            self.close()
+
+    def start(self) -> None:
+        """Take datagrams from the link; call from the event loop."""
+        self._loop = asyncio.get_running_loop()
+        self.link.set_handler(self._on_datagram)
+        self.link.start(self._loop)
+
+    async def announce(self, stop: asyncio.Event) -> None:
+        """Send the engine's start-up announcement [AIF 3.1.1], asking it again until all of
+        it leaves or ``stop`` is set; then let the engine begin (:meth:`Engine.advance`)."""
+        delay = _RETRY_FIRST
+        while not stop.is_set():
+            sends = self.engine.announce(self.clock.now())
+            if all([self._transmit(send) for send in sends]):
+                break
+            log.info("%s cannot send yet; announcing again in %.2f s", self.name, delay)
+            await wait_for_stop(stop, delay)
+            delay = min(2 * delay, _RETRY_MAX)
+        if not stop.is_set():
+            self.dispatch(self.engine.advance(self.clock.now()))
+
+    def close(self) -> None:
+        """Stop the timer and the delayed sends, and close the link."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        for handle in self._delayed:
+            handle.cancel()
+        self._delayed.clear()
+        self.link.close()
+
+    def dispatch(self, sends: list[Send]) -> None:
+        """Send what an engine call returned, hand on its events, re-arm the timer. For the
+        calls the runner does not make itself (a client's request)."""
+        loop = self._loop
+        for send in sends:
+            if send.at is not None and loop is not None:
+                self._later(loop, send)
+            else:
+                self._transmit(send)
+        events = self.engine.take_events()
+        if events:
+            self._log_discards(events)
+            if self.on_events is not None:
+                self.on_events(events, self.clock.now())
+        self._arm()
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _on_datagram(self, data: bytes, source: Address) -> None:
+        if self._verbose:
+            log.info("<- %s %s", source, describe_datagram(data))
+        self.dispatch(self.engine.receive(data, source, self.clock.now()))
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._armed_for = None
+        self.dispatch(self.engine.advance(self.clock.now()))
+
+    def _arm(self) -> None:
+        loop = self._loop
+        at = self.engine.next_wakeup()
+        if loop is None or at == self._armed_for:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._armed_for = at
+        self._timer = loop.call_later(self.clock.delay_until(at), self._on_timer)
+
+    def _later(self, loop: asyncio.AbstractEventLoop, send: Send) -> None:
+        assert send.at is not None
+
+        def leave() -> None:
+            self._delayed.discard(handle)
+            self._transmit(send)
+
+        handle = loop.call_later(self.clock.delay_until(send.at), leave)
+        self._delayed.add(handle)
+
+    def _transmit(self, send: Send) -> bool:
+        """Send to its peer, or to every node when it has none; whether it left."""
+        if self._verbose:
+            log.info("-> %s %s", send.to or "multicast", describe_datagram(send.data))
+        if send.to is None:
+            return self.link.send_multicast(send.data)
+        assert isinstance(send.to, Address)
+        return self.link.send(send.data, send.to)
+
+    def _log_discards(self, events: Sequence[E]) -> None:
+        for event in events:
+            if isinstance(event, FrameDiscarded):
+                log.info(
+                    "%s: dropped a datagram from %s: %s",
+                    event.kind.value,
+                    event.source,
+                    event.reason,
+                )

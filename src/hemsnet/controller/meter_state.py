@@ -1,0 +1,52 @@
+"""What the controller has learnt about its meter, kept in one place.
+
+Where the meter is and which object it is [AIF 3.1.1, 3.1.2], its attributes and the Get map
+they include [AIF 3.1.3, 3.1.4], the scales of its readings, whether it reports a fault
+[AIF 3.4.1], how far its clock is from the controller's, and how many days of history it keeps
+(learnt from the first 0xE1 SetC_SNA [AIF 3.3.3]).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Final
+
+from hemsnet.devices.codecs import HISTORY_DAY_MAX
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
+from hemsnet.devices.model import Access
+from hemsnet.echonet.eoj import Eoj
+from hemsnet.metering.attributes import MeterScales
+
+__all__ = ["UNKNOWN_RETENTION", "MeterState"]
+
+UNKNOWN_RETENTION: Final = HISTORY_DAY_MAX + 1  # until learnt, every E1 day may be held
+
+
+@dataclass(slots=True)
+class MeterState:
+    """The meter as the controller knows it; ``address`` is set from the start when the
+    meter is configured (``fixed``), else when it is found."""
+
+    address: Hashable | None = None
+    fixed: bool = False
+    eoj: Eoj | None = None
+    attributes: dict[int, bytes] = field(default_factory=dict)
+    get_map: frozenset[int] = frozenset()
+    scales: MeterScales = field(default_factory=lambda: MeterScales({}))
+    in_fault: bool = False
+    offset: timedelta = timedelta()  # meter clock minus controller clock
+    retained_days: int = UNKNOWN_RETENTION
+
+    @property
+    def paired(self) -> bool:
+        return self.eoj is not None
+
+    def readable(self, epc: int) -> bool:
+        """Whether to ask for ``epc``: the meter's Get map lists it [AIF 3.1.3] (before the
+        map is known, whether it is mandatory)."""
+        if self.get_map:
+            return epc in self.get_map
+        definition = HV_METER_BIDIR.get(epc)
+        return definition is not None and definition.get is Access.MANDATORY
