@@ -1,6 +1,6 @@
 """Household solar power generation 0x0279: follows the sun near Tokyo, with seeded clouds.
 
-The generation is the meter's PV model (:class:`~hemsnet.meter.load.LoadModel`: clear-sky
+The generation is the meter's PV model (:class:`~hemsnet.physics.load.LoadModel`: clear-sky
 irradiance on a 30° south panel at Tokyo, per-day weather from the seed), for a
 :data:`RATED_W` system. Operation status OFF (the power conditioner stopped) gives 0 W.
 """
@@ -13,8 +13,8 @@ from typing import Final
 
 from hemsnet.appliances.base import Appliance, EnergyCounter, Value
 from hemsnet.devices.solar import SOLAR
-from hemsnet.meter.load import LoadModel, LoadSettings
-from hemsnet.meter.timeline import minute_index
+from hemsnet.physics.load import LoadModel, LoadSettings
+from hemsnet.physics.timeline import minute_index
 
 __all__ = ["RATED_W", "Solar"]
 

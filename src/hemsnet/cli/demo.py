@@ -31,7 +31,7 @@ from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.controller import ControllerConfig, ControllerEngine
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
-from hemsnet.meter.load import LoadSettings, Profile, Surge
+from hemsnet.physics.load import LoadSettings, Profile, Surge
 from hemsnet.store import Store
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DEFAULT_LISTEN, DashboardConfig

@@ -45,7 +45,6 @@ from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import Access
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.values import FaultStatus
-from hemsnet.draws import Draws, mix
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
@@ -53,6 +52,7 @@ from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import InvalidValue
+from hemsnet.physics.draws import Draws, mix
 from hemsnet.store.model import HALF_HOUR, Source
 
 __all__ = ["ControllerEngine", "ControllerStatus"]

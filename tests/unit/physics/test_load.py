@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hemsnet.meter.load import LoadModel, LoadSettings, MinutePower, Profile, Surge
-from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_index
+from hemsnet.physics.load import LoadModel, LoadSettings, MinutePower, Profile, Surge
+from hemsnet.physics.timeline import MINUTES_PER_DAY, minute_index
 
 OFFICE = LoadSettings(profile=Profile.OFFICE, peak_kw=100.0, noise=0.05)
 BIG_PV_OFFICE = LoadSettings(profile=Profile.OFFICE, peak_kw=100.0, noise=0.05, pv_kw=150.0)

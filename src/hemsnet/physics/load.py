@@ -35,8 +35,8 @@ from enum import Enum
 from functools import cache
 from typing import Final
 
-from hemsnet.draws import MASK, mix, uniform
-from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_index, minute_start, weekday
+from hemsnet.physics.draws import MASK, mix, uniform
+from hemsnet.physics.timeline import MINUTES_PER_DAY, minute_index, minute_start, weekday
 
 __all__ = ["SURGE_FACTOR_MAX", "LoadModel", "LoadSettings", "MinutePower", "Profile", "Surge"]
 
