@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.cli.topology import add_topology_arguments, topology_of
 from hemsnet.errors import ConfigError
-from hemsnet.homenet import CONFIGURATIONS, Topology, load_topology, reference_topology
 from hemsnet.testbed.lifecycle import AlreadyUp, bring_up, saved_topology, tear_down
 from hemsnet.testbed.live_check import run_live_check
 from hemsnet.testbed.processes import ProcessFailed
@@ -29,7 +28,6 @@ __all__ = [
 ]
 
 DEFAULT_NAME = "homenet"
-_CONFIGS = ", ".join(CONFIGURATIONS)
 
 
 def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,10 +41,7 @@ def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
         "the run directory; a failure removes everything again.",
         epilog="example: sudo hemsnet homenet up 6.4.3 && sudo hemsnet homenet check",
     )
-    up.add_argument("configuration", nargs="?", metavar="CONFIG", help=f"one of {_CONFIGS}")
-    up.add_argument(
-        "--topology", type=Path, metavar="FILE", help="a topology TOML file instead of CONFIG"
-    )
+    add_topology_arguments(up)
     add_name_argument(up)
     up.set_defaults(run=_run_up)
     down = actions.add_parser(
@@ -96,7 +91,7 @@ def live_check(args: argparse.Namespace) -> int:
 
 def _run_up(args: argparse.Namespace) -> int:
     _require_root()
-    topology = _topology(args)
+    topology = topology_of(args.configuration, args.topology)
     try:
         bring_up(topology, args.name, topology_file=args.topology, report=_print)
     except AlreadyUp:
@@ -119,16 +114,6 @@ def _run_down(args: argparse.Namespace) -> int:
         f"testbed {args.name} is down" if removed else f"no testbed {args.name!r}: nothing to do"
     )
     return EXIT_OK
-
-
-def _topology(args: argparse.Namespace) -> Topology:
-    if (args.configuration is None) == (args.topology is None):
-        raise CliError("give a configuration (one of " + _CONFIGS + ") or --topology FILE")
-    if args.topology is not None:
-        return load_topology(args.topology)
-    if args.configuration not in CONFIGURATIONS:
-        raise CliError(f"unknown configuration {args.configuration!r}: use one of {_CONFIGS}")
-    return reference_topology(args.configuration)
 
 
 def _require_root() -> None:
