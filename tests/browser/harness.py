@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from hemsnet.meter.load import LoadModel, LoadSettings, Surge
-from hemsnet.meter.timeline import minute_index
+from hemsnet.physics.load import LoadModel, LoadSettings, Surge
+from hemsnet.physics.timeline import minute_index
 from hemsnet.testbed.netns import run
 
 SPEED = 60.0  # one real second is one meter minute

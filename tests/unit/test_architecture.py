@@ -13,7 +13,7 @@ import hemsnet
 
 SRC = Path(hemsnet.__file__).parent
 # sans-I/O: time and randomness are inputs
-CORE = ("echonet", "devices", "metering", "meter", "controller", "homenet", "appliances")
+CORE = ("echonet", "devices", "metering", "physics", "meter", "controller", "homenet", "appliances")
 FORBIDDEN_IN_CORE = {"asyncio", "socket", "sqlite3", "time", "random", "selectors", "threading"}
 
 

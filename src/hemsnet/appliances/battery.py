@@ -21,7 +21,7 @@ from hemsnet.devices.storage_battery import (
     ChargingMethod,
     DischargingMethod,
 )
-from hemsnet.draws import MASK, mix, uniform
+from hemsnet.physics.draws import MASK, mix, uniform
 
 __all__ = ["CHARGE_W", "DISCHARGE_W", "RAPID_W", "RATED_WH", "Battery"]
 

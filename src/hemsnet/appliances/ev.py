@@ -16,7 +16,7 @@ from typing import Any, Final
 from hemsnet.appliances.base import Value
 from hemsnet.appliances.rechargeable import Rechargeable
 from hemsnet.devices.ev_charger import EV_CHARGER, EvMode, VehicleConnection
-from hemsnet.draws import MASK, mix, uniform
+from hemsnet.physics.draws import MASK, mix, uniform
 
 __all__ = ["CAPACITY_WH", "CHARGE_W", "DISCHARGE_W", "ElectricVehicle"]
 

@@ -1,8 +1,8 @@
 """Household solar power generation 0x0279: follows the sun near Tokyo, with seeded clouds.
 
-The generation is the meter's PV model (:class:`~hemsnet.meter.load.LoadModel`: clear-sky
-irradiance on a 30° south panel at Tokyo, per-day weather from the seed), for a
-:data:`RATED_W` system. Operation status OFF (the power conditioner stopped) gives 0 W.
+The generation is a :data:`RATED_W` :class:`~hemsnet.physics.sun.PvSystem`, the model the
+meter's on-site PV uses too (clear-sky irradiance on a 30° south panel at Tokyo, per-day weather
+from the seed). Operation status OFF (the power conditioner stopped) gives 0 W.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Final
 
 from hemsnet.appliances.base import Appliance, EnergyCounter, Value
 from hemsnet.devices.solar import SOLAR
-from hemsnet.meter.load import LoadModel, LoadSettings
-from hemsnet.meter.timeline import minute_index
+from hemsnet.physics.sun import PvSystem
+from hemsnet.physics.timeline import minute_index
 
 __all__ = ["RATED_W", "Solar"]
 
@@ -34,7 +34,7 @@ class Solar(Appliance):
 
     def __init__(self, now: datetime, seed: int = 0) -> None:
         super().__init__(now)
-        self._model = LoadModel(LoadSettings(pv_kw=RATED_W / 1000, noise=0.0), seed)
+        self._pv = PvSystem(RATED_W, seed)
         self.generated = EnergyCounter()
 
     def properties(self) -> Mapping[int, Value]:
@@ -51,7 +51,7 @@ class Solar(Appliance):
     def power(self) -> int:
         if not self.on:
             return 0
-        return self._model.minute(minute_index(self.now)).pv_w
+        return self._pv.power_w(minute_index(self.now))
 
     def _run(self, seconds: float) -> None:
         self.generated.add(self.power(), seconds)

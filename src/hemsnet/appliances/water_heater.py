@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from hemsnet.appliances.base import Appliance, EnergyCounter, Value
 from hemsnet.devices.water_heater import WATER_HEATER, HeatingSetting
-from hemsnet.draws import MASK, mix, uniform
+from hemsnet.physics.draws import MASK, mix, uniform
 
 __all__ = [
     "COLD_C",

@@ -30,7 +30,7 @@ from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.controller import ControllerConfig
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
-from hemsnet.meter.load import LoadSettings, Profile, Surge
+from hemsnet.physics.load import LoadSettings, Profile, Surge
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DEFAULT_LISTEN, DashboardConfig
 

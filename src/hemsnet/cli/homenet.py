@@ -6,23 +6,12 @@ import argparse
 import json
 from pathlib import Path
 
-from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.cli.common import EXIT_FAILED, EXIT_OK
 from hemsnet.cli.testbed import add_live_check_arguments, add_testbed_commands, live_check
-from hemsnet.homenet import (
-    CONFIGURATIONS,
-    PathRule,
-    Protocol,
-    Topology,
-    check,
-    diagram,
-    expected_paths,
-    load_topology,
-    reference_topology,
-)
+from hemsnet.cli.topology import CONFIGURATION_NAMES, add_topology_arguments, topology_of
+from hemsnet.homenet import PathRule, Protocol, check, diagram, expected_paths, load_topology
 
 __all__ = ["format_paths", "register"]
-
-_CONFIGS = ", ".join(CONFIGURATIONS)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +19,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "homenet",
         help="check a home network against ITU-T G.9958; show who may reach whom",
         description="Home networks for energy management as ITU-T G.9958 describes them: "
-        f"the configurations of its Table 1 ({_CONFIGS}).",
+        f"the configurations of its Table 1 ({CONFIGURATION_NAMES}).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check_parser = actions.add_parser(
@@ -58,12 +47,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="For every ordered pair of components and every protocol: may packets "
         "get through, over which networks, and which clause says so.",
     )
-    paths_parser.add_argument(
-        "configuration", nargs="?", metavar="CONFIG", help=f"one of {_CONFIGS}"
-    )
-    paths_parser.add_argument(
-        "--topology", type=Path, metavar="FILE", help="a topology TOML file instead of CONFIG"
-    )
+    add_topology_arguments(paths_parser)
     output = paths_parser.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="one JSON object per path rule")
     output.add_argument("--mermaid", action="store_true", help="the topology as a Mermaid chart")
@@ -82,16 +66,6 @@ def _run_check(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"{args.file}: conforms to G.9958 {topology.configuration}")
     return EXIT_OK
-
-
-def _topology(args: argparse.Namespace) -> Topology:
-    if (args.configuration is None) == (args.topology is None):
-        raise CliError("give a configuration or --topology FILE, not both or neither")
-    if args.topology is not None:
-        return load_topology(args.topology)
-    if args.configuration not in CONFIGURATIONS:
-        raise CliError(f"configuration {args.configuration!r} is not one of {_CONFIGS}")
-    return reference_topology(args.configuration)
 
 
 def format_paths(rules: list[PathRule]) -> str:
@@ -120,7 +94,7 @@ def format_paths(rules: list[PathRule]) -> str:
 
 
 def _run_paths(args: argparse.Namespace) -> int:
-    topology = _topology(args)
+    topology = topology_of(args.configuration, args.topology)
     if args.mermaid:
         print(diagram(topology), end="")
         return EXIT_OK

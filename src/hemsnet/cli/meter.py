@@ -21,7 +21,7 @@ from hemsnet.cli.common import (
 from hemsnet.meter.config import MeterConfig, load_config
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
-from hemsnet.meter.timeline import minute_start
+from hemsnet.physics.timeline import minute_start
 
 __all__ = ["register"]
 

@@ -2,19 +2,23 @@
 
 ``up`` builds a reference configuration (or a topology file) from network namespaces, bridges
 and veth links, loads the nftables rules generated from its expected paths and starts the real
-processes (meter, controller, appliances, off-premises endpoints). The live check probes every
-pair with every protocol and compares with the model; ``down`` removes it all.
+processes (meter, controller, appliances, off-premises endpoints). It checks the home against
+G.9958 first and refuses one that does not conform, unless ``--nonconforming`` asks to build it
+anyway. The live check probes every pair with every protocol and compares with the model;
+``down`` removes it all.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
+import sys
 
 from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.cli.topology import add_topology_arguments, topology_of
 from hemsnet.errors import ConfigError
-from hemsnet.homenet import CONFIGURATIONS, Topology, load_topology, reference_topology
+from hemsnet.homenet import Violation, check
+from hemsnet.homenet.rules import STRUCTURE_CLAUSE
 from hemsnet.testbed.lifecycle import AlreadyUp, bring_up, saved_topology, tear_down
 from hemsnet.testbed.live_check import run_live_check
 from hemsnet.testbed.processes import ProcessFailed
@@ -29,7 +33,6 @@ __all__ = [
 ]
 
 DEFAULT_NAME = "homenet"
-_CONFIGS = ", ".join(CONFIGURATIONS)
 
 
 def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -37,15 +40,20 @@ def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
     up = actions.add_parser(
         "up",
         help="build a G.9958 configuration as live virtual networks (root)",
-        description="Build the topology as network namespaces joined by bridges and veth "
-        "links, with the nftables rules its expected paths need, and start the meter, "
-        "controller, appliances and off-premises endpoints in them. Prints what it built and "
-        "the run directory; a failure removes everything again.",
+        description="Check the topology against G.9958 as 'check FILE' does, then build it as "
+        "network namespaces joined by bridges and veth links, with the nftables rules its "
+        "expected paths need, and start the meter, controller, appliances and off-premises "
+        "endpoints in them. Prints what it built and the run directory; a failure removes "
+        "everything again. A home that does not conform is refused (exit 2, its violations "
+        "listed) unless --nonconforming is given.",
         epilog="example: sudo hemsnet homenet up 6.4.3 && sudo hemsnet homenet check",
     )
-    up.add_argument("configuration", nargs="?", metavar="CONFIG", help=f"one of {_CONFIGS}")
+    add_topology_arguments(up)
     up.add_argument(
-        "--topology", type=Path, metavar="FILE", help="a topology TOML file instead of CONFIG"
+        "--nonconforming",
+        action="store_true",
+        help="build a home that breaks G.9958 rules anyway, for experiments; its violations are "
+        "printed first (one that breaks the structural rules of G.9958 5 cannot be built)",
     )
     add_name_argument(up)
     up.set_defaults(run=_run_up)
@@ -95,8 +103,13 @@ def live_check(args: argparse.Namespace) -> int:
 
 
 def _run_up(args: argparse.Namespace) -> int:
+    topology = topology_of(args.configuration, args.topology)
+    violations = check(topology)
+    if violations:
+        source = args.topology or f"reference topology {topology.name}"
+        headline = f"{source}: does not conform to G.9958 {topology.configuration}"
+        _admit(violations, headline, nonconforming=args.nonconforming)
     _require_root()
-    topology = _topology(args)
     try:
         bring_up(topology, args.name, topology_file=args.topology, report=_print)
     except AlreadyUp:
@@ -105,9 +118,39 @@ def _run_up(args: argparse.Namespace) -> int:
         ) from None
     except (ProcessFailed, RuntimeError, OSError) as exc:
         raise CliError(f"up failed, everything removed again: {exc}", EXIT_FAILED) from None
-    _print(f"testbed {args.name} ({topology.configuration}, {topology.name}) is up; "
+    conformance = f", NOT conforming: {_count(violations)}" if violations else ""
+    _print(f"testbed {args.name} ({topology.configuration}, {topology.name}{conformance}) is up; "
            f"run directory {run_dir(args.name)}")  # fmt: skip
     return EXIT_OK
+
+
+def _admit(violations: list[Violation], headline: str, *, nonconforming: bool) -> None:
+    """Refuse a home that breaks G.9958, listing why; with ``--nonconforming``, say so first.
+
+    A home that breaks the structural rules [G.9958 5] (a name that refers to nothing or to two
+    things, a router off a network it routes) is refused even then: it cannot be built.
+    """
+    unbuildable = any(v.clause == STRUCTURE_CLAUSE for v in violations)
+    if nonconforming and not unbuildable:
+        _print(f"WARNING: {headline}; building it anyway (--nonconforming), {_count(violations)}:")
+        for violation in violations:
+            _print(str(violation))
+        return
+    print(f"{headline}, {_count(violations)}:", file=sys.stderr)
+    for violation in violations:
+        print(violation, file=sys.stderr)
+    if unbuildable:
+        raise CliError(
+            f"not built: a home that breaks the structural rules of {STRUCTURE_CLAUSE} cannot "
+            "be built, even with --nonconforming"
+        )
+    raise CliError(
+        "not built; --nonconforming builds a home that does not conform, for experiments"
+    )
+
+
+def _count(violations: list[Violation]) -> str:
+    return f"{len(violations)} violation{'s' if len(violations) > 1 else ''}"
 
 
 def _run_down(args: argparse.Namespace) -> int:
@@ -119,16 +162,6 @@ def _run_down(args: argparse.Namespace) -> int:
         f"testbed {args.name} is down" if removed else f"no testbed {args.name!r}: nothing to do"
     )
     return EXIT_OK
-
-
-def _topology(args: argparse.Namespace) -> Topology:
-    if (args.configuration is None) == (args.topology is None):
-        raise CliError("give a configuration (one of " + _CONFIGS + ") or --topology FILE")
-    if args.topology is not None:
-        return load_topology(args.topology)
-    if args.configuration not in CONFIGURATIONS:
-        raise CliError(f"unknown configuration {args.configuration!r}: use one of {_CONFIGS}")
-    return reference_topology(args.configuration)
 
 
 def _require_root() -> None:

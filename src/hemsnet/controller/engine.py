@@ -45,7 +45,6 @@ from hemsnet.controller.tasks import Priority, Procedure, Sleep
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.values import FaultStatus
-from hemsnet.draws import Draws, mix
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
@@ -57,6 +56,7 @@ from hemsnet.errors import InvalidValue
 from hemsnet.metering.attributes import MeterScales
 from hemsnet.metering.samples import Sample, samples_of
 from hemsnet.metering.series import HALF_HOUR, Source
+from hemsnet.physics.draws import Draws, mix
 
 __all__ = ["ControllerEngine", "ControllerStatus"]
 

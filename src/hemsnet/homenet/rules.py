@@ -26,7 +26,7 @@ from hemsnet.homenet.model import (
 )
 from hemsnet.homenet.reach import LiveRoute, live_routes, permitted_routes, physical_path
 
-__all__ = ["COMPONENT_WORDS", "NETWORK_WORDS", "check", "route_b_networks"]
+__all__ = ["COMPONENT_WORDS", "NETWORK_WORDS", "STRUCTURE_CLAUSE", "check", "route_b_networks"]
 
 COMPONENT_WORDS: Final = {
     ComponentKind.SMART_METER: "smart meter",
@@ -43,7 +43,9 @@ NETWORK_WORDS: Final = {
     NetworkKind.GENERAL_PURPOSE_HOME: "general-purpose home network",
     NetworkKind.HEMS_DEDICATED: "HEMS-dedicated home network",
 }
-_STRUCTURE: Final = "G.9958 5"  # physical configuration: connections of known components
+#: The clause of the structural rules (names that refer to nothing or to two things, a router
+#: off a network it routes): a topology that breaks them cannot be built at all.
+STRUCTURE_CLAUSE: Final = "G.9958 5"  # physical configuration: connections of known components
 _ROUTE_B: Final = "G.9958 I.2"
 
 
@@ -63,34 +65,38 @@ def _structure(topology: Topology) -> Iterator[Violation]:
     names = Counter([c.name for c in topology.components] + [n.name for n in topology.networks])
     for name, count in names.items():
         if count > 1:
-            yield Violation(_STRUCTURE, f"{count} components or networks are named {name}", (name,))
+            yield Violation(
+                STRUCTURE_CLAUSE, f"{count} components or networks are named {name}", (name,)
+            )
     components = {c.name for c in topology.components}
     networks = {n.name for n in topology.networks}
     for a in topology.attachments:
         if a.component not in components:
             yield Violation(
-                _STRUCTURE, f"attachment of unknown component {a.component}", (a.component,)
+                STRUCTURE_CLAUSE, f"attachment of unknown component {a.component}", (a.component,)
             )
         if a.network not in networks:
             yield Violation(
-                _STRUCTURE,
+                STRUCTURE_CLAUSE,
                 f"{a.component} is attached to unknown network {a.network}",
                 (a.component, a.network),
             )
     for route in topology.routes:
         involved = (route.router, *route.networks)
         if route.router not in components:
-            yield Violation(_STRUCTURE, f"route through unknown component {route.router}", involved)
+            yield Violation(
+                STRUCTURE_CLAUSE, f"route through unknown component {route.router}", involved
+            )
         for network in route.networks:
             if network not in networks:
-                yield Violation(_STRUCTURE, f"route over unknown network {network}", involved)
+                yield Violation(STRUCTURE_CLAUSE, f"route over unknown network {network}", involved)
         if route.networks[0] == route.networks[1]:
-            yield Violation(_STRUCTURE, "a route joins two different networks", involved)
+            yield Violation(STRUCTURE_CLAUSE, "a route joins two different networks", involved)
         elif route.router in components and not set(route.networks) <= {
             n.name for n in topology.networks_of(route.router)
         }:
             yield Violation(
-                _STRUCTURE,
+                STRUCTURE_CLAUSE,
                 f"router {route.router} is not attached to both networks it routes",
                 involved,
             )

@@ -1,6 +1,7 @@
 """The bidirectional high-voltage smart electric energy meter emulator (class 0x028F).
 
-A sans-I/O engine (:mod:`hemsnet.meter.engine`) with time as an input, the physics behind its
-registers (:mod:`~hemsnet.meter.load`, :mod:`~hemsnet.meter.registers`), its configuration and
-and fault plan. The asyncio runner that serves it over UDP is :mod:`hemsnet.aio.meter`.
+A sans-I/O engine (:mod:`hemsnet.meter.engine`) with time as an input, its registers
+(:mod:`~hemsnet.meter.registers`) stepped by the shared load and PV model (:mod:`hemsnet.physics`),
+its configuration and fault plan. The asyncio runner that serves it over UDP is
+:mod:`hemsnet.aio.meter`.
 """

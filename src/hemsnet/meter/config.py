@@ -24,7 +24,7 @@ from hemsnet.devices.nodes import DEFAULT_MANUFACTURER
 from hemsnet.devices.units import COEFFICIENT_MAX, MULTIPLIER_CODES, UNIT_CODES_BIDIR
 from hemsnet.errors import ConfigError
 from hemsnet.meter.faults import window_of
-from hemsnet.meter.load import SURGE_FACTOR_MAX, LoadSettings, Surge
+from hemsnet.physics.load import SURGE_FACTOR_MAX, LoadSettings, Surge
 from hemsnet.tomlconfig import TomlTable, kind_of, read_toml
 
 __all__ = [

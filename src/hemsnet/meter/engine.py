@@ -33,7 +33,6 @@ from typing import Any, Final
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.nodes import node_profile_object
 from hemsnet.devices.values import TimedNormalReverse
-from hemsnet.draws import MASK, Draws, mix, uniform
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE
 from hemsnet.echonet.esv import Esv
@@ -44,12 +43,13 @@ from hemsnet.errors import ConfigError, FrameError
 from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig, MixedHistory
 from hemsnet.meter.faults import FaultPlan, Window
-from hemsnet.meter.load import LoadModel
 from hemsnet.meter.objects import METER_EOJ, MeterObjects
 from hemsnet.meter.readings import MeterReadings
 from hemsnet.meter.registers import Registers
 from hemsnet.meter.scaling import MeterScaling, power_of_ten
-from hemsnet.meter.timeline import (
+from hemsnet.physics.draws import MASK, Draws, mix, uniform
+from hemsnet.physics.load import LoadModel
+from hemsnet.physics.timeline import (
     MINUTES_PER_DAY,
     MINUTES_PER_HALF_HOUR,
     minute_index,

@@ -36,7 +36,7 @@ from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.registers import Registers, Totals
 from hemsnet.meter.scaling import MeterScaling
-from hemsnet.meter.timeline import MINUTES_PER_HALF_HOUR, minute_index, minute_start
+from hemsnet.physics.timeline import MINUTES_PER_HALF_HOUR, minute_index, minute_start
 
 __all__ = ["DAY_HISTORIES", "DEFAULT_SELECTOR", "MeterReadings", "Series"]
 

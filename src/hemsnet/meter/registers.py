@@ -22,8 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass
 from typing import Any, Final
 
-from hemsnet.meter.load import LoadModel, LoadSettings
-from hemsnet.meter.timeline import MINUTES_PER_HALF_HOUR
+from hemsnet.physics.load import LoadModel, LoadSettings
+from hemsnet.physics.timeline import MINUTES_PER_HALF_HOUR
 
 __all__ = ["Registers", "Totals"]
 

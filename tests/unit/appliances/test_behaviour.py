@@ -83,6 +83,28 @@ def test_pv_is_zero_at_night_and_positive_at_noon_and_counts_its_energy() -> Non
     assert 5 < float(pv.generated.kwh()) / 10.5 < 30  # kWh per day
 
 
+# Pinned from the PV model as the meter computes it (a LoadModel with pv_kw = 4.5, noise 0):
+# morning, clear and cloudy noons, afternoon, winter and night, on four seeds.
+PV_TIMES = (
+    datetime(2026, 5, 3, 6, 30), datetime(2026, 5, 3, 12, 0), datetime(2026, 6, 18, 10, 5),
+    datetime(2026, 6, 18, 15, 45), datetime(2026, 8, 10, 12, 30, 40), datetime(2026, 12, 21, 9, 0),
+    datetime(2026, 12, 21, 12, 0), datetime(2026, 12, 21, 22, 0),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("seed", "watts"),
+    [
+        (0, (791, 906, 810, 428, 1406, 1763, 672, 0)),
+        (1, (197, 3624, 609, 253, 734, 1638, 2498, 0)),
+        (7, (446, 906, 3241, 428, 739, 532, 806, 0)),
+        (2**40, (717, 3287, 3147, 1663, 892, 1614, 2461, 0)),
+    ],
+)
+def test_pv_power_is_the_meters_pv_model_for_its_rating(seed: int, watts: tuple[int, ...]) -> None:
+    assert tuple(Solar(at, seed).power() for at in PV_TIMES) == watts
+
+
 def test_ev_charges_only_while_plugged_in() -> None:
     ev = ElectricVehicle(datetime(2026, 7, 15, 3, 0))
     assert ev.connection() is VehicleConnection.CHARGEABLE_DISCHARGEABLE

@@ -88,8 +88,8 @@ def test_paths_of_a_topology_file_as_mermaid(capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["6.5"], "configuration '6.5' is not one of 6.2, 6.3.1"),
-        ([], "give a configuration or --topology FILE"),
+        (["6.5"], "configuration '6.5' is not one of Table 1: 6.2, 6.3.1"),
+        ([], "give a configuration (6.2, 6.3.1, 6.3.2, 6.4.1, 6.4.2, 6.4.3) or --topology FILE"),
         (["6.2", "--topology", "x.toml"], "not both or neither"),
     ],
 )

@@ -20,7 +20,7 @@ from hemsnet.meter.config import (
     load_config,
     parse_config,
 )
-from hemsnet.meter.load import LoadSettings, Profile, Surge
+from hemsnet.physics.load import LoadSettings, Profile, Surge
 from hemsnet.tomlconfig import TomlTable, read_toml
 from tests.conftest import REPO
 

@@ -15,7 +15,7 @@ from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.errors import ConfigError
 from hemsnet.meter.config import OPTIONAL_EPCS, MixedHistory
 from hemsnet.meter.faults import FaultPlan, Window
-from hemsnet.meter.load import LoadSettings
+from hemsnet.physics.load import LoadSettings
 from tests.unit.meter.sim import (
     CLASS_SEARCH,
     METER,

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hemsnet.devices.units import MULTIPLIER_CODES, UNIT_CODES_BIDIR
 from hemsnet.errors import ConfigError
 from hemsnet.meter.engine import MeterEngine
-from hemsnet.meter.load import LoadSettings, Profile
+from hemsnet.physics.load import LoadSettings, Profile
 from tests.unit.meter.sim import decoded, get, meter, run, setc
 
 UNITS = sorted(UNIT_CODES_BIDIR)

@@ -1,8 +1,8 @@
-"""Meter time as whole minutes: the unit the registers advance in.
+"""Meter time as whole minutes: the unit the registers advance in and the physics is drawn in.
 
-Meter time is naive local wall time, as the AIF's date-time fields are. A *minute index* counts
-whole minutes since 2000-01-01 00:00 (a Saturday); the half-hour boundary ``h`` is minute
-``30 * h``. Integer indexes keep the hot paths free of ``datetime`` arithmetic.
+Meter time is naive local wall time, as the AIF's date-time fields are (appliance time too). A
+*minute index* counts whole minutes since 2000-01-01 00:00 (a Saturday); the half-hour boundary
+``h`` is minute ``30 * h``. Integer indexes keep the hot paths free of ``datetime`` arithmetic.
 """
 
 from __future__ import annotations

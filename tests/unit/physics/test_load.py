@@ -1,8 +1,7 @@
-"""The load and PV model behind the meter emulator's registers."""
+"""The customer's load, with on-site PV, behind the meter emulator's registers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -12,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hemsnet.meter.load import LoadModel, LoadSettings, MinutePower, Profile, Surge
-from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_index
+from hemsnet.physics.load import LoadModel, LoadSettings, MinutePower, Profile, Surge
+from hemsnet.physics.timeline import MINUTES_PER_DAY, minute_index
+from tests.unit.physics.sampling import WEEKDAYS, WEEKENDS, days_between, minutes_of
 
 OFFICE = LoadSettings(profile=Profile.OFFICE, peak_kw=100.0, noise=0.05)
 BIG_PV_OFFICE = LoadSettings(profile=Profile.OFFICE, peak_kw=100.0, noise=0.05, pv_kw=150.0)
@@ -21,32 +21,10 @@ SEEDS = (1, 2, 3)
 YEAR_MINUTES = 366 * MINUTES_PER_DAY
 
 
-def _days(start: date, end: date, weekdays: Iterable[int] = range(7)) -> list[date]:
-    """The days from ``start`` to ``end`` inclusive whose weekday is in ``weekdays``."""
-    wanted = set(weekdays)
-    count = (end - start).days + 1
-    return [d for d in (start + timedelta(n) for n in range(count)) if d.weekday() in wanted]
-
-
-def _minutes(days: Iterable[date], start_hour: float, end_hour: float, step: int = 5) -> list[int]:
-    """Every ``step``-th minute index from ``start_hour`` to before ``end_hour`` of each day."""
-    first, last = round(start_hour * 60), round(end_hour * 60)
-    return [
-        minute_index(datetime(d.year, d.month, d.day)) + m
-        for d in days
-        for m in range(first, last, step)
-    ]
-
-
 def _mean_load(model: LoadModel, minutes: list[int]) -> float:
     return sum(model.minute(i).load_w for i in minutes) / len(minutes)
 
 
-def _mean_pv(model: LoadModel, minutes: list[int]) -> float:
-    return sum(model.minute(i).pv_w for i in minutes) / len(minutes)
-
-
-WEEKDAYS, WEEKENDS = range(5), (5, 6)
 SPRING_WEEKS = (date(2024, 4, 8), date(2024, 5, 5))
 
 
@@ -54,7 +32,7 @@ SPRING_WEEKS = (date(2024, 4, 8), date(2024, 5, 5))
 
 
 def test_same_settings_and_seed_give_the_same_minutes() -> None:
-    minutes = _minutes(_days(date(2024, 6, 1), date(2024, 6, 3)), 0, 24, step=7)
+    minutes = minutes_of(days_between(date(2024, 6, 1), date(2024, 6, 3)), 0, 24, step=7)
     first, second = LoadModel(BIG_PV_OFFICE, seed=42), LoadModel(BIG_PV_OFFICE, seed=42)
     series = [first.minute(i) for i in minutes]
     assert series == [second.minute(i) for i in minutes]
@@ -63,7 +41,7 @@ def test_same_settings_and_seed_give_the_same_minutes() -> None:
 
 
 def test_different_seeds_give_different_series() -> None:
-    minutes = _minutes(_days(date(2024, 6, 1), date(2024, 6, 7)), 0, 24, step=3)
+    minutes = minutes_of(days_between(date(2024, 6, 1), date(2024, 6, 7)), 0, 24, step=3)
     one, two = LoadModel(BIG_PV_OFFICE, seed=1), LoadModel(BIG_PV_OFFICE, seed=2)
     loads = [(one.minute(i).load_w, two.minute(i).load_w) for i in minutes]
     pvs = [(one.minute(i).pv_w, two.minute(i).pv_w) for i in minutes]
@@ -127,7 +105,7 @@ def test_bounds_hold_and_are_tight_over_a_noiseless_year(profile: Profile) -> No
     # Without noise the yearly highest minute reaches the peak; with PV, clear noons in spring
     # and summer come close to the PV bound.
     model = LoadModel(LoadSettings(profile=profile, peak_kw=250.0, noise=0.0, pv_kw=80.0), 9)
-    minutes = _minutes(_days(date(2023, 1, 1), date(2023, 12, 31)), 0, 24, step=5)
+    minutes = minutes_of(days_between(date(2023, 1, 1), date(2023, 12, 31)), 0, 24, step=5)
     powers = [model.minute(i) for i in minutes]
     top_load, top_pv = max(p.load_w for p in powers), max(p.pv_w for p in powers)
     assert 0.97 * model.max_load_w <= top_load <= model.max_load_w
@@ -148,7 +126,7 @@ def test_load_never_reaches_zero_even_for_a_tiny_customer() -> None:
 
 def test_without_noise_the_load_is_the_bare_shape_for_every_seed() -> None:
     quiet = LoadSettings(profile=Profile.FACTORY, peak_kw=500.0, noise=0.0)
-    minutes = _minutes(_days(date(2024, 3, 1), date(2024, 3, 10)), 0, 24, step=1)
+    minutes = minutes_of(days_between(date(2024, 3, 1), date(2024, 3, 10)), 0, 24, step=1)
     one, two = LoadModel(quiet, seed=1), LoadModel(quiet, seed=2)
     loads = [one.minute(i).load_w for i in minutes]
     assert loads == [two.minute(i).load_w for i in minutes]
@@ -160,7 +138,7 @@ def test_without_noise_the_load_is_the_bare_shape_for_every_seed() -> None:
 def test_noise_sets_the_relative_deviation_from_the_shape(noise: float) -> None:
     shape = LoadModel(LoadSettings(profile=Profile.SCHOOL, peak_kw=800.0, noise=0.0), seed=5)
     noisy = LoadModel(LoadSettings(profile=Profile.SCHOOL, peak_kw=800.0, noise=noise), seed=5)
-    minutes = _minutes(_days(date(2024, 5, 1), date(2024, 5, 14)), 0, 24, step=1)
+    minutes = minutes_of(days_between(date(2024, 5, 1), date(2024, 5, 14)), 0, 24, step=1)
     ratios = [noisy.minute(i).load_w / shape.minute(i).load_w for i in minutes]
     assert 1 - noise - 1e-4 <= min(ratios)
     assert max(ratios) <= 1 + noise + 1e-4
@@ -176,9 +154,9 @@ def test_noise_sets_the_relative_deviation_from_the_shape(noise: float) -> None:
 def test_working_hours_outweigh_nights_and_weekends(profile: Profile, seed: int) -> None:
     model = LoadModel(LoadSettings(profile=profile, peak_kw=400.0), seed)
     start, end = SPRING_WEEKS
-    work = _mean_load(model, _minutes(_days(start, end, WEEKDAYS), 9, 18))
-    night = _mean_load(model, _minutes(_days(start, end, WEEKDAYS), 0, 5))
-    weekend = _mean_load(model, _minutes(_days(start, end, WEEKENDS), 9, 18))
+    work = _mean_load(model, minutes_of(days_between(start, end, WEEKDAYS), 9, 18))
+    night = _mean_load(model, minutes_of(days_between(start, end, WEEKDAYS), 0, 5))
+    weekend = _mean_load(model, minutes_of(days_between(start, end, WEEKENDS), 9, 18))
     assert work > 1.8 * night
     assert work > 1.8 * weekend
 
@@ -186,11 +164,11 @@ def test_working_hours_outweigh_nights_and_weekends(profile: Profile, seed: int)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_factory_runs_two_shifts_with_a_lunch_dip(seed: int) -> None:
     model = LoadModel(LoadSettings(profile=Profile.FACTORY, peak_kw=1500.0), seed)
-    days = _days(*SPRING_WEEKS, weekdays=WEEKDAYS)
-    evening = _mean_load(model, _minutes(days, 18, 21))
-    lunch = _mean_load(model, _minutes(days, 12.25, 12.75, step=1))
-    morning = _mean_load(model, _minutes(days, 10, 12))
-    night = _mean_load(model, _minutes(days, 0, 5))
+    days = days_between(*SPRING_WEEKS, weekdays=WEEKDAYS)
+    evening = _mean_load(model, minutes_of(days, 18, 21))
+    lunch = _mean_load(model, minutes_of(days, 12.25, 12.75, step=1))
+    morning = _mean_load(model, minutes_of(days, 10, 12))
+    night = _mean_load(model, minutes_of(days, 0, 5))
     assert evening > 0.75 * 1500_000
     assert lunch < 0.85 * morning
     assert 0.25 * 1500_000 < night < 0.45 * 1500_000
@@ -199,9 +177,11 @@ def test_factory_runs_two_shifts_with_a_lunch_dip(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_school_is_quiet_in_the_summer_term_break(seed: int) -> None:
     model = LoadModel(LoadSettings(profile=Profile.SCHOOL, peak_kw=200.0), seed)
-    june = _mean_load(model, _minutes(_days(date(2024, 6, 3), date(2024, 6, 28), WEEKDAYS), 8, 16))
+    june = _mean_load(
+        model, minutes_of(days_between(date(2024, 6, 3), date(2024, 6, 28), WEEKDAYS), 8, 16)
+    )
     august = _mean_load(
-        model, _minutes(_days(date(2024, 8, 5), date(2024, 8, 23), WEEKDAYS), 8, 16)
+        model, minutes_of(days_between(date(2024, 8, 5), date(2024, 8, 23), WEEKDAYS), 8, 16)
     )
     assert august < 0.5 * june
 
@@ -217,9 +197,9 @@ def test_school_is_quiet_in_the_winter_and_spring_breaks(
     term: tuple[date, date], holiday: tuple[date, date]
 ) -> None:
     model = LoadModel(LoadSettings(profile=Profile.SCHOOL, peak_kw=200.0), seed=4)
-    in_term = _mean_load(model, _minutes(_days(*term, weekdays=WEEKDAYS), 9, 15))
-    on_break = _mean_load(model, _minutes(_days(*holiday, weekdays=WEEKDAYS), 9, 15))
-    night = _mean_load(model, _minutes(_days(*term), 0, 5))
+    in_term = _mean_load(model, minutes_of(days_between(*term, weekdays=WEEKDAYS), 9, 15))
+    on_break = _mean_load(model, minutes_of(days_between(*holiday, weekdays=WEEKDAYS), 9, 15))
+    night = _mean_load(model, minutes_of(days_between(*term), 0, 5))
     assert on_break < 0.5 * in_term
     assert night < 0.15 * 200_000
 
@@ -229,7 +209,7 @@ def test_offices_cool_in_summer_afternoons_and_heat_in_winter_mornings(seed: int
     model = LoadModel(OFFICE, seed)
 
     def weekday_mean(start: date, end: date, hours: tuple[float, float]) -> float:
-        return _mean_load(model, _minutes(_days(start, end, WEEKDAYS), *hours))
+        return _mean_load(model, minutes_of(days_between(start, end, WEEKDAYS), *hours))
 
     afternoon = (13.0, 17.0)
     summer = weekday_mean(date(2024, 7, 22), date(2024, 8, 30), afternoon)
@@ -240,65 +220,22 @@ def test_offices_cool_in_summer_afternoons_and_heat_in_winter_mornings(seed: int
     assert winter > 1.08 * weekday_mean(*SPRING_WEEKS, morning)
 
 
-# --- PV ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_pv_sleeps_at_night_and_works_at_noon(seed: int) -> None:
-    model = LoadModel(BIG_PV_OFFICE, seed)
-    year = _days(date(2024, 1, 1), date(2024, 12, 31))
-    assert all(model.minute(i).pv_w == 0 for i in _minutes(year, 0, 3, step=10))
-    assert all(model.minute(i).pv_w == 0 for i in _minutes(year, 20, 24, step=10))
-    sunny_noons = sum(model.minute(i).pv_w > 0 for i in _minutes(year, 12, 12.1, step=6))
-    assert sunny_noons > 0.9 * len(year)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_pv_yields_more_in_may_than_in_december(seed: int) -> None:
-    model = LoadModel(BIG_PV_OFFICE, seed)
-    may = _mean_pv(model, _minutes(_days(date(2024, 5, 1), date(2024, 5, 31)), 0, 24, step=10))
-    december = _mean_pv(
-        model, _minutes(_days(date(2024, 12, 1), date(2024, 12, 31)), 0, 24, step=10)
-    )
-    assert may > 1.2 * december
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_days_are_long_in_june_and_short_in_december(seed: int) -> None:
-    model = LoadModel(LoadSettings(pv_kw=10_000.0), seed)
-
-    def daylight_minutes(day: date) -> int:
-        return sum(model.minute(i).pv_w > 0 for i in _minutes([day], 0, 24, step=1))
-
-    # Tokyo: about 14 h 35 min at the June solstice, 9 h 45 min at the December one.
-    assert 13 * 60 < daylight_minutes(date(2024, 6, 21)) < 15 * 60
-    assert 9 * 60 < daylight_minutes(date(2024, 12, 21)) < 10 * 60
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_weather_varies_from_day_to_day(seed: int) -> None:
-    model = LoadModel(BIG_PV_OFFICE, seed)
-    days = _days(date(2024, 4, 1), date(2024, 5, 31))
-    noon_means = [_mean_pv(model, _minutes([d], 11, 13, step=2)) for d in days]
-    clear = sum(m > 0.6 * model.max_pv_w for m in noon_means)
-    overcast = sum(m < 0.35 * model.max_pv_w for m in noon_means)
-    assert clear > 0.15 * len(days)
-    assert overcast > 0.1 * len(days)
+# --- PV on site -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_big_pv_reverses_the_flow_on_weekend_noons_and_never_at_night(seed: int) -> None:
     model = LoadModel(BIG_PV_OFFICE, seed)
-    weekends = _days(date(2024, 1, 1), date(2024, 12, 31), WEEKENDS)
+    weekends = days_between(date(2024, 1, 1), date(2024, 12, 31), WEEKENDS)
     reversed_days = 0
     for day in weekends:
-        noon = [model.minute(i) for i in _minutes([day], 11, 13, step=2)]
+        noon = [model.minute(i) for i in minutes_of([day], 11, 13, step=2)]
         reversed_days += any(p.net_w < 0 for p in noon)
         # near its clear-sky output the array always outruns a weekend office
         assert all(p.net_w < 0 for p in noon if p.pv_w > 0.7 * model.max_pv_w)
     assert reversed_days > 0.5 * len(weekends)
-    night: list[MinutePower] = [model.minute(i) for i in _minutes(weekends, 0, 4, step=7)]
-    night += [model.minute(i) for i in _minutes(weekends, 20, 24, step=7)]
+    night: list[MinutePower] = [model.minute(i) for i in minutes_of(weekends, 0, 4, step=7)]
+    night += [model.minute(i) for i in minutes_of(weekends, 20, 24, step=7)]
     assert all(p.net_w > 0 for p in night)
 
 

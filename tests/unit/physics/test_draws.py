@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hemsnet.draws import Draws, mix, uniform
+from hemsnet.physics.draws import Draws, mix, uniform
 
 
 @given(st.integers(-(2**70), 2**70), st.integers(2, 1000))

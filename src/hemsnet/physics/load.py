@@ -15,15 +15,8 @@ load = peak * shape * (1 + noise * deviation), never below ``_FLOOR_FRACTION`` *
 * deviation in [-1, 1): half smooth value noise (knots every ``_NOISE_KNOT_MINUTES``,
   smoothstep), a quarter per-minute jitter, a quarter per-day level; noise 0 is the bare shape.
 
-pv = pv_kw * ``_PERFORMANCE_RATIO`` * irradiance (kW/m²) * sky, 0 while the sun is down:
-
-* irradiance: Meinel's clear sky, ``_SOLAR_CONSTANT`` * ``_CLEAR_TRANSMITTANCE`` ** AM**0.678
-  with AM = 1 / sin(elevation), on a south panel tilted ``_PANEL_TILT``, plus a
-  ``_DIFFUSE_SHARE``; the sun from the declination and the equation of time at ``_LATITUDE``,
-  ``_LONGITUDE`` on JST. At most ``_PV_FRACTION_MAX`` (~0.83) of pv_kw.
-* sky: per day clear (haze only), partly cloudy or overcast, with monthly odds (``_SKY_ODDS``);
-  on partly cloudy days clouds pass (value noise, knots every ``_CLOUD_KNOT_MINUTES``) and cut
-  the output by up to ``_CLOUD_DEPTH``. The weather depends on the seed, not on ``noise``.
+pv: a :class:`~hemsnet.physics.sun.PvSystem` of ``pv_kw``, the sun and the weather of the
+same seed; the weather does not depend on ``noise``.
 """
 
 from __future__ import annotations
@@ -35,8 +28,10 @@ from enum import Enum
 from functools import cache
 from typing import Final
 
-from hemsnet.draws import MASK, mix, uniform
-from hemsnet.meter.timeline import MINUTES_PER_DAY, minute_index, minute_start, weekday
+from hemsnet.physics.draws import MASK, mix, uniform
+from hemsnet.physics.noise import ValueNoise
+from hemsnet.physics.sun import PvSystem
+from hemsnet.physics.timeline import MINUTES_PER_DAY, minute_index, minute_start, weekday
 
 __all__ = ["SURGE_FACTOR_MAX", "LoadModel", "LoadSettings", "MinutePower", "Profile", "Surge"]
 
@@ -99,30 +94,6 @@ _COOLING_HALF_WIDTH: Final = 80.0  # days: mid May .. late October, strongest Ju
 _HEATING_PEAK_DAY: Final = 25  # late January
 _HEATING_HALF_WIDTH: Final = 75.0  # mid November .. early April, strongest Dec-Feb
 
-_LATITUDE: Final = 35.7  # degrees north (Tokyo)
-_LONGITUDE: Final = 139.7  # degrees east
-_JST_MERIDIAN: Final = 135.0
-_PANEL_TILT: Final = 30.0  # degrees, facing south
-_SOLAR_CONSTANT: Final = 1.353  # kW/m²
-_CLEAR_TRANSMITTANCE: Final = 0.7
-_DIFFUSE_SHARE: Final = 0.1  # sky diffuse, as a share of the beam
-_PERFORMANCE_RATIO: Final = 0.8  # temperature, inverter and wiring losses
-_CLOUD_KNOT_MINUTES: Final = 3
-_CLOUD_DEPTH: Final = 0.75  # a passing cloud leaves the diffuse light
-_CLOUD_EDGE: Final = 0.15  # softness of cloud edges, in units of the cloud noise
-
-# The most the clear-sky formula gives (AM >= 1, incidence <= 1): PV stays below ~0.83 pv_kw.
-_PV_FRACTION_MAX: Final = (
-    _PERFORMANCE_RATIO * _SOLAR_CONSTANT * _CLEAR_TRANSMITTANCE * (1.0 + _DIFFUSE_SHARE)
-)
-
-# (probability of a clear day, of an overcast day) by month: dry Pacific-side winters, the June
-# rainy season (tsuyu) and the autumn rains.
-_SKY_ODDS: Final = (
-    (0.55, 0.15), (0.50, 0.20), (0.40, 0.25), (0.40, 0.25), (0.40, 0.25), (0.20, 0.45),
-    (0.30, 0.35), (0.40, 0.25), (0.30, 0.35), (0.35, 0.30), (0.45, 0.20), (0.55, 0.15),
-)  # fmt: skip
-
 # School term breaks as inclusive ((month, day), (month, day)) ranges.
 _SCHOOL_BREAKS: Final = (
     ((7, 20), (8, 31)),
@@ -131,13 +102,10 @@ _SCHOOL_BREAKS: Final = (
     ((3, 20), (4, 7)),
 )
 
-_RADIANS_PER_MINUTE: Final = math.pi / 720.0  # hour angle: the sun turns 360° a day
 _DAY_CACHE_SIZE: Final = 512
 
-# Independent noise streams drawn from one seed.
-_STREAM_SMOOTH, _STREAM_JITTER, _STREAM_LEVEL, _STREAM_SKY, _STREAM_CLOUD = range(5)
-
-_CLEAR, _PARTLY, _OVERCAST = range(3)
+# Independent noise streams drawn from one seed; the sun's weather draws streams 3 and 4.
+_STREAM_SMOOTH, _STREAM_JITTER, _STREAM_LEVEL = range(3)
 
 
 class _Kind(Enum):
@@ -333,22 +301,6 @@ def _shapes(profile: Profile) -> tuple[dict[_Kind, _Shape], float]:
     return shapes, highest
 
 
-def _easing(knot_minutes: int) -> tuple[float, ...]:
-    """Smoothstep weights of the next knot, for each minute between two knots."""
-    return tuple(3 * t * t - 2 * t * t * t for t in (s / knot_minutes for s in range(knot_minutes)))
-
-
-_NOISE_EASING: Final = _easing(_NOISE_KNOT_MINUTES)
-_CLOUD_EASING: Final = _easing(_CLOUD_KNOT_MINUTES)
-
-
-def _value_noise(key: int, index: int, knot_minutes: int, easing: tuple[float, ...]) -> float:
-    """Noise in [0, 1) that drifts smoothly from one knot to the next."""
-    knot, step = divmod(index, knot_minutes)
-    a = uniform(key, knot)
-    return a + (uniform(key, knot + 1) - a) * easing[step]
-
-
 def _season(day_of_year: int, peak: int, half_width: float) -> float:
     """A cos² bump of the day of year, 1 at ``peak``, exactly 0 beyond ``half_width`` days."""
     gap = abs(day_of_year - peak)
@@ -370,13 +322,6 @@ class _Day:
     cooling: float  # seasonal weights in [0, 1], at most one non-zero
     heating: float
     level: float  # the day's noise draw, in [0, 1)
-    sun_shift: float  # minutes from clock to solar time, minus noon, plus half a minute
-    elevation_a: float  # sin(elevation) = a + b cos(hour angle)
-    elevation_b: float
-    incidence_a: float  # cos(incidence on the panel) = a + b cos(hour angle)
-    incidence_b: float
-    sky: int  # _CLEAR, _PARTLY or _OVERCAST
-    sky_level: float  # clear or overcast transmission; the cloud cover on partly cloudy days
 
 
 def _require(name: str, value: float, valid: bool, rule: str) -> None:
@@ -409,16 +354,18 @@ class LoadModel:
         self._shapes, highest = _shapes(settings.profile)
         self._peak_w = peak_kw * 1000.0
         self._noise = noise
-        self._pv_w = pv_kw * 1000.0
         # One splitmix64 stream per kind of draw, each keyed by a draw from the seed's stream.
-        self._keys = [mix(seed & MASK, stream) for stream in range(5)]
+        self._smooth = ValueNoise(mix(seed & MASK, _STREAM_SMOOTH), _NOISE_KNOT_MINUTES)
+        self._jitter_key = mix(seed & MASK, _STREAM_JITTER)
+        self._level_key = mix(seed & MASK, _STREAM_LEVEL)
+        self._pv = PvSystem(pv_kw * 1000.0, seed) if pv_kw else None
         self._floor_w = max(1, int(self._peak_w * _FLOOR_FRACTION))
-        # int() truncates, so float rounding (~1e-16 relative) cannot carry a minute past these.
+        # int() truncates, so float rounding (~1e-16 relative) cannot carry a minute past it.
         most = max((s.factor for s in settings.surges), default=1.0)
         self._max_load_w = max(
             self._floor_w, math.ceil(self._peak_w * highest * (1.0 + self._noise) * max(1.0, most))
         )
-        self._max_pv_w = int(self._pv_w * _PV_FRACTION_MAX)
+        self._max_pv_w = 0 if self._pv is None else self._pv.max_w
         self._days: dict[int, _Day] = {}
 
     @property
@@ -438,35 +385,12 @@ class LoadModel:
         shape = day.shape
         load = shape.base[m] + day.cooling * shape.cooling[m] + day.heating * shape.heating[m]
         if self._noise:
-            smooth = _value_noise(
-                self._keys[_STREAM_SMOOTH], index, _NOISE_KNOT_MINUTES, _NOISE_EASING
-            )
-            jitter = uniform(self._keys[_STREAM_JITTER], index)
+            smooth = self._smooth.at(index)
+            jitter = uniform(self._jitter_key, index)
             # weights 1/2, 1/4, 1/4 of three draws in [-1, 1)
             load *= 1.0 + self._noise * (smooth + 0.5 * (jitter + day.level) - 1.0)
         load_w = max(self._floor_w, int(self._peak_w * load * self._surges.get(index, 1.0)))
-        return MinutePower(load_w, self._pv(day, index, m) if self._pv_w else 0)
-
-    def _pv(self, day: _Day, index: int, m: int) -> int:
-        cos_hour = math.cos((m + day.sun_shift) * _RADIANS_PER_MINUTE)
-        sin_elevation = day.elevation_a + day.elevation_b * cos_hour
-        if sin_elevation <= 0.0:
-            return 0
-        beam = _SOLAR_CONSTANT * _CLEAR_TRANSMITTANCE ** (sin_elevation**-0.678)
-        incidence = max(0.0, day.incidence_a + day.incidence_b * cos_hour)
-        irradiance = beam * (incidence + _DIFFUSE_SHARE)
-        if day.sky == _CLEAR:
-            sky = day.sky_level
-        else:
-            cloud = _value_noise(
-                self._keys[_STREAM_CLOUD], index, _CLOUD_KNOT_MINUTES, _CLOUD_EASING
-            )
-            if day.sky == _PARTLY:
-                shade = min(1.0, max(0.0, (day.sky_level - cloud) / _CLOUD_EDGE + 0.5))
-                sky = 1.0 - _CLOUD_DEPTH * shade
-            else:
-                sky = day.sky_level * (0.8 + 0.4 * cloud)
-        return int(self._pv_w * _PERFORMANCE_RATIO * irradiance * sky)
+        return MinutePower(load_w, 0 if self._pv is None else self._pv.power_w(index))
 
     def _day(self, day_number: int) -> _Day:
         first = day_number * MINUTES_PER_DAY
@@ -478,37 +402,11 @@ class LoadModel:
         else:
             kind = _Kind.WORK
         day_of_year = date.timetuple().tm_yday
-
-        # Sun: declination (Cooper) and equation of time (minutes), for the day.
-        declination = math.radians(23.44) * math.sin(2 * math.pi * (284 + day_of_year) / 365)
-        b = 2 * math.pi * (day_of_year - 81) / 364
-        equation_of_time = 9.87 * math.sin(2 * b) - 7.53 * math.cos(b) - 1.5 * math.sin(b)
-        latitude = math.radians(_LATITUDE)
-        # A panel tilted south by β sees the sun as a flat panel at latitude - β would.
-        tilted = latitude - math.radians(_PANEL_TILT)
-
-        sky_odds = _SKY_ODDS[date.month - 1]
-        draw = uniform(self._keys[_STREAM_SKY], 2 * day_number)
-        detail = uniform(self._keys[_STREAM_SKY], 2 * day_number + 1)
-        if draw < sky_odds[0]:
-            sky, sky_level = _CLEAR, 0.9 + 0.1 * detail  # haze
-        elif draw < sky_odds[0] + sky_odds[1]:
-            sky, sky_level = _OVERCAST, 0.12 + 0.23 * detail
-        else:
-            sky, sky_level = _PARTLY, 0.2 + 0.6 * detail  # share of the time under cloud
-
         day = _Day(
             shape=self._shapes[kind],
             cooling=_season(day_of_year, _COOLING_PEAK_DAY, _COOLING_HALF_WIDTH),
             heating=_season(day_of_year, _HEATING_PEAK_DAY, _HEATING_HALF_WIDTH),
-            level=uniform(self._keys[_STREAM_LEVEL], day_number),
-            sun_shift=4.0 * (_LONGITUDE - _JST_MERIDIAN) + equation_of_time - 720.0 + 0.5,
-            elevation_a=math.sin(latitude) * math.sin(declination),
-            elevation_b=math.cos(latitude) * math.cos(declination),
-            incidence_a=math.sin(tilted) * math.sin(declination),
-            incidence_b=math.cos(tilted) * math.cos(declination),
-            sky=sky,
-            sky_level=sky_level,
+            level=uniform(self._level_key, day_number),
         )
         if len(self._days) >= _DAY_CACHE_SIZE:
             self._days.clear()

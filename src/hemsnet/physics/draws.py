@@ -2,7 +2,8 @@
 
 Output ``n`` of stream ``key`` is a pure function of both, so any draw can be made again
 (the load model computes any minute on its own) and a seed gives the same run every time.
-:class:`Draws` walks one stream for the engine's fault decisions.
+:class:`Draws` walks one stream, for the meter's fault decisions and the controller's retry
+jitter.
 """
 
 from __future__ import annotations
