@@ -40,7 +40,7 @@ from hemsnet.controller.own_node import OwnNode, frame_of
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.samples import MeterScales, Sample, samples_of
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
-from hemsnet.devices.codecs import HISTORY_DAY_MAX
+from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import Access
 from hemsnet.devices.registry import decode_property

@@ -1,5 +1,6 @@
 """EDT codecs the appliance class tables share: fixed tuples of numbers, sized IDs, and the
-codec instances several tables use. State codes are :class:`~hemsnet.devices.codecs.CodeTable`.
+codec instances several tables use. State codes are
+:class:`~hemsnet.devices.codecs.primitives.CodeTable`.
 
 Formats: [MRA definitions.json] ``object`` of numbers (0x027D C8/C9 minimum and maximum,
 0x026B CB/CC/CE/CF hourly values) and the length-prefixed vehicle ID (0x027E E6).
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from hemsnet.devices.codecs import OrNone, Scaled, SInt, UInt
+from hemsnet.devices.codecs.primitives import OrNone, Scaled, SInt, UInt
 
 __all__ = [
     "INTERCONNECTION",

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
-    Ascii,
-    DateCodec,
-    Enumerated,
-    InstallationLocationCodec,
-    Raw,
-    UInt,
-    Utf8,
-)
+from hemsnet.devices.codecs.dates import DateCodec
+from hemsnet.devices.codecs.primitives import Ascii, Enumerated, Raw, UInt, Utf8
+from hemsnet.devices.codecs.profile import InstallationLocationCodec
 from hemsnet.devices.superclass import FAULT_STATUS, NS, PROPERTY_MAP, O, device_class, row
 from hemsnet.devices.values import ConnectionStatus
 

@@ -18,7 +18,7 @@ from hemsnet.devices.appliance_codecs import (
     LengthPrefixed,
     UIntTuple,
 )
-from hemsnet.devices.codecs import CodeTable
+from hemsnet.devices.codecs.primitives import CodeTable
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = ["EV_CHARGER", "EV_CHARGER_CLASS", "EV_SUPER_RULES", "EvMode", "VehicleConnection"]

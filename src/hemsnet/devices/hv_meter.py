@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
+from hemsnet.devices.codecs.primitives import CodeTable
+from hemsnet.devices.codecs.readings import (
     COEFFICIENT,
     COEFFICIENT_MULTIPLIER,
     EFFECTIVE_DIGITS,
     FIXED_DATE,
     HISTORY_DAY,
-    CodeTable,
     DayHistory,
     Reading,
     TimedSingle,

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
+from hemsnet.devices.codecs.primitives import CodeTable
+from hemsnet.devices.codecs.profile import RouteBIdCodec
+from hemsnet.devices.codecs.readings import (
     COEFFICIENT,
     COEFFICIENT_MULTIPLIER,
     EFFECTIVE_DIGITS,
     FIXED_DATE,
     HISTORY_DAY,
     INSTANT_POWER,
-    CodeTable,
     Currents,
     DayHistory,
     ReadingPair,
-    RouteBIdCodec,
     Segments,
     Selector,
     TimedPair,

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
+from hemsnet.devices.codecs.primitives import CodeTable
+from hemsnet.devices.codecs.profile import RouteBIdCodec
+from hemsnet.devices.codecs.readings import (
     COEFFICIENT,
     EFFECTIVE_DIGITS,
     HISTORY_DAY,
     INSTANT_POWER,
-    CodeTable,
     Currents,
     DayHistory,
     Reading,
-    RouteBIdCodec,
     Segments,
     Selector,
     TimedPair,

@@ -16,7 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from hemsnet.errors import InvalidValue
 
-__all__ = ["Access", "ClassDef", "Codec", "PropertyDef", "Quantity", "SetChecker"]
+__all__ = ["Access", "ClassDef", "Codec", "PropertyDef", "Quantity", "SetChecker", "SizedCodec"]
 
 
 class Access(Enum):
@@ -73,6 +73,16 @@ class Codec(Protocol):
     def encode(self, value: Any) -> bytes: ...
 
     def describe(self, value: Any) -> str: ...
+
+
+class SizedCodec(Codec, Protocol):
+    """A codec that knows its EDT size bounds, so that a table row can take them from it."""
+
+    @property
+    def min_size(self) -> int: ...
+
+    @property
+    def max_size(self) -> int: ...
 
 
 @runtime_checkable

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
-    Ascii,
+from hemsnet.devices.codecs.dates import DateCodec
+from hemsnet.devices.codecs.primitives import Ascii, Enumerated, Raw, UInt
+from hemsnet.devices.codecs.profile import (
     ClassListCodec,
-    DateCodec,
-    Enumerated,
     IdentificationNumberCodec,
     InstanceListCodec,
     ProtocolVersionCodec,
-    Raw,
-    UInt,
 )
 from hemsnet.devices.model import ClassDef
 from hemsnet.devices.superclass import (

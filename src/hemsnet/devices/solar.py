@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from hemsnet.devices.appliance_codecs import INTERCONNECTION, KWH_MILLI, WATTS_U16
-from hemsnet.devices.codecs import CodeTable, OrNone
+from hemsnet.devices.codecs.primitives import CodeTable, OrNone
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = ["SOLAR", "SOLAR_CLASS", "SOLAR_SUPER_RULES"]

@@ -18,7 +18,7 @@ from hemsnet.devices.appliance_codecs import (
     WATT_HOURS,
     UIntTuple,
 )
-from hemsnet.devices.codecs import CodeTable, OrNone, UInt
+from hemsnet.devices.codecs.primitives import CodeTable, OrNone, UInt
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = [

@@ -13,22 +13,16 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
-from hemsnet.devices.codecs import (
-    Ascii,
-    DateCodec,
-    Enumerated,
+from hemsnet.devices.codecs.dates import DateCodec, TimeCodec
+from hemsnet.devices.codecs.primitives import Ascii, Enumerated, Raw, Scaled, UInt
+from hemsnet.devices.codecs.profile import (
     IdentificationNumberCodec,
     InstallationLocationCodec,
     OperatingTimeCodec,
     PropertyMapCodec,
-    Raw,
-    Scaled,
-    SizedCodec,
     StandardVersionCodec,
-    TimeCodec,
-    UInt,
 )
-from hemsnet.devices.model import Access, ClassDef, PropertyDef, Quantity
+from hemsnet.devices.model import Access, ClassDef, PropertyDef, Quantity, SizedCodec
 from hemsnet.devices.values import FaultStatus, OperationStatus, RemoteControl, YesNo
 
 __all__ = [
