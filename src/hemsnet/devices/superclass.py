@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from hemsnet.devices.codecs.dates import DateCodec, TimeCodec
 from hemsnet.devices.codecs.primitives import Ascii, Enumerated, Raw, Scaled, UInt
@@ -52,6 +52,8 @@ X: Final = Access.PROHIBITED
 #: Get, Set, Announcement rules of one EPC.
 Rules = tuple[Access, Access, Access]
 
+T = TypeVar("T")
+
 
 def row(
     epc: int,
@@ -59,10 +61,10 @@ def row(
     get: Access,
     set_: Access,
     anno: Access,
-    codec: SizedCodec,
+    codec: SizedCodec[T],
     *,
     history: bool = False,
-) -> PropertyDef:
+) -> PropertyDef[T]:
     """One table row; the EDT size bounds, and the quantity of a reading, come from the codec."""
     quantity: Quantity | None = getattr(codec, "quantity", None)
     return PropertyDef(
@@ -115,14 +117,14 @@ SUPER_CLASS_ROWS: Final = (
 # fmt: on
 
 
-def property_table(rows: Iterable[PropertyDef]) -> Mapping[int, PropertyDef]:
+def property_table(rows: Iterable[PropertyDef[Any]]) -> Mapping[int, PropertyDef[Any]]:
     return MappingProxyType({prop.epc: prop for prop in sorted(rows, key=lambda p: p.epc)})
 
 
 def device_class(
     class_id: int,
     name: str,
-    rows: Iterable[PropertyDef],
+    rows: Iterable[PropertyDef[Any]],
     *,
     super_rules: Mapping[int, Rules] | None = None,
 ) -> ClassDef:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 __all__ = ["expect_size", "hex_text", "need"]
 
 
-def need(value: Any, kind: type | tuple[type, ...], what: str) -> None:
+def need(value: object, kind: type | tuple[type, ...], what: str) -> None:
     """Refuse a ``value`` that is not a ``kind`` (a bool is no int here)."""
     if not isinstance(value, kind) or isinstance(value, bool):
         raise ValueError(f"{what} must be {_kind_name(kind)}, got {value!r}")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from hemsnet.devices.codecs._common import expect_size, need
+from hemsnet.devices.model import SizedCodec
 
 __all__ = ["DateCodec", "DateTimeCodec", "TimeCodec"]
 
@@ -25,15 +25,13 @@ def _decode_datetime(edt: bytes, *, seconds: bool) -> datetime:
         raise ValueError(f"invalid date-time {text}{f':{second:02d}' if seconds else ''}") from None
 
 
-def _encode_datetime(value: Any, *, seconds: bool) -> bytes:
+def _encode_datetime(value: datetime, *, seconds: bool) -> bytes:
     need(value, datetime, "the date-time")
     if value.tzinfo is not None:
         raise ValueError("date-times are naive (meter local time)")
     if value.microsecond or (not seconds and value.second):
         raise ValueError(f"{value} is finer than the {'second' if seconds else 'minute'}")
-    head: bytes = value.year.to_bytes(2, "big") + bytes(
-        [value.month, value.day, value.hour, value.minute]
-    )
+    head = value.year.to_bytes(2, "big") + bytes([value.month, value.day, value.hour, value.minute])
     return head + bytes([value.second]) if seconds else head
 
 
@@ -42,7 +40,7 @@ def _describe_datetime(value: datetime, *, seconds: bool) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class DateTimeCodec:
+class DateTimeCodec(SizedCodec[datetime]):
     """dt7 (YYYY MM DD hh mm ss) or, without ``seconds``, dt6 [MRA date-time, date-time_6]."""
 
     seconds: bool = True
@@ -59,15 +57,15 @@ class DateTimeCodec:
         expect_size(edt, self.min_size)
         return _decode_datetime(edt, seconds=self.seconds)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: datetime) -> bytes:
         return _encode_datetime(value, seconds=self.seconds)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: datetime) -> str:
         return _describe_datetime(value, seconds=self.seconds)
 
 
 @dataclass(frozen=True, slots=True)
-class DateCodec:
+class DateCodec(SizedCodec[date]):
     """YYYY MM DD (0x98, 0x8E) [MRA date]."""
 
     min_size: int = 4
@@ -81,19 +79,18 @@ class DateCodec:
         except ValueError:
             raise ValueError(f"invalid date {year:04d}-{month:02d}-{day:02d}") from None
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: date) -> bytes:
         if isinstance(value, datetime):
             raise ValueError("a date, not a date-time")
         need(value, date, "the date")
-        year: bytes = value.year.to_bytes(2, "big")
-        return year + bytes([value.month, value.day])
+        return value.year.to_bytes(2, "big") + bytes([value.month, value.day])
 
-    def describe(self, value: Any) -> str:
-        return str(value.isoformat())
+    def describe(self, value: date) -> str:
+        return value.isoformat()
 
 
 @dataclass(frozen=True, slots=True)
-class TimeCodec:
+class TimeCodec(SizedCodec[time]):
     """hh mm (0x97 current time) [MRA time_2]."""
 
     min_size: int = 2
@@ -106,11 +103,11 @@ class TimeCodec:
             raise ValueError(f"invalid time {hour:02d}:{minute:02d}")
         return time(hour, minute)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: time) -> bytes:
         need(value, time, "the time")
         if value.second or value.microsecond or value.tzinfo is not None:
             raise ValueError(f"{value} is not a naive hh:mm")
         return bytes([value.hour, value.minute])
 
-    def describe(self, value: Any) -> str:
-        return str(value.strftime("%H:%M"))
+    def describe(self, value: time) -> str:
+        return value.strftime("%H:%M")

@@ -9,9 +9,10 @@ identification number (0xC0) [AIF Annex 1(1)].
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from hemsnet.devices.codecs._common import expect_size, hex_text, need
+from hemsnet.devices.model import SizedCodec
 from hemsnet.devices.values import (
     IdentificationNumber,
     InstallationLocation,
@@ -43,7 +44,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class PropertyMapCodec:
+class PropertyMapCodec(SizedCodec[frozenset[int]]):
     """0x9D/0x9E/0x9F maps, both forms [EL Appendix Annex 1]; the value is a set of EPCs."""
 
     min_size: int = 1
@@ -52,17 +53,17 @@ class PropertyMapCodec:
     def decode(self, edt: bytes) -> frozenset[int]:
         return decode_property_map(edt)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: frozenset[int] | set[int]) -> bytes:
         need(value, (set, frozenset), "the property map")
         return encode_property_map(value)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: frozenset[int]) -> str:
         codes = " ".join(f"0x{epc:02X}" for epc in sorted(value))
         return f"{len(value)} EPCs: {codes}" if value else "0 EPCs"
 
 
 @dataclass(frozen=True, slots=True)
-class InstanceListCodec:
+class InstanceListCodec(SizedCodec[InstanceList]):
     """Node profile 0xD5/0xD6 [EL spec §4.3.1]."""
 
     min_size: int = 1
@@ -71,18 +72,18 @@ class InstanceListCodec:
     def decode(self, edt: bytes) -> InstanceList:
         return decode_instance_list(edt)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: InstanceList) -> bytes:
         need(value, InstanceList, "the instance list")
         edt = bytes([value.total]) + b"".join(bytes(eoj) for eoj in value.instances)
         decode_instance_list(edt)  # validates count and size
         return edt
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: InstanceList) -> str:
         return f"{value.total} instances: {' '.join(str(eoj) for eoj in value.instances)}"
 
 
 @dataclass(frozen=True, slots=True)
-class ClassListCodec:
+class ClassListCodec(SizedCodec[ClassList]):
     """Node profile 0xD7 [EL spec §4.3.1]."""
 
     min_size: int = 1
@@ -91,19 +92,19 @@ class ClassListCodec:
     def decode(self, edt: bytes) -> ClassList:
         return decode_class_list(edt)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: ClassList) -> bytes:
         need(value, ClassList, "the class list")
         body = b"".join(class_id.to_bytes(2, "big") for class_id in value.class_ids)
         edt = bytes([value.total]) + body
         decode_class_list(edt)
         return edt
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: ClassList) -> str:
         return f"{value.total} classes: {' '.join(f'0x{c:04X}' for c in value.class_ids)}"
 
 
 @dataclass(frozen=True, slots=True)
-class InstallationLocationCodec:
+class InstallationLocationCodec(SizedCodec[InstallationLocation]):
     """0x81: 1 byte (0x00, 0x08..0xFF) or 0x01 + 16 bytes of position [MRA 0x0000].
 
     0x01..0x07 as a single byte are reserved and refused (reference §7.1). With
@@ -122,7 +123,7 @@ class InstallationLocationCodec:
             raise ValueError("not a 1-byte location (0x00, 0x08..0xFF)")
         raise ValueError("not a 1-byte location (0x00, 0x08..0xFF) nor 0x01 + 16 bytes")
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: InstallationLocation) -> bytes:
         need(value, InstallationLocation, "the location")
         need(value.code, int, "the location code")
         if not 0 <= value.code <= 0xFF:
@@ -131,7 +132,7 @@ class InstallationLocationCodec:
         self.decode(edt)
         return edt
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: InstallationLocation) -> str:
         return str(value)
 
 
@@ -139,7 +140,7 @@ _RELEASE_A: Final = 0x61
 
 
 @dataclass(frozen=True, slots=True)
-class StandardVersionCodec:
+class StandardVersionCodec(SizedCodec[StandardVersion]):
     """Device 0x82: ``00 00 <release ASCII> <revision>``; 'a' for release A [MRA 0x0000]."""
 
     min_size: int = 4
@@ -156,7 +157,7 @@ class StandardVersionCodec:
             return StandardVersion(chr(letter), edt[3])
         raise ValueError(f"0x{letter:02X} is not a release letter ('a', 'B'..'Z')")
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: StandardVersion) -> bytes:
         need(value, StandardVersion, "the version")
         release = value.release
         if len(release) != 1 or not "A" <= release <= "Z":
@@ -166,12 +167,12 @@ class StandardVersionCodec:
         letter = _RELEASE_A if release == "A" else ord(release)
         return bytes([0, 0, letter, value.revision])
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: StandardVersion) -> str:
         return str(value)
 
 
 @dataclass(frozen=True, slots=True)
-class ProtocolVersionCodec:
+class ProtocolVersionCodec(SizedCodec[ProtocolVersion]):
     """Node profile 0x82: major, minor, message-format bitmap, 0x00 [MRA 0x0EF0]."""
 
     min_size: int = 4
@@ -181,19 +182,19 @@ class ProtocolVersionCodec:
         expect_size(edt, 4)
         return ProtocolVersion(edt[0], edt[1], edt[2], edt[3])
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: ProtocolVersion) -> bytes:
         need(value, ProtocolVersion, "the version")
         fields = (value.major, value.minor, value.formats, value.reserved)
         if not all(isinstance(f, int) and 0 <= f <= 0xFF for f in fields):
             raise ValueError(f"{value} has a field that is not a byte")
         return bytes(fields)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: ProtocolVersion) -> str:
         return str(value)
 
 
 @dataclass(frozen=True, slots=True)
-class IdentificationNumberCodec:
+class IdentificationNumberCodec(SizedCodec[IdentificationNumber]):
     """0x83, 17 bytes [MRA 0x0EF0]."""
 
     min_size: int = 17
@@ -203,16 +204,16 @@ class IdentificationNumberCodec:
         expect_size(edt, 17)
         return IdentificationNumber(bytes(edt))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: IdentificationNumber) -> bytes:
         need(value, IdentificationNumber, "the identification number")
         return self.decode(value.raw).raw
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: IdentificationNumber) -> str:
         return str(value)
 
 
 @dataclass(frozen=True, slots=True)
-class RouteBIdCodec:
+class RouteBIdCodec(SizedCodec[RouteBId]):
     """0xC0 Route B identification number, 16 bytes [AIF Annex 1(1)]."""
 
     min_size: int = 16
@@ -222,18 +223,19 @@ class RouteBIdCodec:
         expect_size(edt, 16)
         return RouteBId(bytes(edt))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: RouteBId) -> bytes:
         need(value, RouteBId, "the Route B ID")
         return self.decode(value.raw).raw
 
-    def describe(self, value: Any) -> str:
-        if value.manufacturer_code is None:
+    def describe(self, value: RouteBId) -> str:
+        code, free = value.manufacturer_code, value.free_area
+        if code is None or free is None:  # both or neither: the Japan layout has both
             return f"not Japan layout: {hex_text(value.raw)}"
-        return f"manufacturer 0x{value.manufacturer_code:06X} ID {hex_text(value.free_area)}"
+        return f"manufacturer 0x{code:06X} ID {hex_text(free)}"
 
 
 @dataclass(frozen=True, slots=True)
-class OperatingTimeCodec:
+class OperatingTimeCodec(SizedCodec[OperatingTime]):
     """0x9A: unit (0x41..0x44) + uint32 count [MRA 0x0000]."""
 
     min_size: int = 5
@@ -247,12 +249,11 @@ class OperatingTimeCodec:
             raise ValueError(f"0x{edt[0]:02X} is not a time unit (0x41..0x44)") from None
         return OperatingTime(unit, int.from_bytes(edt[1:], "big"))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: OperatingTime) -> bytes:
         need(value, OperatingTime, "the operating time")
         if value.unit not in set(TimeUnit) or not 0 <= value.count <= 0xFFFFFFFF:
             raise ValueError(f"{value} is out of range")
-        count: bytes = value.count.to_bytes(4, "big")
-        return bytes([value.unit]) + count
+        return bytes([value.unit]) + value.count.to_bytes(4, "big")
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: OperatingTime) -> str:
         return f"{value.count} {value.unit.name.lower()}s"

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from hemsnet.devices.codecs._common import expect_size, need
 from hemsnet.devices.codecs.dates import DateTimeCodec
 from hemsnet.devices.codecs.primitives import CodeTable, OrNone, Scaled, SInt, UInt
-from hemsnet.devices.model import Quantity
+from hemsnet.devices.model import Quantity, SizedCodec
 from hemsnet.devices.units import COEFFICIENT_MAX, MULTIPLIER_CODES, scale_label
 from hemsnet.devices.values import (
     HalfHourHistory,
@@ -71,7 +71,7 @@ def _decode_dt6_or_default(edt: bytes, minute_step: int) -> datetime | None:
     return at
 
 
-def _encode_dt6_or_default(value: Any, minute_step: int) -> bytes:
+def _encode_dt6_or_default(value: datetime | None, minute_step: int) -> bytes:
     if value is None:
         return _DT6_DEFAULT
     edt = _DT6.encode(value)
@@ -89,7 +89,7 @@ def _decode_reading(edt: bytes, at: int) -> int | None:
     raise ValueError(f"reading 0x{raw:08X} at byte {at + 1} is above 99,999,999 and not no-data")
 
 
-def _encode_reading(value: Any) -> bytes:
+def _encode_reading(value: int | None) -> bytes:
     if value is None:
         return NO_DATA_U32.to_bytes(4, "big")
     need(value, int, "a reading")
@@ -108,7 +108,7 @@ def _raw(value: int | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(SizedCodec[int | None]):
     """One u32 reading, 0..99 999 999 or no data [MRA number_0-99999999*]."""
 
     quantity: Quantity
@@ -119,15 +119,15 @@ class Reading:
         expect_size(edt, 4)
         return _decode_reading(edt, 0)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: int | None) -> bytes:
         return _encode_reading(value)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: int | None) -> str:
         return "no data" if value is None else f"raw {value} {_per(self.quantity)}"
 
 
 @dataclass(frozen=True, slots=True)
-class ReadingPair:
+class ReadingPair(SizedCodec[NormalReverse]):
     """Normal + reverse u32 readings, 8 bytes (0x028F C1, C2)."""
 
     quantity: Quantity
@@ -138,16 +138,16 @@ class ReadingPair:
         expect_size(edt, 8)
         return NormalReverse(_decode_reading(edt, 0), _decode_reading(edt, 4))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: NormalReverse) -> bytes:
         need(value, NormalReverse, "the value")
         return _encode_reading(value.normal) + _encode_reading(value.reverse)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: NormalReverse) -> str:
         return f"normal {_raw(value.normal)} reverse {_raw(value.reverse)} {_per(self.quantity)}"
 
 
 @dataclass(frozen=True, slots=True)
-class TimedPair:
+class TimedPair(SizedCodec[TimedNormalReverse]):
     """dt7 + normal + reverse, 15 bytes (0x028F C3 CA CB D0 D1 D5 D6 E2 E3 E4, 0x0288 D0)."""
 
     quantity: Quantity
@@ -159,12 +159,12 @@ class TimedPair:
         at = _DT7.decode(edt[:7])
         return TimedNormalReverse(at, _decode_reading(edt, 7), _decode_reading(edt, 11))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: TimedNormalReverse) -> bytes:
         need(value, TimedNormalReverse, "the value")
         at = _DT7.encode(value.at)
         return at + _encode_reading(value.normal) + _encode_reading(value.reverse)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: TimedNormalReverse) -> str:
         at = _DT7.describe(value.at)
         return (
             f"{at} normal {_raw(value.normal)} reverse {_raw(value.reverse)} {_per(self.quantity)}"
@@ -172,7 +172,7 @@ class TimedPair:
 
 
 @dataclass(frozen=True, slots=True)
-class TimedSingle:
+class TimedSingle(SizedCodec[TimedReading]):
     """dt7 + one reading, 11 bytes (0x028A C3 CA CB E2 E3 E4, 0x0288 EA EB)."""
 
     quantity: Quantity
@@ -183,17 +183,17 @@ class TimedSingle:
         expect_size(edt, 11)
         return TimedReading(_DT7.decode(edt[:7]), _decode_reading(edt, 7))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: TimedReading) -> bytes:
         need(value, TimedReading, "the value")
         return _DT7.encode(value.at) + _encode_reading(value.value)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: TimedReading) -> str:
         at = _DT7.describe(value.at)
         return f"{at} {_raw(value.value)} {_per(self.quantity)}"
 
 
 @dataclass(frozen=True, slots=True)
-class DayHistory:
+class DayHistory(SizedCodec[HalfHourHistory]):
     """day48: day u16 (0..99 or 0x00FF default) + 48 readings, 194 bytes [MRA 0x028F E7]."""
 
     quantity: Quantity
@@ -208,7 +208,7 @@ class DayHistory:
         slots = tuple(_decode_reading(edt, 2 + 4 * i) for i in range(_SLOTS))
         return HalfHourHistory(None if day == _DAY_DEFAULT else day, slots)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: HalfHourHistory) -> bytes:
         need(value, HalfHourHistory, "the value")
         day = _DAY_DEFAULT if value.day is None else value.day
         need(day, int, "the day")
@@ -218,7 +218,7 @@ class DayHistory:
             raise ValueError(f"{len(value.slots)} slots, expected 48")
         return day.to_bytes(2, "big") + b"".join(_encode_reading(v) for v in value.slots)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: HalfHourHistory) -> str:
         day = "default day" if value.day is None else f"day {value.day}"
         slots = " | ".join(
             f"{i // 2:02d}:{30 * (i % 2):02d} {_raw(v)}" for i, v in enumerate(value.slots)
@@ -227,7 +227,7 @@ class DayHistory:
 
 
 @dataclass(frozen=True, slots=True)
-class Segments:
+class Segments(SizedCodec[SegmentHistory]):
     """dt6 + count + count * (normal, reverse) [MRA 0x028F ED/EE, 0x0288 EC/EE].
 
     The count is 1..``max_count`` and the length must match it; an all-0xFF dt6 is the default
@@ -261,7 +261,7 @@ class Segments:
         )
         return SegmentHistory(start, segments)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: SegmentHistory) -> bytes:
         need(value, SegmentHistory, "the value")
         if not 1 <= len(value.segments) <= self.max_count:
             raise ValueError(f"{len(value.segments)} segments, expected 1..{self.max_count}")
@@ -271,7 +271,7 @@ class Segments:
         )
         return head + body
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: SegmentHistory) -> str:
         start = "default" if value.start is None else _DT6.describe(value.start)
         segments = " | ".join(f"{_raw(s.normal)}/{_raw(s.reverse)}" for s in value.segments)
         return (
@@ -280,7 +280,7 @@ class Segments:
 
 
 @dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(SizedCodec[HistorySelector]):
     """dt6 + count (0x028F EF, 0x0288 ED/EF) [MRA]; the all-0xFF default is read-only."""
 
     max_count: int = 10
@@ -295,24 +295,24 @@ class Selector:
             raise ValueError(f"segment count {edt[6]} outside 1..{self.max_count}")
         return HistorySelector(start, edt[6])
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: HistorySelector) -> bytes:
         need(value, HistorySelector, "the value")
         need(value.count, int, "the count")
         if not 1 <= value.count <= self.max_count:
             raise ValueError(f"segment count {value.count} outside 1..{self.max_count}")
         return _encode_dt6_or_default(value.start, self.minute_step) + bytes([value.count])
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: HistorySelector) -> str:
         if value.start is None:
             return f"default (not set), {value.count} segments"
         return f"{_DT6.describe(value.start)}, {value.count} segments"
 
-    def check_set(self, value: Any) -> None:
+    def check_set(self, value: HistorySelector) -> None:
         if value.start is None:
             raise ValueError("the all-0xFF default date-time is read-only")
 
 
-def _phase(width: int) -> OrNone:
+def _phase(width: int) -> OrNone[Decimal]:
     """One phase current: signed, 0.1 A steps, max - 1 = no data [MRA number_-214748364.7...]."""
     limit = (1 << (8 * width - 1)) - 1
     no_data = (limit - 1).to_bytes(width, "big")  # 0x7FFFFFFE / 0x7FFE
@@ -323,7 +323,7 @@ _PHASES: Final = {4: _phase(4), 2: _phase(2)}
 
 
 @dataclass(frozen=True, slots=True)
-class Currents:
+class Currents(SizedCodec[PhaseCurrents]):
     """R + T phase currents in 0.1 A, int32 each (0x028F EB) or int16 (0x0288 E8) [MRA].
 
     T is no data on a single-phase two-wire system.
@@ -344,12 +344,12 @@ class Currents:
         phase = _PHASES[self.width]
         return PhaseCurrents(phase.decode(edt[: self.width]), phase.decode(edt[self.width :]))
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: PhaseCurrents) -> bytes:
         need(value, PhaseCurrents, "the value")
         phase = _PHASES[self.width]
         return phase.encode(value.r) + phase.encode(value.t)
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: PhaseCurrents) -> str:
         phase = _PHASES[self.width]
         return f"R {phase.describe(value.r)} T {phase.describe(value.t)}"
 
