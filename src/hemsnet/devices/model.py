@@ -7,7 +7,9 @@ the codec that turns its EDT into a typed value and back.
 
 Codecs and rows are generic in the value they decode: a ``PropertyDef[TimedNormalReverse]``
 decodes to a :class:`~hemsnet.devices.values.TimedNormalReverse` and encodes only one. A lookup
-by EPC (``ClassDef[epc]``) cannot know that type and gives a ``PropertyDef[Any]``.
+by EPC (``ClassDef[epc]``) cannot know that type and gives a ``PropertyDef[Any]``; the class
+table modules name their rows, typed, for callers that know which EPC they read
+(``hv_meter_bidir.FIXED_TIME_ENERGY.decode(edt)`` is a ``TimedNormalReverse``).
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ class ClassDef:
     """A device class: its code, its name and its property table (super class rows included).
 
     The table is looked up by EPC, so its rows are ``PropertyDef[Any]``: an ``int`` cannot carry
-    the value type.
+    the value type. The class table modules also name their rows, typed.
     """
 
     class_id: int

@@ -190,7 +190,7 @@ ROWS = [(table.class_id, prop) for table in CLASSES.values() for prop in table]
 
 
 @pytest.mark.parametrize(("class_id", "prop"), ROWS, ids=[f"{c:04X}-{p.epc:02X}" for c, p in ROWS])
-def test_every_row_round_trips(class_id: int, prop: PropertyDef) -> None:
+def test_every_row_round_trips(class_id: int, prop: PropertyDef[Any]) -> None:
     for edt in sample_edts(prop.codec):
         assert prop.min_size <= len(edt) <= prop.max_size
         value = prop.decode(edt)
@@ -203,7 +203,7 @@ def test_every_row_round_trips(class_id: int, prop: PropertyDef) -> None:
 
 
 @pytest.mark.parametrize(("class_id", "prop"), ROWS, ids=[f"{c:04X}-{p.epc:02X}" for c, p in ROWS])
-def test_every_row_refuses_a_wrong_size(class_id: int, prop: PropertyDef) -> None:
+def test_every_row_refuses_a_wrong_size(class_id: int, prop: PropertyDef[Any]) -> None:
     edt = b"\x00" * (prop.max_size + 1)
     with pytest.raises(InvalidValue) as err:
         prop.decode(edt)

@@ -30,13 +30,13 @@ from hemsnet.devices.values import (
 )
 
 __all__ = [
-    "COEFFICIENT",
-    "COEFFICIENT_MULTIPLIER",
-    "EFFECTIVE_DIGITS",
-    "FIXED_DATE",
-    "HISTORY_DAY",
+    "COEFFICIENT_CODEC",
+    "COEFFICIENT_MULTIPLIER_CODEC",
+    "EFFECTIVE_DIGITS_CODEC",
+    "FIXED_DATE_CODEC",
+    "HISTORY_DAY_CODEC",
     "HISTORY_DAY_MAX",
-    "INSTANT_POWER",
+    "INSTANT_POWER_CODEC",
     "NO_DATA_S32",
     "NO_DATA_U32",
     "READING_MAX",
@@ -357,18 +357,18 @@ class Currents(SizedCodec[PhaseCurrents]):
 # --- codecs shared by the meter classes ----------------------------------------------------
 
 #: 0xE5/0xC4/0xCC (0x0288 0xD7) effective digits, 1..8; 8 in Japan [AIF Annex 1(2)].
-EFFECTIVE_DIGITS: Final = UInt(1, 1, 8, unit="digits")
+EFFECTIVE_DIGITS_CODEC: Final = UInt(1, 1, 8, unit="digits")
 #: 0xD3 coefficient, 0..999 999 [MRA number_0-999999].
-COEFFICIENT: Final = UInt(4, 0, COEFFICIENT_MAX)
+COEFFICIENT_CODEC: Final = UInt(4, 0, COEFFICIENT_MAX)
 #: 0xD4 multiplying factor for the coefficient [MRA 0x028F].
-COEFFICIENT_MULTIPLIER: Final = CodeTable(
+COEFFICIENT_MULTIPLIER_CODEC: Final = CodeTable(
     MULTIPLIER_CODES, "coefficient \N{MULTIPLICATION SIGN} {}"
 )
 #: 0xE0 fixed (meter-reading) day of the month, 1..31 [MRA number_1-31].
-FIXED_DATE: Final = UInt(1, 1, 31)
+FIXED_DATE_CODEC: Final = UInt(1, 1, 31)
 #: 0xE1 (0x0288 0xE5) day for the 30-minute history: 0..99; 0xFF is the read-only default.
-HISTORY_DAY: Final = OrNone(UInt(1, 0, HISTORY_DAY_MAX), (b"\xff",), "default (not set)")
+HISTORY_DAY_CODEC: Final = OrNone(UInt(1, 0, HISTORY_DAY_MAX), (b"\xff",), "default (not set)")
 #: Instantaneous power, int32 W, 0x7FFFFFFE no data (0x028F EA, 0x0288 E7) [MRA].
-INSTANT_POWER: Final = OrNone(
+INSTANT_POWER_CODEC: Final = OrNone(
     SInt(4, -2_147_483_647, 2_147_483_645, unit="W"), (NO_DATA_S32.to_bytes(4, "big"),)
 )
