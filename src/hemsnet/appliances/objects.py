@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from hemsnet.appliances.base import Appliance
 from hemsnet.devices.objects import DeviceObject
+from hemsnet.devices.superclass import INSTALLATION_LOCATION, OPERATION_STATUS
 from hemsnet.devices.values import (
     FaultStatus,
     IdentificationNumber,
@@ -52,11 +53,10 @@ def appliance_object(
     readers = {epc: _reader(appliance, epc, v) for epc, v in values.items() if callable(v)}
 
     def on_set(epc: int, edt: bytes) -> bool:
-        value = table[epc].decode(edt)
-        if epc == 0x80:
-            appliance.switch(value == OperationStatus.ON)
+        if epc == OPERATION_STATUS.epc:
+            appliance.switch(OPERATION_STATUS.decode(edt) is OperationStatus.ON)
             return True
-        return epc == 0x81 or appliance.accept(epc, value)
+        return epc == INSTALLATION_LOCATION.epc or appliance.accept(epc, table[epc].decode(edt))
 
     return DeviceObject(
         eoj,

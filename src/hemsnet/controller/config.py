@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from hemsnet.devices.codecs import HISTORY_DAY_MAX
+from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN
 from hemsnet.tomlconfig import TomlTable, read_toml
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
-from hemsnet.devices.codecs import HISTORY_DAY_MAX
+from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.model import Access
 from hemsnet.echonet.eoj import Eoj

@@ -35,7 +35,7 @@ from hemsnet.controller.events import (
 )
 from hemsnet.controller.requests import Answer, Request
 from hemsnet.controller.tasks import Priority, Sleep, Step
-from hemsnet.devices.codecs import HISTORY_DAY_MAX
+from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.values import (
     FaultStatus,

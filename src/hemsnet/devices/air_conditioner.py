@@ -10,7 +10,7 @@ from enum import IntEnum
 from typing import Final
 
 from hemsnet.devices.appliance_codecs import celsius_setting
-from hemsnet.devices.codecs import CodeTable, OrNone, SInt
+from hemsnet.devices.codecs.primitives import CodeTable, OrNone, SInt
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = ["AIRCON_SUPER_RULES", "AIR_CONDITIONER", "AIR_CONDITIONER_CLASS", "AirconMode"]

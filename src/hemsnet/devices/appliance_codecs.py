@@ -1,5 +1,6 @@
 """EDT codecs the appliance class tables share: fixed tuples of numbers, sized IDs, and the
-codec instances several tables use. State codes are :class:`~hemsnet.devices.codecs.CodeTable`.
+codec instances several tables use. State codes are
+:class:`~hemsnet.devices.codecs.primitives.CodeTable`.
 
 Formats: [MRA definitions.json] ``object`` of numbers (0x027D C8/C9 minimum and maximum,
 0x026B CB/CC/CE/CF hourly values) and the length-prefixed vehicle ID (0x027E E6).
@@ -9,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
-from hemsnet.devices.codecs import OrNone, Scaled, SInt, UInt
+from hemsnet.devices.codecs.primitives import OrNone, Scaled, SInt, UInt
+from hemsnet.devices.model import SizedCodec
 
 __all__ = [
     "INTERCONNECTION",
@@ -28,7 +30,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class UIntTuple:
+class UIntTuple(SizedCodec[tuple[int, ...]]):
     """``count`` unsigned big-endian numbers of ``size`` bytes each, in ``lo..hi`` [MRA object].
 
     ``step`` scales each for people (0.1 A); the value stays a tuple of raw integers.
@@ -56,15 +58,15 @@ class UIntTuple:
         )
         return self._check(values)
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: tuple[int, ...]) -> bytes:
         if not isinstance(value, tuple) or len(value) != self.count:
             raise ValueError(f"{value!r} is not a tuple of {self.count} numbers")
         return b"".join(v.to_bytes(self.size, "big") for v in self._check(value))
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: tuple[int, ...]) -> str:
         return " / ".join(f"{v * self.step:g} {self.unit}" for v in value)
 
-    def _check(self, values: tuple[Any, ...]) -> tuple[int, ...]:
+    def _check(self, values: tuple[int, ...]) -> tuple[int, ...]:
         for v in values:
             if not isinstance(v, int) or not 0 <= v <= self.hi:
                 raise ValueError(f"{v!r} outside 0..{self.hi}")
@@ -72,7 +74,7 @@ class UIntTuple:
 
 
 @dataclass(frozen=True, slots=True)
-class LengthPrefixed:
+class LengthPrefixed(SizedCodec[bytes]):
     """One size byte (0..``limit``) then that many bytes [MRA 0x027E E6 vehicle ID]."""
 
     limit: int
@@ -90,12 +92,12 @@ class LengthPrefixed:
             raise ValueError("the size byte does not match the data")
         return bytes(edt[1:])
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: bytes) -> bytes:
         if not isinstance(value, bytes) or len(value) > self.limit:
             raise ValueError(f"{value!r} is not up to {self.limit} bytes")
         return bytes([len(value)]) + value
 
-    def describe(self, value: Any) -> str:
+    def describe(self, value: bytes) -> str:
         return value.hex(" ").upper() or "(empty)"
 
 
@@ -115,7 +117,7 @@ INTERCONNECTION: Final = {
 }
 
 
-def celsius_setting(highest: int) -> OrNone:
+def celsius_setting(highest: int) -> OrNone[int]:
     """A temperature setting 0..``highest`` °C; 0xFD "undefined" is read-only [MRA
     state_Undefined_FD]."""
     return OrNone(UInt(1, 0, highest, unit="\N{DEGREE SIGN}C"), (b"\xfd",), "undefined")

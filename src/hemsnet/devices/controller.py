@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
-    Ascii,
-    DateCodec,
-    Enumerated,
-    InstallationLocationCodec,
-    Raw,
-    UInt,
-    Utf8,
+from hemsnet.devices.codecs.dates import DateCodec
+from hemsnet.devices.codecs.primitives import Ascii, Enumerated, Raw, UInt, Utf8
+from hemsnet.devices.codecs.profile import InstallationLocationCodec
+from hemsnet.devices.superclass import (
+    FAULT_STATUS_CODEC,
+    NS,
+    PROPERTY_MAP_CODEC,
+    O,
+    device_class,
+    row,
 )
-from hemsnet.devices.superclass import FAULT_STATUS, NS, PROPERTY_MAP, O, device_class, row
 from hemsnet.devices.values import ConnectionStatus
 
 __all__ = ["CONTROLLER", "CONTROLLER_CLASS"]
@@ -46,9 +47,12 @@ _ROWS: Final = (
               "controlled",                                          O,  NS, O,  _COUNT),
     row(0xCC, "Place to install device to be controlled",            O,  NS, O,
         InstallationLocationCodec(max_size=1)),
-    row(0xCD, "Fault status of device to be controlled",             O,  NS, O,  FAULT_STATUS),
-    row(0xCE, "Set property map for device to be controlled",        O,  NS, O,  PROPERTY_MAP),
-    row(0xCF, "Get property map for device to be controlled",        O,  NS, O,  PROPERTY_MAP),
+    row(0xCD, "Fault status of device to be controlled",             O,  NS, O,
+        FAULT_STATUS_CODEC),
+    row(0xCE, "Set property map for device to be controlled",        O,  NS, O,
+        PROPERTY_MAP_CODEC),
+    row(0xCF, "Get property map for device to be controlled",        O,  NS, O,
+        PROPERTY_MAP_CODEC),
     row(0xE0, "Address of installation location",                    O,  NS, O,  Raw(1, 255)),
 )
 # fmt: on

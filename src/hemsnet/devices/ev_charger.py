@@ -18,10 +18,18 @@ from hemsnet.devices.appliance_codecs import (
     LengthPrefixed,
     UIntTuple,
 )
-from hemsnet.devices.codecs import CodeTable
+from hemsnet.devices.codecs.primitives import CodeTable
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
-__all__ = ["EV_CHARGER", "EV_CHARGER_CLASS", "EV_SUPER_RULES", "EvMode", "VehicleConnection"]
+__all__ = [
+    "CHARGING_DISCHARGING_POWER",
+    "EV_CHARGER",
+    "EV_CHARGER_CLASS",
+    "EV_SUPER_RULES",
+    "EvMode",
+    "VehicleConnection",
+]
 
 EV_CHARGER_CLASS: Final = 0x027E
 
@@ -67,6 +75,12 @@ _METHODS: Final = {
 _MIN_MAX_W: Final = UIntTuple(4, 2, 999_999_999, "W")
 _MIN_MAX_A: Final = UIntTuple(2, 2, 32766, "A", 0.1)
 
+#: The power a HEMS reads of this class (+ charging, - discharging), named and typed for callers
+#: that know the EPC.
+CHARGING_DISCHARGING_POWER: Final[PropertyDef[int]] = row(
+    0xD3, "Measured instantaneous charging/discharging electric power", O, NS, O, SIGNED_WATTS
+)
+
 # fmt: off
 _ROWS: Final = (
     #   EPC   name                                                  Get Set Anno codec
@@ -91,8 +105,7 @@ _ROWS: Final = (
     row(0xCF, "Remaining chargeable capacity of vehicle mounted battery",
                                                                     M,  NS, O,  WATT_HOURS),
     row(0xD0, "Used capacity of vehicle mounted battery 1",         M,  NS, O,  WATT_HOURS),
-    row(0xD3, "Measured instantaneous charging/discharging electric power",
-                                                                    O,  NS, O,  SIGNED_WATTS),
+    CHARGING_DISCHARGING_POWER,
     row(0xD6, "Measured cumulative amount of discharging electric energy",
                                                                     O,  NS, O,  KWH_MILLI),
     row(0xD8, "Measured cumulative amount of charging electric energy",

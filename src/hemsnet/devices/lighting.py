@@ -10,7 +10,7 @@ from enum import IntEnum
 from typing import Final
 
 from hemsnet.devices.appliance_codecs import PERCENT
-from hemsnet.devices.codecs import CodeTable
+from hemsnet.devices.codecs.primitives import CodeTable
 from hemsnet.devices.superclass import M, O, Rules, device_class, row
 
 __all__ = ["LIGHTING", "LIGHTING_CLASS", "LIGHTING_SUPER_RULES", "LightingMode"]

@@ -4,6 +4,12 @@ A :class:`ClassDef` mirrors a spec table (AIF Tables 2-3/2-4, the Appendix for t
 each :class:`PropertyDef` row carries the Get/Set/Announce rules, the EDT size bounds, whether
 the EPC is a history EPC (response-wait timer 2, alone in its request [AIF 2.4.2, 2.4.4]) and
 the codec that turns its EDT into a typed value and back.
+
+Codecs and rows are generic in the value they decode: a ``PropertyDef[TimedNormalReverse]``
+decodes to a :class:`~hemsnet.devices.values.TimedNormalReverse` and encodes only one. A lookup
+by EPC (``ClassDef[epc]``) cannot know that type and gives a ``PropertyDef[Any]``; the class
+table modules name their rows, typed, for callers that know which EPC they read
+(``hv_meter_bidir.FIXED_TIME_ENERGY.decode(edt)`` is a ``TimedNormalReverse``).
 """
 
 from __future__ import annotations
@@ -12,11 +18,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from hemsnet.errors import InvalidValue
 
-__all__ = ["Access", "ClassDef", "Codec", "PropertyDef", "Quantity", "SetChecker"]
+__all__ = ["Access", "ClassDef", "Codec", "PropertyDef", "Quantity", "SetChecker", "SizedCodec"]
+
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class Access(Enum):
@@ -60,35 +69,49 @@ _UNIT_NAMES = {
 }
 
 
-class Codec(Protocol):
-    """Turns an EDT into a typed value and back.
+class Codec(Protocol[T]):
+    """Turns an EDT into a value of type ``T`` and back.
 
     ``decode`` and ``encode`` raise ``ValueError`` with a reason when the bytes or the value do
     not fit; :class:`PropertyDef` wraps that into :class:`InvalidValue` naming the EPC.
     ``describe`` renders a decoded value for people, units included where the value has them.
     """
 
-    def decode(self, edt: bytes) -> Any: ...
+    __slots__ = ()  # the codecs that declare this protocol as a base are slotted dataclasses
 
-    def encode(self, value: Any) -> bytes: ...
+    def decode(self, edt: bytes) -> T: ...
 
-    def describe(self, value: Any) -> str: ...
+    def encode(self, value: T) -> bytes: ...
+
+    def describe(self, value: T) -> str: ...
+
+
+class SizedCodec(Codec[T], Protocol[T]):
+    """A codec that knows its EDT size bounds, so that a table row can take them from it."""
+
+    __slots__ = ()
+
+    @property
+    def min_size(self) -> int: ...
+
+    @property
+    def max_size(self) -> int: ...
 
 
 @runtime_checkable
-class SetChecker(Protocol):
+class SetChecker(Protocol[T_contra]):
     """A codec whose decodable values are not all writable, e.g. a read-only default code.
 
     ``check_set`` raises ``ValueError`` for a value that Get may return but Set may not write
     (0xE1 = 0xFF "default" [MRA 0x028F]).
     """
 
-    def check_set(self, value: Any) -> None: ...
+    def check_set(self, value: T_contra) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
-class PropertyDef:
-    """One row of a class table."""
+class PropertyDef(Generic[T]):
+    """One row of a class table, whose EDT is a value of type ``T``."""
 
     epc: int
     name: str
@@ -97,11 +120,11 @@ class PropertyDef:
     anno: Access
     min_size: int
     max_size: int
-    codec: Codec = field(compare=False)
+    codec: Codec[T] = field(compare=False)
     history: bool = False
     quantity: Quantity | None = None
 
-    def decode(self, edt: bytes) -> Any:
+    def decode(self, edt: bytes) -> T:
         """The typed value of ``edt``; :class:`InvalidValue` if it does not fit this row."""
         if not self.min_size <= len(edt) <= self.max_size:
             raise InvalidValue(self.epc, edt, f"PDC {len(edt)} outside {self._size_text()}")
@@ -110,7 +133,7 @@ class PropertyDef:
         except ValueError as exc:
             raise InvalidValue(self.epc, edt, str(exc)) from None
 
-    def encode(self, value: Any) -> bytes:
+    def encode(self, value: T) -> bytes:
         """The EDT for ``value``; :class:`InvalidValue` if the value is out of range."""
         try:
             edt = self.codec.encode(value)
@@ -124,7 +147,7 @@ class PropertyDef:
         """Raise :class:`InvalidValue` unless ``edt`` is a valid value for this property."""
         self.decode(edt)
 
-    def validate_set(self, edt: bytes) -> Any:
+    def validate_set(self, edt: bytes) -> T:
         """The value a Set of ``edt`` would write; :class:`InvalidValue` if it may not be written.
 
         Stricter than :meth:`validate`: read-only codes that Get may return (a "default" such as
@@ -146,22 +169,26 @@ class PropertyDef:
 
 @dataclass(frozen=True)
 class ClassDef:
-    """A device class: its code, its name and its property table (super class rows included)."""
+    """A device class: its code, its name and its property table (super class rows included).
+
+    The table is looked up by EPC, so its rows are ``PropertyDef[Any]``: an ``int`` cannot carry
+    the value type. The class table modules also name their rows, typed.
+    """
 
     class_id: int
     name: str
-    properties: Mapping[int, PropertyDef]
+    properties: Mapping[int, PropertyDef[Any]]
 
-    def __getitem__(self, epc: int) -> PropertyDef:
+    def __getitem__(self, epc: int) -> PropertyDef[Any]:
         return self.properties[epc]
 
     def __contains__(self, epc: object) -> bool:
         return epc in self.properties
 
-    def __iter__(self) -> Iterator[PropertyDef]:
+    def __iter__(self) -> Iterator[PropertyDef[Any]]:
         return iter(self.properties.values())
 
-    def get(self, epc: int) -> PropertyDef | None:
+    def get(self, epc: int) -> PropertyDef[Any] | None:
         return self.properties.get(epc)
 
     def epcs(self, service: str, *, optional: bool = True) -> frozenset[int]:

@@ -8,24 +8,21 @@ from __future__ import annotations
 
 from typing import Final
 
-from hemsnet.devices.codecs import (
-    Ascii,
+from hemsnet.devices.codecs.dates import DateCodec
+from hemsnet.devices.codecs.primitives import Ascii, Enumerated, Raw, UInt
+from hemsnet.devices.codecs.profile import (
     ClassListCodec,
-    DateCodec,
-    Enumerated,
     IdentificationNumberCodec,
     InstanceListCodec,
     ProtocolVersionCodec,
-    Raw,
-    UInt,
 )
 from hemsnet.devices.model import ClassDef
 from hemsnet.devices.superclass import (
-    FAULT_STATUS,
-    MANUFACTURER_CODE,
+    FAULT_STATUS_CODEC,
+    MANUFACTURER_CODE_CODEC,
     NS,
-    PRODUCTION_NUMBER,
-    PROPERTY_MAP,
+    PRODUCTION_NUMBER_CODEC,
+    PROPERTY_MAP_CODEC,
     M,
     O,
     property_table,
@@ -47,16 +44,16 @@ _ROWS: Final = (
     row(0x80, "Operating status",                        M,  NS, M,  _BOOTING),
     row(0x82, "Version information",                     M,  NS, O,  ProtocolVersionCodec()),
     row(0x83, "Identification number",                   M,  NS, O,  IdentificationNumberCodec()),
-    row(0x88, "Fault status",                            O,  NS, O,  FAULT_STATUS),
+    row(0x88, "Fault status",                            O,  NS, O,  FAULT_STATUS_CODEC),
     row(0x89, "Fault description",                       O,  NS, O,  UInt(2, 0, 1004)),
-    row(0x8A, "Manufacturer code",                       M,  NS, O,  MANUFACTURER_CODE),
+    row(0x8A, "Manufacturer code",                       M,  NS, O,  MANUFACTURER_CODE_CODEC),
     row(0x8B, "Business facility code",                  O,  NS, O,  Raw(3, 3)),
     row(0x8C, "Product code",                            O,  NS, O,  Ascii(12, 12)),
-    row(0x8D, "Production number",                       O,  NS, O,  PRODUCTION_NUMBER),
+    row(0x8D, "Production number",                       O,  NS, O,  PRODUCTION_NUMBER_CODEC),
     row(0x8E, "Production date",                         O,  NS, O,  DateCodec()),
-    row(0x9D, "Status change announcement property map", M,  NS, O,  PROPERTY_MAP),
-    row(0x9E, "Set property map",                        M,  NS, O,  PROPERTY_MAP),
-    row(0x9F, "Get property map",                        M,  NS, O,  PROPERTY_MAP),
+    row(0x9D, "Status change announcement property map", M,  NS, O,  PROPERTY_MAP_CODEC),
+    row(0x9E, "Set property map",                        M,  NS, O,  PROPERTY_MAP_CODEC),
+    row(0x9F, "Get property map",                        M,  NS, O,  PROPERTY_MAP_CODEC),
     row(0xBF, "Unique identifier data",                  O,  O,  O,  Raw(2, 2)),
     row(0xD3, "Number of self-node instances",           M,  NS, O,  UInt(3)),
     row(0xD4, "Number of self-node classes",             M,  NS, O,  UInt(2, 1, 253)),

@@ -47,7 +47,7 @@ def class_def(class_id: int) -> ClassDef | None:
     return CLASSES.get(class_id)
 
 
-def lookup(class_id: int, epc: int) -> PropertyDef | None:
+def lookup(class_id: int, epc: int) -> PropertyDef[Any] | None:
     """The row for ``epc`` of ``class_id``; unknown device classes fall back to the super class
     for 0x80-0x9F. ``None`` when no table knows the EPC."""
     table = CLASSES.get(class_id)
@@ -65,7 +65,7 @@ class DecodedProperty:
 
     epc: int
     edt: bytes
-    prop: PropertyDef | None
+    prop: PropertyDef[Any] | None
     value: Any
     description: str
 

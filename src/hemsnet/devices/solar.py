@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Final
 
 from hemsnet.devices.appliance_codecs import INTERCONNECTION, KWH_MILLI, WATTS_U16
-from hemsnet.devices.codecs import CodeTable, OrNone
+from hemsnet.devices.codecs.primitives import CodeTable, OrNone
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
-__all__ = ["SOLAR", "SOLAR_CLASS", "SOLAR_SUPER_RULES"]
+__all__ = ["GENERATED_POWER", "SOLAR", "SOLAR_CLASS", "SOLAR_SUPER_RULES"]
 
 SOLAR_CLASS: Final = 0x0279
 
@@ -28,6 +29,11 @@ SOLAR_SUPER_RULES: Final[dict[int, Rules]] = {
 
 _RATED: Final = OrNone(WATTS_U16, (b"\xff\xff",), "no setting")
 
+#: The power a HEMS reads of this class, named and typed for callers that know the EPC.
+GENERATED_POWER: Final[PropertyDef[int]] = row(
+    0xE0, "Measured instantaneous amount of electricity generated", M, NS, O, WATTS_U16
+)
+
 # fmt: off
 _ROWS: Final = (
     #   EPC   name                                           Get Set Anno codec
@@ -41,8 +47,7 @@ _ROWS: Final = (
     row(0xD1, "Output power restraint status",               M,  NS, O,
         CodeTable({0x41: "output control", 0x42: "except output control",
                    0x43: "reason unknown", 0x44: "not restrained", 0x45: "unknown"})),
-    row(0xE0, "Measured instantaneous amount of electricity generated",
-                                                             M,  NS, O,  WATTS_U16),
+    GENERATED_POWER,
     row(0xE1, "Measured cumulative amount of electric energy generated",
                                                              M,  NS, O,  KWH_MILLI),
     row(0xE8, "Rated power generation output (System-interconnected)",

@@ -18,11 +18,13 @@ from hemsnet.devices.appliance_codecs import (
     WATT_HOURS,
     UIntTuple,
 )
-from hemsnet.devices.codecs import CodeTable, OrNone, UInt
+from hemsnet.devices.codecs.primitives import CodeTable, OrNone, UInt
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.superclass import NS, M, O, Rules, device_class, row
 
 __all__ = [
     "BATTERY_SUPER_RULES",
+    "CHARGING_DISCHARGING_POWER",
     "STORAGE_BATTERY",
     "STORAGE_BATTERY_CLASS",
     "BatteryMode",
@@ -86,6 +88,12 @@ _BATTERY_TYPE: Final = CodeTable(
      0x05: "zinc", 0x06: "alkaline"}
 )  # fmt: skip
 
+#: The power a HEMS reads of this class (+ charging, - discharging), named and typed for callers
+#: that know the EPC.
+CHARGING_DISCHARGING_POWER: Final[PropertyDef[int]] = row(
+    0xD3, "Measured instantaneous charging/discharging electric power", O, NS, O, SIGNED_WATTS
+)
+
 # fmt: off
 _ROWS: Final = (
     #   EPC   name                                               Get Set Anno codec
@@ -106,8 +114,7 @@ _ROWS: Final = (
     row(0xC9, "Minimum/maximum discharging electric power",      M,  NS, O,  _MIN_MAX_W),
     row(0xCF, "Working operation status",                        M,  NS, M,  _MODE),
     row(0xD0, "Rated electric energy",                           O,  NS, O,  WATT_HOURS),
-    row(0xD3, "Measured instantaneous charging/discharging electric power",
-                                                                 O,  NS, O,  SIGNED_WATTS),
+    CHARGING_DISCHARGING_POWER,
     row(0xD6, "Measured cumulative discharging electric energy", O,  NS, O,  KWH_MILLI),
     row(0xD8, "Measured cumulative charging electric energy",    O,  NS, O,  KWH_MILLI),
     row(0xDA, "Operation mode setting",                          M,  M,  M,  _MODE),

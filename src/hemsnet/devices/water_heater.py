@@ -12,7 +12,7 @@ from enum import IntEnum
 from typing import Final
 
 from hemsnet.devices.appliance_codecs import UIntTuple, celsius_setting
-from hemsnet.devices.codecs import CodeTable, UInt
+from hemsnet.devices.codecs.primitives import CodeTable, UInt
 from hemsnet.devices.superclass import NS, M, O, device_class, row
 
 __all__ = ["WATER_HEATER", "WATER_HEATER_CLASS", "HeatingSetting"]

@@ -17,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
-from hemsnet.devices.codecs import HISTORY_DAY_MAX
+from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.model import Access
 from hemsnet.devices.nodes import DEFAULT_MANUFACTURER

@@ -30,7 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
+from hemsnet.devices.hv_meter_bidir import (
+    FIXED_TIME_DEMAND,
+    FIXED_TIME_ENERGY,
+    FIXED_TIME_REACTIVE_ENERGY,
+    HV_METER_BIDIR,
+)
 from hemsnet.devices.nodes import node_profile_object
 from hemsnet.devices.values import TimedNormalReverse
 from hemsnet.echonet.engine import Discard, FrameDiscarded
@@ -62,7 +67,6 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION: Final = 1
 NOTIFY_WITHIN: Final = timedelta(minutes=5)  # [AIF 3.2.1]
-_SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)
 _HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
 _REPLY_CACHE_SIZE: Final = 256
 _OFFSET_STREAM: Final = 1  # splitmix64 streams of the seed: notification offsets, faults
@@ -340,19 +344,17 @@ class MeterEngine:
         that the true one arrives last [AIF 2.5.1].
         """
         readings = self.readings
-        values = {
-            0xE3: readings.fixed_time(half_hour),
-            0xC3: readings.fixed_time_demand(half_hour),
-            0xCB: readings.fixed_time_reactive(half_hour),
-        }
+        scheduled = (
+            (FIXED_TIME_ENERGY, readings.fixed_time(half_hour)),
+            (FIXED_TIME_DEMAND, readings.fixed_time_demand(half_hour)),
+            (FIXED_TIME_REACTIVE_ENERGY, readings.fixed_time_reactive(half_hour)),
+        )
         props = []
-        for epc in _SCHEDULED_EPCS:
-            if epc not in self.objects.meter.get_map:
+        for row, value in scheduled:
+            if row.epc not in self.objects.meter.get_map:
                 continue
-            value = values[epc]
-            if altered:
-                value = _altered(value, self._modulus(epc))
-            props.append(Property(epc, HV_METER_BIDIR[epc].encode(value)))
+            sent = _altered(value, self._modulus(row.epc)) if altered else value
+            props.append(Property(row.epc, row.encode(sent)))
         return Frame(self.node.next_tid(), METER_EOJ, CONTROLLER, Esv.INF, tuple(props))
 
     def _modulus(self, epc: int) -> int:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from hemsnet.devices import hv_meter, hv_meter_bidir
 from hemsnet.devices.hv_meter import HV_METER, HV_METER_CLASS
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import ClassDef
@@ -107,16 +108,17 @@ class MeterObjects:
         return self._build(HV_METER_BIDIR, METER_EOJ, values, computed, self._set_meter)
 
     def _set_meter(self, epc: int, edt: bytes) -> bool:
-        value = HV_METER_BIDIR[epc].decode(edt)
         selection = self.meter_selection
-        if epc == 0xE1:
-            if not self.readings.day_selectable(value):
+        if epc == hv_meter_bidir.HISTORY_DAY.epc:
+            day = hv_meter_bidir.HISTORY_DAY.decode(edt)  # never None: validate_set refused it
+            if day is None or not self.readings.day_selectable(day):
                 return False
-            selection.day = value
-        elif epc == 0xEF:
-            if not self.readings.minute_selectable(value):
+            selection.day = day
+        elif epc == hv_meter_bidir.HISTORY_DAY_2.epc:
+            minutes = hv_meter_bidir.HISTORY_DAY_2.decode(edt)
+            if not self.readings.minute_selectable(minutes):
                 return False
-            selection.minutes = value
+            selection.minutes = minutes
         self._on_change()
         return True
 
@@ -145,7 +147,7 @@ class MeterObjects:
         return self._build(HV_METER, COMPANION_EOJ, values, computed, self._set_companion)
 
     def _set_companion(self, epc: int, edt: bytes) -> bool:
-        day = HV_METER[epc].decode(edt) if epc == 0xE1 else None
+        day = hv_meter.HISTORY_DAY.decode(edt) if epc == hv_meter.HISTORY_DAY.epc else None
         if day is not None:
             if not self.readings.day_selectable(day):
                 return False

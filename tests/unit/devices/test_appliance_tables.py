@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from hemsnet.devices.codecs import CodeTable, OrNone
+from hemsnet.devices.codecs.primitives import CodeTable, OrNone
 from hemsnet.devices.model import Access, ClassDef
 from hemsnet.devices.registry import class_def
 from tests.conftest import MRA_DIR

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hemsnet.devices.codecs import CodeTable
+from hemsnet.devices.codecs.primitives import CodeTable
 from hemsnet.devices.model import Access, ClassDef
 from hemsnet.devices.registry import class_def
 from tests.conftest import MRA_DIR

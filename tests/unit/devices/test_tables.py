@@ -7,9 +7,41 @@ from typing import Any
 
 import pytest
 
-from hemsnet.devices import appliance_codecs as ac
-from hemsnet.devices import codecs as c
 from hemsnet.devices import decode_property, to_jsonable
+from hemsnet.devices.appliance_codecs import LengthPrefixed, UIntTuple
+from hemsnet.devices.codecs.dates import DateCodec, TimeCodec
+from hemsnet.devices.codecs.primitives import (
+    Ascii,
+    CodeTable,
+    Enumerated,
+    OrNone,
+    Raw,
+    Scaled,
+    SInt,
+    UInt,
+    Utf8,
+)
+from hemsnet.devices.codecs.profile import (
+    ClassListCodec,
+    IdentificationNumberCodec,
+    InstallationLocationCodec,
+    InstanceListCodec,
+    OperatingTimeCodec,
+    PropertyMapCodec,
+    ProtocolVersionCodec,
+    RouteBIdCodec,
+    StandardVersionCodec,
+)
+from hemsnet.devices.codecs.readings import (
+    Currents,
+    DayHistory,
+    Reading,
+    ReadingPair,
+    Segments,
+    Selector,
+    TimedPair,
+    TimedSingle,
+)
 from hemsnet.devices.model import Access, ClassDef, PropertyDef
 from hemsnet.devices.registry import CLASSES, class_def
 from hemsnet.echonet.esv import Esv
@@ -75,8 +107,7 @@ def test_history_epcs() -> None:
 
 
 def test_every_scaled_reading_names_its_quantity() -> None:
-    reading_codecs = (c.Reading, c.ReadingPair, c.TimedPair, c.TimedSingle, c.DayHistory,
-                      c.Segments)  # fmt: skip
+    reading_codecs = (Reading, ReadingPair, TimedPair, TimedSingle, DayHistory, Segments)
     for table in CLASSES.values():
         for prop in table:
             assert (prop.quantity is not None) == isinstance(prop.codec, reading_codecs), prop
@@ -88,69 +119,69 @@ def test_every_scaled_reading_names_its_quantity() -> None:
 def sample_edts(codec: Any) -> list[bytes]:
     """Canonical EDTs for a codec, both ends of its range where it has one."""
     match codec:
-        case c.UInt(size=size, lo=lo, hi=hi):
+        case UInt(size=size, lo=lo, hi=hi):
             top = (1 << (8 * size)) - 1 if hi is None else hi
             return [lo.to_bytes(size, "big"), top.to_bytes(size, "big")]
-        case c.SInt(size=size, lo=lo, hi=hi):
+        case SInt(size=size, lo=lo, hi=hi):
             return [x.to_bytes(size, "big", signed=True) for x in (lo, hi)]
-        case c.Scaled(inner=inner):
+        case Scaled(inner=inner):
             return sample_edts(inner)
-        case c.OrNone(inner=inner, codes=codes):
+        case OrNone(inner=inner, codes=codes):
             return [codes[0], *sample_edts(inner)]
-        case c.Enumerated(enum=enum):
+        case Enumerated(enum=enum):
             return [bytes([member]) for member in enum]
-        case c.CodeTable(table=table):
+        case CodeTable(table=table):
             return [bytes([code]) for code in table]
-        case c.Raw(min_size=lo, max_size=hi):
+        case Raw(min_size=lo, max_size=hi):
             return [b"\x01" * lo, b"\xfe" * hi]
-        case c.Ascii(min_size=lo, max_size=hi):
+        case Ascii(min_size=lo, max_size=hi):
             return [b"A".ljust(lo, b"\x00"), b"Z" * hi]
-        case c.Utf8(max_size=hi):
+        case Utf8(max_size=hi):
             return ["é".encode(), b"n" * hi]
-        case c.DateCodec():
+        case DateCodec():
             return [bytes.fromhex("07E8021D")]
-        case c.TimeCodec():
+        case TimeCodec():
             return [bytes.fromhex("0000"), bytes.fromhex("173B")]
-        case c.PropertyMapCodec():
+        case PropertyMapCodec():
             return [b"\x00", encode_property_map(range(0x80, 0x80 + 20))]
-        case c.InstanceListCodec():
+        case InstanceListCodec():
             return [b"\x00", bytes.fromhex("02028F01028A01")]
-        case c.ClassListCodec():
+        case ClassListCodec():
             return [b"\x00", bytes.fromhex("02028F028A")]
-        case c.InstallationLocationCodec(max_size=hi):
+        case InstallationLocationCodec(max_size=hi):
             return [b"\x00", b"\x08", b"\xff"] + ([b"\x01" + bytes(16)] if hi == 17 else [])
-        case c.StandardVersionCodec():
+        case StandardVersionCodec():
             return [b"\x00\x00a\x00", b"\x00\x00R\x01"]
-        case c.ProtocolVersionCodec():
+        case ProtocolVersionCodec():
             return [bytes.fromhex("010E0100")]
-        case c.IdentificationNumberCodec():
+        case IdentificationNumberCodec():
             return [b"\xfe" + bytes(range(16)), b"\x01" * 17]
-        case c.RouteBIdCodec():
+        case RouteBIdCodec():
             return [bytes(16), b"\x01" * 16]
-        case c.OperatingTimeCodec():
+        case OperatingTimeCodec():
             return [bytes.fromhex("4300000010"), bytes.fromhex("44FFFFFFFF")]
-        case c.Reading():
+        case Reading():
             return [bytes(4), bytes.fromhex("05F5E0FF"), bytes.fromhex("FFFFFFFF")]
-        case c.ReadingPair():
+        case ReadingPair():
             return [bytes.fromhex("05F5E0FF FFFFFFFF")]
-        case c.TimedPair():
+        case TimedPair():
             return [DT7 + bytes.fromhex("00000001 FFFFFFFF")]
-        case c.TimedSingle():
+        case TimedSingle():
             return [DT7 + bytes.fromhex("00000001")]
-        case c.DayHistory():
+        case DayHistory():
             return [b"\x00\x63" + bytes(4) * 47 + b"\xff" * 4, b"\x00\xff" + b"\xff" * 192]
-        case ac.UIntTuple(size=size, count=count, hi=hi):
+        case UIntTuple(size=size, count=count, hi=hi):
             return [bytes(size * count), hi.to_bytes(size, "big") * count]
-        case ac.LengthPrefixed(limit=limit):
+        case LengthPrefixed(limit=limit):
             return [b"\x00", bytes([limit]) + b"a" * limit]
-        case c.Segments(max_count=count):
+        case Segments(max_count=count):
             return [
                 DT6 + b"\x01" + bytes(8),
                 DT6 + bytes([count]) + b"\x00\x00\x00\x01" * 2 * count,
             ]
-        case c.Selector(max_count=count):
+        case Selector(max_count=count):
             return [DT6 + b"\x01", DT6 + bytes([count]), b"\xff" * 6 + b"\x01"]
-        case c.Currents(width=width):
+        case Currents(width=width):
             return [bytes(2 * width), b"\xff" * width + b"\x7f" + b"\xff" * (width - 2) + b"\xfe"]
     raise AssertionError(f"no samples for {codec!r}")
 
@@ -159,7 +190,7 @@ ROWS = [(table.class_id, prop) for table in CLASSES.values() for prop in table]
 
 
 @pytest.mark.parametrize(("class_id", "prop"), ROWS, ids=[f"{c:04X}-{p.epc:02X}" for c, p in ROWS])
-def test_every_row_round_trips(class_id: int, prop: PropertyDef) -> None:
+def test_every_row_round_trips(class_id: int, prop: PropertyDef[Any]) -> None:
     for edt in sample_edts(prop.codec):
         assert prop.min_size <= len(edt) <= prop.max_size
         value = prop.decode(edt)
@@ -172,7 +203,7 @@ def test_every_row_round_trips(class_id: int, prop: PropertyDef) -> None:
 
 
 @pytest.mark.parametrize(("class_id", "prop"), ROWS, ids=[f"{c:04X}-{p.epc:02X}" for c, p in ROWS])
-def test_every_row_refuses_a_wrong_size(class_id: int, prop: PropertyDef) -> None:
+def test_every_row_refuses_a_wrong_size(class_id: int, prop: PropertyDef[Any]) -> None:
     edt = b"\x00" * (prop.max_size + 1)
     with pytest.raises(InvalidValue) as err:
         prop.decode(edt)
