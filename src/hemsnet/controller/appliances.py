@@ -11,7 +11,7 @@ events (:mod:`hemsnet.controller.appliance_events`) out.
   0x0EF001 at start and every ``discovery_interval``; every node answers with its objects. A
   0xD5 announcement (a node that starts or restarts) is taken the same way, and its node is
   polled at once.
-* **Polling.** Every ``interval``, each object of the six classes in :data:`POWER_EPCS` is
+* **Polling.** Every ``interval``, each object of the six classes in :data:`POWER_ROWS` is
   asked for 0x80 (operation status) and its power EPC in one Get. Objects of other classes
   are reported found but not polled.
 * **One request outstanding per node.** Each node has its own
@@ -33,7 +33,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 from hemsnet.controller.appliance_events import (
     ApplianceEvent,
@@ -45,7 +45,8 @@ from hemsnet.controller.config import ApplianceConfig
 from hemsnet.controller.events import DISCARD_COUNTERS
 from hemsnet.controller.own_node import OwnNode, decode_datagram
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
-from hemsnet.devices.registry import decode_property
+from hemsnet.devices import ev_charger, solar, storage_battery, superclass
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.values import OperationStatus
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
@@ -56,24 +57,25 @@ from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import InvalidValue
 
-__all__ = ["POWER_EPCS", "ApplianceMonitor", "ApplianceNode"]
+__all__ = ["POWER_ROWS", "ApplianceMonitor", "ApplianceNode"]
 
 log = logging.getLogger(__name__)
 
-#: The EPC read as each class's power, in W. 0x84 of the super class and 0xE0 of 0x0279 are
+T = TypeVar("T")
+
+#: The row read as each class's power, in W. 0x84 of the super class and 0xE0 of 0x0279 are
 #: unsigned 2 bytes [MRA number_0-65533W]; 0xD3 of 0x027D and 0x027E is signed 4 bytes,
 #: + charging, - discharging [MRA number_-999999999-999999999W].
-POWER_EPCS: Final[Mapping[int, int]] = MappingProxyType(
+POWER_ROWS: Final[Mapping[int, PropertyDef[int]]] = MappingProxyType(
     {
-        0x0130: 0x84,  # home air conditioner
-        0x0290: 0x84,  # general lighting
-        0x026B: 0x84,  # electric water heater
-        0x0279: 0xE0,  # household solar power generation: the power generated
-        0x027D: 0xD3,  # storage battery
-        0x027E: 0xD3,  # EV charger and discharger
+        0x0130: superclass.INSTANTANEOUS_POWER,  # home air conditioner
+        0x0290: superclass.INSTANTANEOUS_POWER,  # general lighting
+        0x026B: superclass.INSTANTANEOUS_POWER,  # electric water heater
+        0x0279: solar.GENERATED_POWER,  # household solar power generation
+        0x027D: storage_battery.CHARGING_DISCHARGING_POWER,  # storage battery
+        0x027E: ev_charger.CHARGING_DISCHARGING_POWER,  # EV charger and discharger
     }
 )
-_OPERATION_STATUS: Final = 0x80
 _ANNOUNCED_LIST: Final = 0xD5  # instance list notification [EL spec, node profile]
 _INSTANCE_LIST: Final = 0xD6  # self-node instance list S
 _REQUEST_OPC: Final = 2  # 0x80 and the power EPC
@@ -94,7 +96,7 @@ class ApplianceNode:
 
     @property
     def polled(self) -> tuple[Eoj, ...]:
-        return tuple(eoj for eoj in self.eojs if eoj.class_id in POWER_EPCS)
+        return tuple(eoj for eoj in self.eojs if eoj.class_id in POWER_ROWS)
 
 
 class ApplianceMonitor:
@@ -256,29 +258,10 @@ class ApplianceMonitor:
         if eoj not in node.eojs:
             return
         values = answer.values()  # a Get_SNA serves some: the rest stay None
-        power_epc = POWER_EPCS[eoj.class_id]
-        watts = self._decode(eoj, power_epc, values.get(power_epc))
-        status = self._decode(eoj, _OPERATION_STATUS, values.get(_OPERATION_STATUS))
-        operating = status is OperationStatus.ON if isinstance(status, OperationStatus) else None
-        self._events.append(
-            AppliancePower(
-                node.address,
-                eoj,
-                self.now,
-                watts if isinstance(watts, int) else None,
-                operating,
-            )
-        )
-
-    def _decode(self, eoj: Eoj, epc: int, edt: bytes | None) -> object | None:
-        if edt is None:
-            return None
-        try:
-            value: object = decode_property(eoj.class_id, epc, edt).value
-        except InvalidValue as exc:  # e.g. 0xFFFE/0xFFFF, the under- and overflow codes
-            log.info("%s sent no valid 0x%02X: %s", eoj, epc, exc)
-            return None
-        return value
+        watts = _decode(eoj, POWER_ROWS[eoj.class_id], values)
+        status = _decode(eoj, superclass.OPERATION_STATUS, values)
+        operating = None if status is None else status is OperationStatus.ON
+        self._events.append(AppliancePower(node.address, eoj, self.now, watts, operating))
 
     def _timed_out(self, node: ApplianceNode) -> None:
         answer = node.lane.settle(None)
@@ -311,7 +294,8 @@ class ApplianceMonitor:
             waiting.add(pending.request.deoj)
         for eoj in polled:
             if eoj not in waiting:
-                node.queue.append(Request.get(eoj, _OPERATION_STATUS, POWER_EPCS[eoj.class_id]))
+                power = POWER_ROWS[eoj.class_id]
+                node.queue.append(Request.get(eoj, superclass.OPERATION_STATUS.epc, power.epc))
         interval = timedelta(seconds=self.config.interval)
         node.next_poll += interval
         if node.next_poll <= self.now:  # fell behind (a slow node): keep the grid ahead of now
@@ -336,3 +320,15 @@ class ApplianceMonitor:
         """A peer's misbehaviour: counted and reported, never raised."""
         self._count(DISCARD_COUNTERS[event.kind])
         self._events.append(event)
+
+
+def _decode(eoj: Eoj, row: PropertyDef[T], values: Mapping[int, bytes]) -> T | None:
+    """The value of ``row`` among ``values``; ``None`` when absent or invalid."""
+    edt = values.get(row.epc)
+    if edt is None:
+        return None
+    try:
+        return row.decode(edt)
+    except InvalidValue as exc:  # e.g. 0xFFFE/0xFFFF, the under- and overflow codes
+        log.info("%s sent no valid 0x%02X: %s", eoj, row.epc, exc)
+        return None

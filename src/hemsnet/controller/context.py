@@ -10,19 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.controller.coverage import Coverage
 from hemsnet.controller.events import Event
 from hemsnet.controller.meter_state import MeterState
 from hemsnet.controller.tasks import Priority, Procedure
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.values import FaultStatus
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.metering.samples import Sample
 from hemsnet.metering.series import Source
 
 __all__ = ["Context"]
+
+T = TypeVar("T")
 
 
 class Context(Protocol):
@@ -84,8 +87,9 @@ class Context(Protocol):
         """Record the readings among ``values`` (EPC -> EDT); returns what was recorded."""
         ...
 
-    def decode(self, epc: int, edt: bytes) -> object | None:
-        """The value of a 0x028F EDT; ``None`` (and a warning) when it is invalid."""
+    def decode(self, row: PropertyDef[T], edt: bytes) -> T | None:
+        """The value of an EDT of the meter by its row; ``None`` (and a warning) when the row
+        refuses it."""
         ...
 
     def attributes_read(self) -> None:

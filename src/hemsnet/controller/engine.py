@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Final, TypeVar
 
 from hemsnet.controller import procedures
 from hemsnet.controller.config import ControllerConfig
@@ -42,8 +42,8 @@ from hemsnet.controller.meter_state import MeterState
 from hemsnet.controller.own_node import OwnNode, decode_datagram
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
-from hemsnet.devices.registry import decode_property
+from hemsnet.devices.hv_meter_bidir import CUMULATIVE_ENERGY, FAULT_STATUS, HV_METER_BIDIR_CLASS
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.values import FaultStatus
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
@@ -61,6 +61,8 @@ from hemsnet.physics.draws import Draws, mix
 __all__ = ["ControllerEngine", "ControllerStatus"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _IDLE: Final = timedelta(days=1)  # next wake-up when nothing is planned
 _OFFSET_TOLERANCE: Final = timedelta(seconds=2)  # meter clock estimate: ignore jitter below
@@ -126,7 +128,7 @@ class ControllerEngine:
         self._events: list[Event] = []
         self._tasks: list[_Task] = []
         self._seq = itertools.count()
-        self._held: list[tuple[int, object]] = []  # notified readings waiting for the scales
+        self._held: list[tuple[int, bytes]] = []  # notified readings waiting for the scales
         self._retry_draws = itertools.count(1)
         self.history_known = False  # whether restore() said what the store holds
         # The search for the meter [AIF 3.1.2], once the instance list is out [AIF 3.1.1].
@@ -265,19 +267,17 @@ class ControllerEngine:
     ) -> list[Sample]:
         samples: list[Sample] = []
         for epc, edt in values.items():
-            value = self.decode(epc, edt)
-            if value is None:
-                continue
             try:
-                samples += samples_of(
-                    epc, value, self.meter.scales, read_at=self.meter_now, day=day
-                )
+                samples += samples_of(epc, edt, self.meter.scales, read_at=self.meter_now, day=day)
+            except InvalidValue as exc:
+                self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
+                continue
             except LookupError:
                 if source is Source.NOTIFICATION:
-                    self._held.append((epc, value))
+                    self._held.append((epc, edt))
                 continue
-            if epc == 0xE2:
-                self._learn_offset(value)
+            if epc == CUMULATIVE_ENERGY.epc:
+                self._learn_offset(CUMULATIVE_ENERGY.decode(edt).at)
         return self._record(samples, source)
 
     def attributes_read(self) -> None:
@@ -285,21 +285,20 @@ class ControllerEngine:
         self.meter.scales = MeterScales(self.meter.attributes)
         self.status.attributes_read = True
         held, self._held = self._held, []
-        for epc, value in held:
+        for epc, edt in held:
             try:
-                samples = samples_of(epc, value, self.meter.scales, read_at=self.meter_now)
+                samples = samples_of(epc, edt, self.meter.scales, read_at=self.meter_now)
             except LookupError:
                 self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
                 continue
             self._record(samples, Source.NOTIFICATION)
 
-    def decode(self, epc: int, edt: bytes) -> object | None:
+    def decode(self, row: PropertyDef[T], edt: bytes) -> T | None:
         try:
-            value: object = decode_property(HV_METER_BIDIR_CLASS, epc, edt).value
+            return row.decode(edt)
         except InvalidValue as exc:
-            self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
+            self.emit(Warned(f"the meter sent an invalid 0x{row.epc:02X}: {exc}"))
             return None
-        return value
 
     def fault_status(self, status: FaultStatus) -> None:
         meter = self.meter
@@ -380,8 +379,8 @@ class ControllerEngine:
         readings: dict[int, bytes] = {}
         for prop in frame.properties:
             if prop.epc == 0x88 and prop.edt:
-                status = self.decode(0x88, prop.edt)
-                if isinstance(status, FaultStatus):
+                status = self.decode(FAULT_STATUS, prop.edt)
+                if status is not None:
                     self.fault_status(status)
             elif prop.epc in (0xE3, 0xC3, 0xCB) and prop.edt:
                 readings[prop.epc] = prop.edt
@@ -424,10 +423,7 @@ class ControllerEngine:
             sends.append(Send(data, to))
         return sends
 
-    def _learn_offset(self, value: object) -> None:
-        at = getattr(value, "at", None)
-        if not isinstance(at, datetime):
-            return
+    def _learn_offset(self, at: datetime) -> None:
         offset = at - self.now.replace(microsecond=0)
         if abs(offset - self.meter.offset) > _OFFSET_TOLERANCE:
             self.meter.offset = offset

@@ -35,18 +35,14 @@ from hemsnet.controller.events import (
 )
 from hemsnet.controller.requests import Answer, Request
 from hemsnet.controller.tasks import Priority, Sleep, Step
+from hemsnet.devices import hv_meter_bidir as meter
 from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.values import (
-    FaultStatus,
-    HalfHourHistory,
     HistorySelector,
-    SegmentHistory,
-    StandardVersion,
 )
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.propmap import decode_property_map
-from hemsnet.metering.samples import HISTORY_SERIES
+from hemsnet.metering.samples import HISTORY_ROWS, HISTORY_SERIES
 from hemsnet.metering.series import (
     HALF_HOUR,
     HALF_HOUR_SERIES,
@@ -219,8 +215,8 @@ def absent(ctl: Context, epc: int) -> None:
 def check_release(ctl: Context, edt: bytes | None) -> None:
     if edt is None:
         return
-    version = ctl.decode(0x82, edt)
-    if isinstance(version, StandardVersion) and version.release.upper() < _OLDEST_RELEASE:
+    version = ctl.decode(meter.STANDARD_VERSION, edt)
+    if version is not None and version.release.upper() < _OLDEST_RELEASE:
         ctl.emit(
             Warned(
                 f"the meter implements Appendix {version}; the Route B interface applies to "
@@ -307,8 +303,8 @@ def watch_fault(ctl: Context) -> Sub[None]:
     while True:
         answer = yield from ask(Request.get(meter_eoj(ctl), 0x88))
         edt = answer.values().get(0x88)
-        status = None if edt is None else ctl.decode(0x88, edt)
-        if isinstance(status, FaultStatus):
+        status = None if edt is None else ctl.decode(meter.FAULT_STATUS, edt)
+        if status is not None:
             ctl.fault_status(status)
         if not ctl.meter.in_fault and status is not None:
             return
@@ -392,7 +388,7 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
         if offset > HISTORY_DAY_MAX or offset >= ctl.meter.retained_days:
             return DayResult.OUT_OF_RANGE
         selected_on = ctl.meter_now.date()
-        answer = yield from ask(Request.setc(eoj, 0xE1, HV_METER_BIDIR[0xE1].encode(offset)))
+        answer = yield from ask(Request.setc(eoj, 0xE1, meter.HISTORY_DAY.encode(offset)))
         if answer.timed_out:
             failures += 1
             continue
@@ -409,8 +405,8 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
             if edt is None:
                 ctl.suspect_fault()
                 return DayResult.FAULT
-            history = ctl.decode(epc, edt)
-            if not isinstance(history, HalfHourHistory):
+            history = ctl.decode(HISTORY_ROWS[epc][0], edt)
+            if history is None:
                 failures += 1
                 continue
             if history.day == offset and ctl.meter_now.date() == selected_on:
@@ -470,7 +466,7 @@ def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
     """Fig 3-9: SetC EF = (newest, 10), then Get ED; used only when ED starts at the minute
     set [AIF 3.3.5]."""
     eoj = meter_eoj(ctl)
-    selector = HV_METER_BIDIR[0xEF].encode(HistorySelector(newest, _SEGMENTS))
+    selector = meter.HISTORY_DAY_2.encode(HistorySelector(newest, _SEGMENTS))
     failures = 0
     while failures < ctl.config.history_retries:
         answer = yield from ask(Request.setc(eoj, 0xEF, selector))
@@ -487,8 +483,8 @@ def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
         if edt is None:
             ctl.suspect_fault()
             return DayResult.FAULT
-        history = ctl.decode(0xED, edt)
-        if isinstance(history, SegmentHistory) and history.start == newest:
+        history = ctl.decode(meter.ENERGY_HISTORY_2, edt)
+        if history is not None and history.start == newest:
             ctl.take_values({0xED: edt}, Source.HISTORY)
             return DayResult.DONE
         ctl.emit(Warned("0xED did not start at the minute set in 0xEF: EF changed; retrying"))

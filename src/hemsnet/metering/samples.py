@@ -1,49 +1,61 @@
-"""From a 0x028F property value to the readings a controller stores.
+"""From a 0x028F property's EDT to the readings a controller stores.
 
 A :class:`Sample` is a reading before the store knows which meter row it belongs to: series,
-measurement time (meter time), raw count and physical value. Scaling needs the meter's
-attributes (units E6/C5/CD, coefficient D3, multiplier D4 [AIF 3.1.4]), held by
+measurement time (meter time), raw count and physical value. Each reading EPC is decoded with
+its typed row of the class table (:mod:`hemsnet.devices.hv_meter_bidir`), so the value keeps its
+type from the table to the sample. Scaling needs the meter's attributes (units E6/C5/CD,
+coefficient D3, multiplier D4 [AIF 3.1.4]), held by
 :class:`~hemsnet.metering.attributes.MeterScales`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Final
 
+from hemsnet.devices import hv_meter_bidir as meter
+from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.units import Scale
-from hemsnet.devices.values import (
-    HalfHourHistory,
-    NormalReverse,
-    PhaseCurrents,
-    SegmentHistory,
-    TimedNormalReverse,
-)
+from hemsnet.devices.values import HalfHourHistory, TimedNormalReverse
 from hemsnet.metering.attributes import MeterScales
-from hemsnet.metering.series import HALF_HOUR, MINUTE, Series
+from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, day_start
 
-__all__ = ["HISTORY_SERIES", "Sample", "samples_of"]
+__all__ = ["HISTORY_ROWS", "HISTORY_SERIES", "Sample", "samples_of"]
 
-#: The series each day48 history EPC fills [AIF 3.3.3].
-HISTORY_SERIES: Final = {
-    0xE7: Series.ENERGY_NORMAL,
-    0xE8: Series.ENERGY_REVERSE,
-    0xC6: Series.DEMAND_NORMAL,
-    0xC8: Series.DEMAND_REVERSE,
-    0xCE: Series.REACTIVE_NORMAL,
-    0xCF: Series.REACTIVE_REVERSE,
-}
+#: The day48 histories [AIF 3.3.3]: each EPC's row and the series it fills.
+HISTORY_ROWS: Final[Mapping[int, tuple[PropertyDef[HalfHourHistory], Series]]] = MappingProxyType(
+    {
+        0xE7: (meter.ENERGY_HISTORY_NORMAL, Series.ENERGY_NORMAL),
+        0xE8: (meter.ENERGY_HISTORY_REVERSE, Series.ENERGY_REVERSE),
+        0xC6: (meter.DEMAND_HISTORY_NORMAL, Series.DEMAND_NORMAL),
+        0xC8: (meter.DEMAND_HISTORY_REVERSE, Series.DEMAND_REVERSE),
+        0xCE: (meter.REACTIVE_ENERGY_HISTORY_NORMAL, Series.REACTIVE_NORMAL),
+        0xCF: (meter.REACTIVE_ENERGY_HISTORY_REVERSE, Series.REACTIVE_REVERSE),
+    }
+)
+#: The series each day48 history EPC fills.
+HISTORY_SERIES: Final = MappingProxyType({epc: series for epc, (_, series) in HISTORY_ROWS.items()})
 #: Timed (normal, reverse) EPCs and the two series they fill.
-_PAIRS: Final = {
-    0xE3: (Series.ENERGY_NORMAL, Series.ENERGY_REVERSE),
-    0xC3: (Series.DEMAND_NORMAL, Series.DEMAND_REVERSE),
-    0xCB: (Series.REACTIVE_NORMAL, Series.REACTIVE_REVERSE),
-    0xD0: (Series.MINUTE_ENERGY_NORMAL, Series.MINUTE_ENERGY_REVERSE),
-    0xE2: (Series.PRESENT_ENERGY_NORMAL, Series.PRESENT_ENERGY_REVERSE),
-    0xE4: (Series.PRESENT_PF_ENERGY_NORMAL, Series.PRESENT_PF_ENERGY_REVERSE),
-    0xCA: (Series.PRESENT_REACTIVE_NORMAL, Series.PRESENT_REACTIVE_REVERSE),
+_PAIRS: Final[Mapping[int, tuple[PropertyDef[TimedNormalReverse], Series, Series]]] = {
+    0xE3: (meter.FIXED_TIME_ENERGY, Series.ENERGY_NORMAL, Series.ENERGY_REVERSE),
+    0xC3: (meter.FIXED_TIME_DEMAND, Series.DEMAND_NORMAL, Series.DEMAND_REVERSE),
+    0xCB: (meter.FIXED_TIME_REACTIVE_ENERGY, Series.REACTIVE_NORMAL, Series.REACTIVE_REVERSE),
+    0xD0: (meter.MINUTE_ENERGY, Series.MINUTE_ENERGY_NORMAL, Series.MINUTE_ENERGY_REVERSE),
+    0xE2: (meter.CUMULATIVE_ENERGY, Series.PRESENT_ENERGY_NORMAL, Series.PRESENT_ENERGY_REVERSE),
+    0xE4: (
+        meter.POWER_FACTOR_ENERGY,
+        Series.PRESENT_PF_ENERGY_NORMAL,
+        Series.PRESENT_PF_ENERGY_REVERSE,
+    ),
+    0xCA: (
+        meter.POWER_FACTOR_REACTIVE_ENERGY,
+        Series.PRESENT_REACTIVE_NORMAL,
+        Series.PRESENT_REACTIVE_REVERSE,
+    ),
 }
 _TENTHS: Final = Decimal(10)
 
@@ -58,54 +70,103 @@ class Sample:
     value: Decimal | None
 
 
-def samples_of(
-    epc: int, value: object, scales: MeterScales, *, read_at: datetime, day: date | None = None
-) -> list[Sample]:
-    """The samples in the decoded ``value`` of ``epc``.
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What one EDT is read with: the meter's scales, the time of the reading, the day asked."""
 
-    ``read_at`` (meter time) stamps C1, EA and EB, which carry no time of their own; ``day`` is the
-    date a day48 history (E7/E8/C6/C8/CE/CF) was asked for. Raises ``LookupError`` when the
+    scales: MeterScales
+    stamp: datetime  # meter time, whole seconds
+    day: date | None
+
+
+def samples_of(
+    epc: int, edt: bytes, scales: MeterScales, *, read_at: datetime, day: date | None = None
+) -> list[Sample]:
+    """The samples in ``edt`` of reading EPC ``epc`` (none for any other EPC).
+
+    ``read_at`` (meter time) stamps C1, EA and EB, which carry no time of their own; ``day`` is
+    the date a day48 history (E7/E8/C6/C8/CE/CF) was asked for. Raises
+    :class:`~hemsnet.errors.InvalidValue` for an EDT its row refuses, ``LookupError`` when the
     scale of ``epc`` is not known yet.
     """
-    if isinstance(value, TimedNormalReverse) and epc in _PAIRS:
-        normal, reverse = _PAIRS[epc]
-        scale = _scale(scales, epc)
-        return [
-            _sample(normal, value.at, value.normal, scale),
-            _sample(reverse, value.at, value.reverse, scale),
-        ]
-    if isinstance(value, HalfHourHistory) and epc in HISTORY_SERIES:
-        if day is None:
-            raise ValueError("a day48 history needs the day it was asked for")
-        scale = _scale(scales, epc)
-        midnight = datetime.combine(day, time())
-        return [
-            _sample(HISTORY_SERIES[epc], midnight + slot * HALF_HOUR, raw, scale)
-            for slot, raw in enumerate(value.slots)
-        ]
-    if isinstance(value, SegmentHistory) and epc == 0xED and value.start is not None:
-        scale = _scale(scales, epc)
-        found = []
-        for index, segment in enumerate(value.segments):
-            at = value.start - index * MINUTE
-            found.append(_sample(Series.MINUTE_ENERGY_NORMAL, at, segment.normal, scale))
-            found.append(_sample(Series.MINUTE_ENERGY_REVERSE, at, segment.reverse, scale))
-        return found
-    stamp = read_at.replace(microsecond=0)
-    if epc == 0xC1 and isinstance(value, NormalReverse):
-        scale = _scale(scales, epc)
-        return [
-            _sample(Series.MAX_DEMAND_NORMAL, stamp, value.normal, scale),
-            _sample(Series.MAX_DEMAND_REVERSE, stamp, value.reverse, scale),
-        ]
-    if epc == 0xEA and (value is None or isinstance(value, int)):
-        return [Sample(Series.POWER, stamp, value, None if value is None else Decimal(value))]
-    if epc == 0xEB and isinstance(value, PhaseCurrents):
-        return [
-            _current(Series.CURRENT_R, stamp, value.r),
-            _current(Series.CURRENT_T, stamp, value.t),
-        ]
-    return []
+    read = _READERS.get(epc)
+    if read is None:
+        return []
+    return read(edt, _Read(scales, read_at.replace(microsecond=0), day))
+
+
+def _pair(epc: int, edt: bytes, read: _Read) -> list[Sample]:
+    row, normal, reverse = _PAIRS[epc]
+    value = row.decode(edt)
+    scale = _scale(read.scales, epc)
+    return [
+        _sample(normal, value.at, value.normal, scale),
+        _sample(reverse, value.at, value.reverse, scale),
+    ]
+
+
+def _day_history(epc: int, edt: bytes, read: _Read) -> list[Sample]:
+    row, series = HISTORY_ROWS[epc]
+    value = row.decode(edt)
+    if read.day is None:
+        raise ValueError("a day48 history needs the day it was asked for")
+    scale = _scale(read.scales, epc)
+    midnight = day_start(read.day)
+    return [
+        _sample(series, midnight + slot * HALF_HOUR, raw, scale)
+        for slot, raw in enumerate(value.slots)
+    ]
+
+
+def _minute_history(edt: bytes, read: _Read) -> list[Sample]:
+    value = meter.ENERGY_HISTORY_2.decode(edt)
+    if value.start is None:  # the meter holds nothing for the minute set
+        return []
+    scale = _scale(read.scales, 0xED)
+    found = []
+    for index, segment in enumerate(value.segments):
+        at = value.start - index * MINUTE
+        found.append(_sample(Series.MINUTE_ENERGY_NORMAL, at, segment.normal, scale))
+        found.append(_sample(Series.MINUTE_ENERGY_REVERSE, at, segment.reverse, scale))
+    return found
+
+
+def _max_demand(edt: bytes, read: _Read) -> list[Sample]:
+    value = meter.MONTHLY_MAX_DEMAND.decode(edt)
+    scale = _scale(read.scales, 0xC1)
+    return [
+        _sample(Series.MAX_DEMAND_NORMAL, read.stamp, value.normal, scale),
+        _sample(Series.MAX_DEMAND_REVERSE, read.stamp, value.reverse, scale),
+    ]
+
+
+def _power(edt: bytes, read: _Read) -> list[Sample]:
+    watts = meter.INSTANTANEOUS_POWER.decode(edt)
+    return [Sample(Series.POWER, read.stamp, watts, None if watts is None else Decimal(watts))]
+
+
+def _currents(edt: bytes, read: _Read) -> list[Sample]:
+    value = meter.INSTANTANEOUS_CURRENTS.decode(edt)
+    return [
+        _current(Series.CURRENT_R, read.stamp, value.r),
+        _current(Series.CURRENT_T, read.stamp, value.t),
+    ]
+
+
+def _with_epc(
+    epc: int, read: Callable[[int, bytes, _Read], list[Sample]]
+) -> Callable[[bytes, _Read], list[Sample]]:
+    return lambda edt, how: read(epc, edt, how)
+
+
+_READERS: Final[Mapping[int, Callable[[bytes, _Read], list[Sample]]]] = {
+    **{epc: _with_epc(epc, _pair) for epc in _PAIRS},
+    **{epc: _with_epc(epc, _day_history) for epc in HISTORY_ROWS},
+    0xED: _minute_history,
+    0xC1: _max_demand,
+    0xEA: _power,
+    0xEB: _currents,
+}
 
 
 def _scale(scales: MeterScales, epc: int) -> Scale:
