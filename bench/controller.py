@@ -50,7 +50,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Final
 
-from hemsnet.testbed.netns import Link, Topology, can_create_namespaces, new_tag
+from hemsnet.testbed.netns import Link, Namespaces, can_create_namespaces, new_tag
 
 CONTROLLER_CPU: Final = 0
 METER_CPU: Final = 1
@@ -277,7 +277,7 @@ def bench(args: argparse.Namespace) -> Result:
     speed: float = args.speed
     status_every = STATUS_MINUTE / speed
     with ExitStack() as stack:
-        topology = Topology(new_tag())
+        topology = Namespaces(new_tag())
         stack.callback(topology.close)
         meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
         db = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "hemsnet.db"

@@ -62,7 +62,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Final
 
-from hemsnet.testbed.netns import Link, Topology, can_create_namespaces, inside, new_tag
+from hemsnet.testbed.netns import Link, Namespaces, can_create_namespaces, inside, new_tag
 
 # The hemsnet meter emulator, run as ``python HEMSNET_METER --iface IFACE --seed 1``; a script
 # path in place of these three words measures another server that takes those two options.
@@ -468,7 +468,7 @@ class Row:
 def bench(args: argparse.Namespace) -> list[Row]:
     """Start every server, then measure them in interleaved rounds."""
     with ExitStack() as stack:
-        topology = Topology(new_tag())
+        topology = Namespaces(new_tag())
         stack.callback(topology.close)
         client_ns = topology.namespace("gen")
         beds, commands = [], []

@@ -25,7 +25,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from hemsnet.testbed.netns import Topology, can_create_namespaces, leftovers, new_tag
+from hemsnet.testbed.netns import Namespaces, can_create_namespaces, leftovers, new_tag
 from tests.browser.harness import SPEED, Process, Timeline, web_link
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,7 +69,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         pytest.skip(reason)
     files = tmp_path_factory.mktemp("dashboard")
     timeline = Timeline.plan(SEED, SURGE_FACTOR)
-    topology = Topology(new_tag())
+    topology = Namespaces(new_tag())
     processes: list[Process] = []
     try:
         meter_ns, ctl_ns = topology.namespace("meter"), topology.namespace("ctl")

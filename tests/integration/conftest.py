@@ -6,15 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from hemsnet.testbed.netns import Topology, can_create_namespaces, leftovers, new_tag
+from hemsnet.testbed.netns import Namespaces, can_create_namespaces, leftovers, new_tag
 
 
 @pytest.fixture
-def topology() -> Iterator[Topology]:
+def topology() -> Iterator[Namespaces]:
     reason = can_create_namespaces()
     if reason is not None:
         pytest.skip(reason)
-    topo = Topology(new_tag())
+    topo = Namespaces(new_tag())
     try:
         yield topo
     finally:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from hemsnet.store import Store
-from hemsnet.testbed.netns import Topology
+from hemsnet.testbed.netns import Namespaces
 from tests.integration.test_controller_netns import (
     SPEED,
     controller_args,
@@ -52,7 +52,9 @@ async def until(done: Callable[[], bool], seconds: float = 30) -> None:
     await asyncio.wait_for(check(), seconds)
 
 
-def test_meter_and_appliances_are_recorded_side_by_side(topology: Topology, tmp_path: Path) -> None:
+def test_meter_and_appliances_are_recorded_side_by_side(
+    topology: Namespaces, tmp_path: Path
+) -> None:
     ctl, meter_ns, home = (topology.namespace(n) for n in ("ctl", "meter", "home"))
     meter_end, route_b = topology.link(meter_ns, ctl)
     home_end, hems = topology.link(home, ctl)

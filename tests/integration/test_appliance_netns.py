@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hemsnet.testbed.netns import Link, Topology
+from hemsnet.testbed.netns import Link, Namespaces
 from tests.integration.commands import hemsnet_in
 
 pytestmark = pytest.mark.netns
@@ -31,7 +31,7 @@ async def _discovered(link: Link, iface: list[str], address: str) -> list[Any]:
     raise AssertionError(f"{address} never answered a discovery")
 
 
-def test_battery_is_discovered_read_and_driven_by_setc(topology: Topology) -> None:
+def test_battery_is_discovered_read_and_driven_by_setc(topology: Namespaces) -> None:
     battery_end, ctl_end = topology.link(topology.namespace("battery"), topology.namespace("ctl"))
     iface = ["--iface", ctl_end.iface]
     target = [battery_end.address, "027D01"]

@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from hemsnet.testbed.netns import Link, Topology
+from hemsnet.testbed.netns import Link, Namespaces
 from tests.integration.commands import hemsnet_in
 from tests.integration.nodes import meter_node, serve
 
 pytestmark = pytest.mark.netns
 
 
-def test_cli_discover_get_set_against_a_node(topology: Topology) -> None:
+def test_cli_discover_get_set_against_a_node(topology: Namespaces) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     iface = ["--iface", ctl_end.iface]
     target = [meter_end.address, "028F01"]
@@ -63,7 +63,7 @@ def test_cli_discover_get_set_against_a_node(topology: Topology) -> None:
         (["set", "--iface", "lo", "fe80::1", "028F01", "E1"], "is not EPC=HEX"),
     ],
 )
-def test_cli_user_errors_are_one_line(topology: Topology, args: list[str], message: str) -> None:
+def test_cli_user_errors_are_one_line(topology: Namespaces, args: list[str], message: str) -> None:
     netns = topology.namespace("solo")
 
     async def scenario() -> None:

@@ -19,7 +19,7 @@ import pytest
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import Series
 from hemsnet.store import Store
-from hemsnet.testbed.netns import Link, Topology
+from hemsnet.testbed.netns import Link, Namespaces
 
 pytestmark = pytest.mark.netns
 
@@ -104,7 +104,7 @@ def backfilled(line: str) -> bool:
     return "backfill done" in line and "gaps 0 open" in line
 
 
-def test_discovery_to_stored_data(topology: Topology, tmp_path: Path) -> None:
+def test_discovery_to_stored_data(topology: Namespaces, tmp_path: Path) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     db = tmp_path / "hemsnet.db"
     installed = now() - timedelta(days=2)
@@ -137,7 +137,7 @@ def test_discovery_to_stored_data(topology: Topology, tmp_path: Path) -> None:
         assert store.gaps(meter.id, GapStatus.OPEN) == []
 
 
-def test_a_third_namespace_is_ignored(topology: Topology, tmp_path: Path) -> None:
+def test_a_third_namespace_is_ignored(topology: Namespaces, tmp_path: Path) -> None:
     """Frames from anyone but the meter on the Route B link are dropped and counted."""
     meter_ns, ctl_ns, intruder_ns = (topology.namespace(n) for n in ("meter", "ctl", "intr"))
     bridge = topology.bridge("routeb")

@@ -23,7 +23,7 @@ import pytest
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR, Series
 from hemsnet.store import Store
-from hemsnet.testbed.netns import Link, Topology, run
+from hemsnet.testbed.netns import Link, Namespaces, run
 from tests.integration.test_controller_netns import (
     backfilled,
     controller_args,
@@ -131,7 +131,7 @@ def meter_day48(ctl_end: Link, meter: str, day: date) -> dict[datetime, int | No
 # --- tests -----------------------------------------------------------------------------------
 
 
-def test_stored_data_complete_with_random_drops(topology: Topology, tmp_path: Path) -> None:
+def test_stored_data_complete_with_random_drops(topology: Namespaces, tmp_path: Path) -> None:
     """With 20 % of the datagrams lost each way, the store still ends up complete, and holds
     what the meter's own history says."""
     needs_nft()
@@ -203,7 +203,7 @@ def check_store(db: Path, first: datetime, ctl_end: Link, meter_address: str) ->
 
 
 def test_sigkill_in_the_middle_of_a_backfill_then_restart(
-    topology: Topology, tmp_path: Path
+    topology: Namespaces, tmp_path: Path
 ) -> None:
     """A controller killed mid-backfill leaves a consistent store, and its successor on the
     same file fetches only the rest: one meter, every half-hour once, no open gap."""
@@ -244,7 +244,7 @@ def test_sigkill_in_the_middle_of_a_backfill_then_restart(
         assert store.gaps(meter_row.id, GapStatus.OPEN) == []
 
 
-def test_the_meter_restarting(topology: Topology, tmp_path: Path) -> None:
+def test_the_meter_restarting(topology: Namespaces, tmp_path: Path) -> None:
     """The meter stops (saving its state) and comes back: the controller notices its new
     0xD5, re-reads its attributes, runs a recovery pass, and the record has no hole."""
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))

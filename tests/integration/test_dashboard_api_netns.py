@@ -26,7 +26,7 @@ import pytest
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import Series, Source
 from hemsnet.store import Store
-from hemsnet.testbed.netns import Topology
+from hemsnet.testbed.netns import Namespaces
 from tests.integration.test_controller_netns import (
     backfilled,
     controller_args,
@@ -78,7 +78,7 @@ def day_energy(export_csv: str, day: date) -> Decimal | None:
     return sum(values, Decimal(0)) if values else None
 
 
-def test_dashboard_api_on_a_real_controller_store(topology: Topology, tmp_path: Path) -> None:
+def test_dashboard_api_on_a_real_controller_store(topology: Namespaces, tmp_path: Path) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     db = tmp_path / "hemsnet.db"
     installed = now() - timedelta(days=2)

@@ -21,7 +21,7 @@ from hemsnet.echonet.frame import Frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.errors import RequestRefused, ResponseTimeout
-from hemsnet.testbed.netns import Link, Topology
+from hemsnet.testbed.netns import Link, Namespaces
 from tests.integration.nodes import client_on
 
 pytestmark = pytest.mark.netns
@@ -99,7 +99,7 @@ def value(epc: int, edt: bytes) -> Any:
     return decode_property(0x028F, epc, edt).value
 
 
-def test_discovery_attributes_history_and_notifications(topology: Topology) -> None:
+def test_discovery_attributes_history_and_notifications(topology: Namespaces) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
 
     async def scenario() -> None:
@@ -146,7 +146,7 @@ def test_discovery_attributes_history_and_notifications(topology: Topology) -> N
     asyncio.run(scenario())
 
 
-def test_a_fault_window_over_real_udp(topology: Topology) -> None:
+def test_a_fault_window_over_real_udp(topology: Namespaces) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
 
     async def scenario() -> None:
@@ -167,7 +167,7 @@ def test_a_fault_window_over_real_udp(topology: Topology) -> None:
     asyncio.run(scenario())
 
 
-def test_state_survives_a_restart(topology: Topology, tmp_path: Path) -> None:
+def test_state_survives_a_restart(topology: Namespaces, tmp_path: Path) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     state = tmp_path / "meter.json"
     start = (datetime.now() - timedelta(days=2)).replace(microsecond=0).isoformat()
@@ -196,7 +196,7 @@ def test_state_survives_a_restart(topology: Topology, tmp_path: Path) -> None:
     asyncio.run(scenario())
 
 
-def test_bad_configuration_is_one_clear_line(topology: Topology, tmp_path: Path) -> None:
+def test_bad_configuration_is_one_clear_line(topology: Namespaces, tmp_path: Path) -> None:
     meter_end, _ = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     config = tmp_path / "meter.toml"
     config.write_text("[meter]\nenergy_unit = 0.5\n")
@@ -212,7 +212,7 @@ def test_bad_configuration_is_one_clear_line(topology: Topology, tmp_path: Path)
     asyncio.run(scenario())
 
 
-def test_ipv4_lets_ipv4_only_tools_read_the_meter(topology: Topology) -> None:
+def test_ipv4_lets_ipv4_only_tools_read_the_meter(topology: Namespaces) -> None:
     meter_end, ctl_end = topology.link(
         topology.namespace("meter"), topology.namespace("ctl"), ipv4=True
     )

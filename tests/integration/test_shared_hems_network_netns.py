@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hemsnet.store import Store
-from hemsnet.testbed.netns import Topology
+from hemsnet.testbed.netns import Namespaces
 from tests.integration.test_appliance_monitor_netns import until
 from tests.integration.test_controller_netns import (
     SPEED,
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.netns
 
 
 def test_the_meter_and_a_battery_share_the_controllers_network(
-    topology: Topology, tmp_path: Path
+    topology: Namespaces, tmp_path: Path
 ) -> None:
     meter_ns, battery_ns, ctl_ns, other_ns = (
         topology.namespace(n) for n in ("meter", "bat", "ctl", "other")

@@ -12,13 +12,13 @@ from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
 from hemsnet.echonet.send import Send
 from hemsnet.errors import RequestRefused, ResponseTimeout
-from hemsnet.testbed.netns import Link, Topology, inside
+from hemsnet.testbed.netns import Link, Namespaces, inside
 from tests.integration.nodes import METER, client_on, meter_node, serve, static_node
 
 pytestmark = pytest.mark.netns
 
 
-def _pair(topology: Topology) -> tuple[Link, Link]:
+def _pair(topology: Namespaces) -> tuple[Link, Link]:
     return topology.link(topology.namespace("meter"), topology.namespace("ctl"))
 
 
@@ -28,7 +28,7 @@ def _peer(link: Link, seen_from: Link) -> Address:
     return Address(link.address, scope_id=scope)
 
 
-def test_multicast_discovery_and_class_search(topology: Topology) -> None:
+def test_multicast_discovery_and_class_search(topology: Namespaces) -> None:
     meter_end, ctl_end = _pair(topology)
 
     async def scenario() -> None:
@@ -48,7 +48,7 @@ def test_multicast_discovery_and_class_search(topology: Topology) -> None:
     asyncio.run(scenario())
 
 
-def test_controller_announces_its_instance_list(topology: Topology) -> None:
+def test_controller_announces_its_instance_list(topology: Namespaces) -> None:
     """The start-up INF of 0xD5 [AIF 3.1.1] reaches the node at the other end of the link."""
     meter_end, ctl_end = _pair(topology)
 
@@ -69,7 +69,7 @@ def test_controller_announces_its_instance_list(topology: Topology) -> None:
     asyncio.run(scenario())
 
 
-def test_unicast_get_setc_and_sna(topology: Topology) -> None:
+def test_unicast_get_setc_and_sna(topology: Namespaces) -> None:
     meter_end, ctl_end = _pair(topology)
 
     async def scenario() -> None:
@@ -98,7 +98,7 @@ def test_unicast_get_setc_and_sna(topology: Topology) -> None:
 
 
 def test_request_to_an_absent_object_times_out_and_the_next_gets_a_fresh_tid(
-    topology: Topology,
+    topology: Namespaces,
 ) -> None:
     meter_end, ctl_end = _pair(topology)
 
@@ -129,7 +129,7 @@ def test_request_to_an_absent_object_times_out_and_the_next_gets_a_fresh_tid(
 
 
 def test_node_bound_to_one_interface_neither_sees_nor_answers_another(
-    topology: Topology,
+    topology: Namespaces,
 ) -> None:
     meter_ns = topology.namespace("meter")
     routeb_meter, routeb_ctl = topology.link(meter_ns, topology.namespace("ctl"))
@@ -168,7 +168,7 @@ def test_node_bound_to_one_interface_neither_sees_nor_answers_another(
     asyncio.run(scenario())
 
 
-def test_optional_ipv4_unicast_and_multicast(topology: Topology) -> None:
+def test_optional_ipv4_unicast_and_multicast(topology: Namespaces) -> None:
     meter_end, ctl_end = topology.link(
         topology.namespace("meter"), topology.namespace("ctl"), ipv4=True
     )

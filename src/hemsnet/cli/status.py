@@ -15,7 +15,7 @@ from hemsnet.cli.export import open_existing
 from hemsnet.cli.render import property_json, property_text
 from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
 from hemsnet.metering.gaps import GapStatus
-from hemsnet.store.model import Appliance, Gap, Meter, Reading
+from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading
 from hemsnet.store.store import Store
 
 __all__ = ["register"]
@@ -147,7 +147,7 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     return lines
 
 
-def _appliances_text(store: Store, appliances: list[Appliance]) -> list[str]:
+def _appliances_text(store: Store, appliances: list[ApplianceRecord]) -> list[str]:
     lines = [f"appliances: {len(appliances)}"]
     for appliance in appliances:
         latest = store.latest_appliance_power(appliance.id)

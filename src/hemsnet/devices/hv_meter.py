@@ -19,7 +19,7 @@ from hemsnet.devices.codecs.readings import (
     FIXED_DATE_CODEC,
     HISTORY_DAY_CODEC,
     DayHistory,
-    Reading,
+    SingleReading,
     TimedSingle,
 )
 from hemsnet.devices.model import PropertyDef, Quantity
@@ -71,10 +71,10 @@ def _unit(unit: str) -> CodeTable:
 #         Get Set Anno codec
 MONTHLY_MAX_DEMAND: Final[PropertyDef[int | None]] = row(
     0xC1, "Monthly maximum electric power demand",
-          M,  NS, O,   Reading(_KW))
+          M,  NS, O,   SingleReading(_KW))
 CUMULATIVE_MAX_DEMAND: Final[PropertyDef[int | None]] = row(
     0xC2, "Cumulative maximum electric power demand",
-          O,  NS, O,   Reading(_KW_MAX))
+          O,  NS, O,   SingleReading(_KW_MAX))
 FIXED_TIME_DEMAND: Final[PropertyDef[TimedReading]] = row(
     0xC3, "Electric power demand at fixed time",
           M,  NS, O,   TimedSingle(_KW))

@@ -22,9 +22,9 @@ from hemsnet.devices.codecs.readings import (
     INSTANT_POWER_CODEC,
     Currents,
     DayHistory,
-    Reading,
     Segments,
     Selector,
+    SingleReading,
     TimedPair,
     TimedSingle,
 )
@@ -85,7 +85,7 @@ ENERGY_DIGITS: Final[PropertyDef[int]] = row(
           M,  NS, O,   EFFECTIVE_DIGITS_CODEC)
 CUMULATIVE_ENERGY_NORMAL: Final[PropertyDef[int | None]] = row(
     0xE0, "Measured cumulative electric energy (normal direction)",
-          M,  NS, O,   Reading(_KWH))
+          M,  NS, O,   SingleReading(_KWH))
 ENERGY_UNIT: Final[PropertyDef[int]] = row(
     0xE1, "Unit for cumulative electric energy (normal and reverse directions)",
           M,  NS, O,   CodeTable(UNIT_CODES, "unit {} kWh"))
@@ -94,7 +94,7 @@ ENERGY_HISTORY_NORMAL: Final[PropertyDef[HalfHourHistory]] = row(
           M,  NS, O,   DayHistory(_KWH), history=True)
 CUMULATIVE_ENERGY_REVERSE: Final[PropertyDef[int | None]] = row(
     0xE3, "Measured cumulative electric energy (reverse direction)",
-          M,  NS, O,   Reading(_KWH))
+          M,  NS, O,   SingleReading(_KWH))
 ENERGY_HISTORY_REVERSE: Final[PropertyDef[HalfHourHistory]] = row(
     0xE4, "Historical data of measured cumulative electric energy (reverse direction)",
           M,  NS, O,   DayHistory(_KWH), history=True)

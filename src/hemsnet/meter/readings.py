@@ -38,7 +38,7 @@ from hemsnet.meter.registers import Registers, Totals
 from hemsnet.meter.scaling import MeterScaling
 from hemsnet.physics.timeline import MINUTES_PER_HALF_HOUR, minute_index, minute_start
 
-__all__ = ["DAY_HISTORIES", "DEFAULT_SELECTOR", "MeterReadings", "Series"]
+__all__ = ["DAY_HISTORIES", "DEFAULT_SELECTOR", "HistoryKind", "MeterReadings"]
 
 #: 0xEF before any Set: an all-0xFF date-time and one segment (reference §8.5, as 0x0288).
 DEFAULT_SELECTOR: Final = HistorySelector(None, 1)
@@ -46,7 +46,7 @@ _SLOTS: Final = 48
 _SQRT3: Final = math.sqrt(3)
 
 
-class Series(Enum):
+class HistoryKind(Enum):
     """What a day48 history lists: a register, or the demand derived from it."""
 
     ACTIVE = "active"
@@ -55,13 +55,13 @@ class Series(Enum):
 
 
 #: The day48 history properties: which series, and whether the reverse direction.
-DAY_HISTORIES: Final[dict[int, tuple[Series, bool]]] = {
-    0xE7: (Series.ACTIVE, False),
-    0xE8: (Series.ACTIVE, True),
-    0xC6: (Series.DEMAND, False),
-    0xC8: (Series.DEMAND, True),
-    0xCE: (Series.REACTIVE, False),
-    0xCF: (Series.REACTIVE, True),
+DAY_HISTORIES: Final[dict[int, tuple[HistoryKind, bool]]] = {
+    0xE7: (HistoryKind.ACTIVE, False),
+    0xE8: (HistoryKind.ACTIVE, True),
+    0xC6: (HistoryKind.DEMAND, False),
+    0xC8: (HistoryKind.DEMAND, True),
+    0xCE: (HistoryKind.REACTIVE, False),
+    0xCF: (HistoryKind.REACTIVE, True),
 }
 
 
@@ -183,13 +183,13 @@ class MeterReadings:
         slots = tuple(self._slot(series, first + i)[reverse] for i in range(_SLOTS))
         return HalfHourHistory(day, slots)
 
-    def _slot(self, series: Series, half_hour: int) -> tuple[int | None, int | None]:
-        if series is Series.DEMAND:
+    def _slot(self, series: HistoryKind, half_hour: int) -> tuple[int | None, int | None]:
+        if series is HistoryKind.DEMAND:
             return self.demand(half_hour)
         totals = self.registers.at_half_hour(half_hour)
         if totals is None:
             return None, None
-        if series is Series.ACTIVE:
+        if series is HistoryKind.ACTIVE:
             return self._energy(totals.active_n, totals.active_r)
         return self._reactive(totals)
 

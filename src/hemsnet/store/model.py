@@ -17,8 +17,8 @@ from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import MINUTE, Series, Source, off_grid
 
 __all__ = [
-    "Appliance",
     "ApplianceReading",
+    "ApplianceRecord",
     "Fault",
     "Gap",
     "Meter",
@@ -145,7 +145,7 @@ class SeriesSummary:
 
 
 @dataclass(frozen=True, slots=True)
-class Appliance:
+class ApplianceRecord:
     """One object of a node on a HEMS network [G.9958 3.2.1.2]: ``key`` names the node (its
     address without port or scope), ``eoj`` the object (``027D01``)."""
 

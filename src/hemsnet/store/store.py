@@ -31,8 +31,8 @@ from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, Source, instants
 from hemsnet.store import schema
 from hemsnet.store.model import (
-    Appliance,
     ApplianceReading,
+    ApplianceRecord,
     Fault,
     Gap,
     Meter,
@@ -566,10 +566,10 @@ class Store:
         with self._write() as db:
             db.execute("UPDATE appliance SET reachable = 0 WHERE id = ?", (appliance_id,))
 
-    def appliances(self) -> list[Appliance]:
+    def appliances(self) -> list[ApplianceRecord]:
         """Every appliance, by node key and EOJ."""
         return [
-            Appliance(
+            ApplianceRecord(
                 appliance_id,
                 key,
                 address,

@@ -20,7 +20,7 @@ from typing import Final
 __all__ = [
     "PREFIX",
     "Link",
-    "Topology",
+    "Namespaces",
     "can_create_namespaces",
     "inside",
     "leftovers",
@@ -80,7 +80,7 @@ class Link:
 
 
 @dataclass
-class Topology:
+class Namespaces:
     """Namespaces and the veth links between them; ``close`` removes everything."""
 
     tag: str

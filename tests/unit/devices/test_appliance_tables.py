@@ -16,13 +16,9 @@ import pytest
 from hemsnet.devices.codecs.primitives import CodeTable, OrNone
 from hemsnet.devices.model import Access, ClassDef
 from hemsnet.devices.registry import class_def
-from tests.conftest import MRA_DIR
 from tests.unit.devices.test_mra import SERVICES, mra_properties, mra_resolve, mra_size
 
-pytestmark = pytest.mark.skipif(
-    not (MRA_DIR / "definitions" / "definitions.json").is_file(),
-    reason=f"the MRA data files are not at {MRA_DIR} (shared/spec/mra is outside the repo)",
-)
+pytestmark = pytest.mark.usefixtures("mra")  # skipped without it, failed in CI
 
 APPLIANCES = (0x027D, 0x0279, 0x027E, 0x0130, 0x0290, 0x026B)
 ACCESS = {

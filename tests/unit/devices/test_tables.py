@@ -35,10 +35,10 @@ from hemsnet.devices.codecs.profile import (
 from hemsnet.devices.codecs.readings import (
     Currents,
     DayHistory,
-    Reading,
     ReadingPair,
     Segments,
     Selector,
+    SingleReading,
     TimedPair,
     TimedSingle,
 )
@@ -107,7 +107,7 @@ def test_history_epcs() -> None:
 
 
 def test_every_scaled_reading_names_its_quantity() -> None:
-    reading_codecs = (Reading, ReadingPair, TimedPair, TimedSingle, DayHistory, Segments)
+    reading_codecs = (SingleReading, ReadingPair, TimedPair, TimedSingle, DayHistory, Segments)
     for table in CLASSES.values():
         for prop in table:
             assert (prop.quantity is not None) == isinstance(prop.codec, reading_codecs), prop
@@ -160,7 +160,7 @@ def sample_edts(codec: Any) -> list[bytes]:
             return [bytes(16), b"\x01" * 16]
         case OperatingTimeCodec():
             return [bytes.fromhex("4300000010"), bytes.fromhex("44FFFFFFFF")]
-        case Reading():
+        case SingleReading():
             return [bytes(4), bytes.fromhex("05F5E0FF"), bytes.fromhex("FFFFFFFF")]
         case ReadingPair():
             return [bytes.fromhex("05F5E0FF FFFFFFFF")]

@@ -10,7 +10,7 @@ import pytest
 
 from hemsnet.metering.series import HALF_HOUR, Series
 from hemsnet.store import Store, schema
-from hemsnet.store.model import Appliance, ApplianceReading
+from hemsnet.store.model import ApplianceReading, ApplianceRecord
 from tests.unit.store.builders import ARRIVED, T0, reading
 
 SEEN = datetime(2026, 11, 21, 10, 0, 0, 250_000)
@@ -32,8 +32,10 @@ def test_an_appliance_is_created_at_first_sight_and_updated_after(store: Store) 
         == battery
     )
     assert store.appliances() == [
-        Appliance(solar, "fe80::2", "fe80::2%3", "027901", "Solar", SEEN, SEEN, True),
-        Appliance(battery, "fe80::2", "fe80::2%4", "027D01", "Storage battery", SEEN, later, True),
+        ApplianceRecord(solar, "fe80::2", "fe80::2%3", "027901", "Solar", SEEN, SEEN, True),
+        ApplianceRecord(
+            battery, "fe80::2", "fe80::2%4", "027D01", "Storage battery", SEEN, later, True
+        ),
     ]
 
 

@@ -42,10 +42,10 @@ __all__ = [
     "READING_MAX",
     "Currents",
     "DayHistory",
-    "Reading",
     "ReadingPair",
     "Segments",
     "Selector",
+    "SingleReading",
     "TimedPair",
     "TimedSingle",
 ]
@@ -108,7 +108,7 @@ def _raw(value: int | None) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Reading(SizedCodec[int | None]):
+class SingleReading(SizedCodec[int | None]):
     """One u32 reading, 0..99 999 999 or no data [MRA number_0-99999999*]."""
 
     quantity: Quantity
