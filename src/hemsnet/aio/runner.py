@@ -35,6 +35,9 @@ E = TypeVar("E")
 
 _RETRY_FIRST: Final = 0.05  # s, then doubling: the interface may still be coming up
 _RETRY_MAX: Final = 2.0
+# The clock reads time to the millisecond: a timer that fires before it shows the wake-up is
+# armed again this much later, rather than at once in a loop.
+_EARLY_RETRY: Final = 0.001
 
 
 def describe(frame: Frame) -> str:
@@ -120,8 +123,8 @@ class EngineRunner(Generic[E]):
         self.link.close()
 
     def dispatch(self, sends: list[Send]) -> None:
-        """Send what an engine call returned, hand on its events, re-arm the timer. For the
-        calls the runner does not make itself (a client's request)."""
+        """Send what an engine call returned, hand on its events, re-arm the timer; for the
+        engine calls the runner does not make itself (a client's request) too."""
         loop = self._loop
         for send in sends:
             if send.at is not None and loop is not None:
@@ -140,22 +143,31 @@ class EngineRunner(Generic[E]):
     def _on_datagram(self, data: bytes, source: Address) -> None:
         if self._verbose:
             log.info("<- %s %s", source, describe_datagram(data))
-        self.dispatch(self.engine.receive(data, source, self.clock.now()))
+        try:
+            sends = self.engine.receive(data, source, self.clock.now())
+        except Exception:  # an engine bug: say so, and keep serving the other peers
+            log.exception("the engine failed on a datagram from %s: %s", source, data.hex())
+            sends = []
+        self.dispatch(sends)
 
     def _on_timer(self) -> None:
-        self._timer = None
-        self._armed_for = None
-        self.dispatch(self.engine.advance(self.clock.now()))
+        fired_for, self._timer, self._armed_for = self._armed_for, None, None
+        now = self.clock.now()
+        if fired_for is not None and now < fired_for:
+            self._arm(early=True)  # the engine's time has not come: advance when it has
+            return
+        self.dispatch(self.engine.advance(now))
 
-    def _arm(self) -> None:
+    def _arm(self, *, early: bool = False) -> None:
         loop = self._loop
         at = self.engine.next_wakeup()
         if loop is None or at == self._armed_for:
             return
         if self._timer is not None:
             self._timer.cancel()
+        delay = self.clock.delay_until(at)
         self._armed_for = at
-        self._timer = loop.call_later(self.clock.delay_until(at), self._on_timer)
+        self._timer = loop.call_later(max(delay, _EARLY_RETRY) if early else delay, self._on_timer)
 
     def _later(self, loop: asyncio.AbstractEventLoop, send: Send) -> None:
         assert send.at is not None

@@ -9,6 +9,7 @@ import pytest
 from hemsnet.appliances.catalogue import KINDS, Kind, parse_kind
 from hemsnet.appliances.engine import ApplianceEngine
 from hemsnet.devices.registry import class_def
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, encode_frame
@@ -191,3 +192,12 @@ def test_a_change_by_the_behaviour_is_announced_when_time_moves_on() -> None:
     (inf,) = _infs(sends)
     assert [(p.epc, p.edt) for p in inf.properties] == [(0xCF, b"\x44")]  # full: standby
     assert battery.power() == 0
+
+
+def test_a_malformed_datagram_is_an_event_with_its_reason() -> None:
+    engine = _engine(parse_kind("battery"))
+    assert engine.receive(b"\x10\x81\x00", PEER, NOON) == []
+    (discarded,) = engine.take_events()
+    assert isinstance(discarded, FrameDiscarded)
+    assert (discarded.kind, discarded.source) == (Discard.MALFORMED, PEER)
+    assert engine.stats.malformed == 1

@@ -61,6 +61,7 @@ class Sim:
     events: list[Event] = field(default_factory=list)
     now: datetime = datetime(2000, 1, 1)
     drop: Callable[[Wire], bool] | None = None
+    restore_on_pairing: bool = True  # as the controller service does, from the store
 
     def __post_init__(self) -> None:
         self._in_flight = InFlight()
@@ -128,7 +129,7 @@ class Sim:
             return
         self.events += events
         self.recorder.apply(events, self.now)
-        if any(isinstance(event, MeterPaired) for event in events):
+        if self.restore_on_pairing and any(isinstance(event, MeterPaired) for event in events):
             config = self.controller.config
             held = self.recorder.held(
                 self.now, days=config.history_days, minute_hours=config.minute_history_hours

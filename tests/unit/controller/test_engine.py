@@ -19,6 +19,7 @@ from hemsnet.controller.events import (
     Recorded,
     Warned,
 )
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, encode_frame
@@ -237,6 +238,32 @@ def test_frames_from_other_addresses_are_dropped_and_counted(tmp_path: Path) -> 
     assert not s.controller.meter.in_fault
     assert s.store.stats(s.recorder.meter_id or 0).foreign_dropped == 2
     assert not [w for w in s.wire if w.to == "intruder"]
+
+
+def test_a_malformed_or_unsolicited_frame_from_the_meter_is_an_event_and_counted(
+    tmp_path: Path,
+) -> None:
+    s = started(tmp_path, config=QUIET)
+    s.run_for(minutes=1)
+    s.inject(METER, CTL, b"\x10\x81\x00\x01\x02")
+    stray = Frame(0x4242, Eoj(0x02, 0x8F, 0x01), CONTROLLER, Esv.GET_RES, (Property(0x80, b"0"),))
+    s.inject(METER, CTL, encode_frame(stray))
+    s.inject("intruder", CTL, b"\xff")
+    s.run_for(seconds=1)
+    discards = [(e.kind, e.source) for e in s.events if isinstance(e, FrameDiscarded)]
+    assert discards == [
+        (Discard.MALFORMED, METER),
+        (Discard.UNSOLICITED, METER),
+        (Discard.FOREIGN, "intruder"),  # from anyone but the meter: foreign, however it looks
+    ]
+    stats = s.store.stats(s.recorder.meter_id or 0)
+    assert (stats.malformed, stats.unsolicited, stats.foreign_dropped) == (1, 1, 1)
+    counters = s.controller.status.counters
+    assert (counters["malformed"], counters["unsolicited"], counters["foreign_dropped"]) == (
+        1,
+        1,
+        1,
+    )
 
 
 def test_the_controller_node_answers_the_meter(tmp_path: Path) -> None:
@@ -472,3 +499,19 @@ def test_ground_truth_a_week_with_a_fifth_of_the_packets_lost_each_way(tmp_path:
         want = truth(s, epc, end)
         assert stored(s, series, end) == want, hex(epc)
     assert s.store.gaps(s.recorder.meter_id or 0, GapStatus.OPEN) == []
+
+
+def test_history_waits_for_what_the_store_holds(tmp_path: Path) -> None:
+    """No backfill, scheduled fetch or gap before restore: they would fetch again, or open as
+    gaps, half-hours the store already holds."""
+    s = started(tmp_path, restore_on_pairing=False)
+    s.run_for(hours=2)
+    assert s.controller.meter.paired
+    asked = {epcs(w) for w in requests(s)}
+    assert (0xEA, 0xEB) in asked  # it polls meanwhile
+    assert not any(0xE1 in e or 0xE3 in e for e in asked)
+    assert not [e for e in s.events if isinstance(e, GapOpened)]
+    held = s.recorder.held(s.now, days=45, minute_hours=24)
+    s.controller.restore(held)
+    s.run_for(minutes=10)
+    assert any(epcs(w) == (0xE1,) for w in requests(s))  # the backfill begins

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hemsnet.devices.values import FaultStatus, HistorySelector, InstallationLocation
+from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import encode_frame
@@ -14,7 +15,9 @@ from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.errors import ConfigError
 from hemsnet.meter.config import OPTIONAL_EPCS, MixedHistory
+from hemsnet.meter.engine import HalfHourClosed
 from hemsnet.meter.faults import FaultPlan, Window
+from hemsnet.metering.series import floor_half_hour
 from hemsnet.physics.load import LoadSettings
 from tests.unit.meter.sim import (
     CLASS_SEARCH,
@@ -412,3 +415,18 @@ class TestConfiguration:
         before = engine.snapshot()
         engine.receive(encode_frame(get(engine, 0x80).reply)[:-1], "controller", engine.now)
         assert engine.snapshot() == before
+
+
+def test_what_a_peer_did_wrong_and_each_half_hour_closed_are_events() -> None:
+    engine = meter(installed=START - timedelta(hours=1), controllers=("controller",))
+    engine.take_events()
+    engine.receive(b"\x10\x81", "controller", START)
+    assert get(engine, 0x80, peer="stranger").sends == []  # Route B: its controller only
+    (malformed, foreign) = engine.take_events()
+    assert isinstance(malformed, FrameDiscarded) and malformed.kind is Discard.MALFORMED
+    assert isinstance(foreign, FrameDiscarded) and foreign.kind is Discard.FOREIGN
+    assert foreign.source == "stranger"
+    later(engine, hours=1)
+    closed = [e.end for e in engine.take_events() if isinstance(e, HalfHourClosed)]
+    first = floor_half_hour(START) + timedelta(minutes=30)
+    assert closed == [first, first + timedelta(minutes=30)]
