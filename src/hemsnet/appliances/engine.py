@@ -94,7 +94,9 @@ class ApplianceEngine:
     def next_wakeup(self) -> datetime:
         return self._next
 
-    def take_events(self) -> list[FrameDiscarded]:
+    def take_events(self) -> Sequence[FrameDiscarded]:
+        if not self._events:
+            return ()
         events, self._events = self._events, []
         return events
 

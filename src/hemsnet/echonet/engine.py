@@ -21,7 +21,7 @@ kind and reason, which the runner logs and the consumer may count.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -31,10 +31,10 @@ from hemsnet.echonet.send import Send
 
 __all__ = ["Discard", "Engine", "FrameDiscarded"]
 
-E = TypeVar("E")
+E_co = TypeVar("E_co", covariant=True)
 
 
-class Engine(Protocol[E]):
+class Engine(Protocol[E_co]):
     """A sans-I/O node: datagrams and ``now`` in; sends, events and the next wake-up out."""
 
     def announce(self, now: datetime) -> list[Send]:
@@ -53,8 +53,9 @@ class Engine(Protocol[E]):
         """When :meth:`advance` has something to do next."""
         ...
 
-    def take_events(self) -> list[E]:
-        """What happened since the last call, oldest first."""
+    def take_events(self) -> Sequence[E_co]:
+        """What happened since the last call, oldest first (often nothing: an empty tuple
+        saves a list per datagram)."""
         ...
 
 

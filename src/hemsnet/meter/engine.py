@@ -25,7 +25,7 @@ What the engine adds to the generic responder (:class:`~hemsnet.echonet.responde
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -184,7 +184,9 @@ class MeterEngine:
     def in_fault(self) -> bool:
         return self._fault
 
-    def take_events(self) -> list[MeterEvent]:
+    def take_events(self) -> Sequence[MeterEvent]:
+        if not self._events:
+            return ()
         events, self._events = self._events, []
         return events
 
