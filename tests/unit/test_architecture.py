@@ -124,7 +124,7 @@ def _imports(source: Source) -> Iterator[tuple[str, str | None]]:
             yield from ((module, alias.name) for alias in node.names)
 
 
-def _imported_names(source: Source) -> set[str]:
+def imported_names(source: Source) -> set[str]:
     """The modules ``source`` imports, and ``module.name`` for each name it takes of one."""
     return {
         name
@@ -145,7 +145,7 @@ def layer_violations(source: Source) -> list[str]:
     if allowed is None:
         return [f"{package} is not placed in MAY_IMPORT"]
     problems = []
-    for name in sorted(_imported_names(source)):
+    for name in sorted(imported_names(source)):
         target = _hemsnet_package(name)
         if target is not None:
             if target != package and target not in allowed and target in MAY_IMPORT:

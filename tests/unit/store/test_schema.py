@@ -11,7 +11,7 @@ from hemsnet.errors import ConfigError
 from hemsnet.metering.series import HALF_HOUR, Series
 from hemsnet.store import Store, schema
 from tests.unit.store.builders import T0, add_meter, reading
-from tests.unit.test_architecture import SRC, _imports
+from tests.unit.test_architecture import SOURCES, imported_names
 
 TABLES = {"meter", "reading", "attribute", "gap", "fault", "request_count"}
 TABLES |= {"appliance", "appliance_reading"}
@@ -117,5 +117,7 @@ def test_durability_settings(tmp_path: Path) -> None:
 
 
 def test_the_store_does_not_import_asyncio() -> None:
-    for path in sorted((SRC / "store").glob("*.py")):
-        assert not {name.split(".")[0] for name in _imports(path)} & {"asyncio"}, path.name
+    stored = [source for source in SOURCES if source.package == "store"]
+    assert stored
+    for source in stored:
+        assert "asyncio" not in {name.split(".")[0] for name in imported_names(source)}
