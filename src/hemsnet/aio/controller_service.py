@@ -18,6 +18,7 @@ their controller here, so that each runs the same thing:
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -163,7 +164,9 @@ class ControllerService:
         self.store = store
         now = setup.clock.now()
         config = setup.config
-        self.engine = ControllerEngine(config, now=now, meter=setup.meter, identify=peer_identity)
+        self.engine = ControllerEngine(
+            config, now=now, meter=setup.meter, identify=peer_identity, tid_draw=secrets.randbelow
+        )
         self.hems = HemsNetworks(setup.hems, self.engine, setup.route_b, config.appliances, now)
         self.writer = DiskWriter("hemsnet-store")
         self.recorder = Recorder(store, peer_key)

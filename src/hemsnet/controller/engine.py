@@ -51,7 +51,7 @@ from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
-from hemsnet.echonet.tid import TidAllocator
+from hemsnet.echonet.tid import Draw, TidAllocator
 from hemsnet.errors import InvalidValue
 from hemsnet.metering.attributes import MeterScales
 from hemsnet.metering.samples import Sample, samples_of
@@ -107,12 +107,15 @@ class ControllerEngine:
         now: datetime,
         meter: Hashable | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        tid_draw: Draw | None = None,
     ) -> None:
         self.config = config
         self.now = now
         # An appliance monitor sharing the Route B socket draws from it too, so that no TID of
-        # its requests is mistaken for one of ours [AIF 2.4.3] (decision C24).
-        self.tids = TidAllocator()
+        # its requests is mistaken for one of ours [AIF 2.4.3] (decision C24). The runners
+        # draw TIDs from the CSPRNG; without one (tests), a stream of the seed (n = 0: the
+        # retry jitter uses n >= 1).
+        self.tids = TidAllocator(tid_draw or Draws(mix(config.seed, 0)).below)
         self.lane = RequestLane(
             timer_1=config.timer_1,
             timer_2=config.timer_2,
