@@ -35,20 +35,24 @@ from hemsnet.controller.events import (
     FaultStarted,
     MeterPaired,
     MeterRestarted,
+    ReadingDisputed,
+    ReadingRejected,
     Recorded,
+    RegisterRestarted,
     Warned,
 )
 from hemsnet.controller.meter_state import MeterState
 from hemsnet.controller.own_node import OwnNode, decode_datagram
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane
 from hemsnet.controller.tasks import Priority, Procedure, Sleep
+from hemsnet.controller.vetting import CLOCK_SKEW, Verdict, Vetting
 from hemsnet.devices.hv_meter_bidir import CUMULATIVE_ENERGY, FAULT_STATUS, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.values import FaultStatus
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
-from hemsnet.echonet.frame import Frame
+from hemsnet.echonet.frame import Frame, encode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import Draw, TidAllocator
@@ -131,7 +135,9 @@ class ControllerEngine:
         self._events: list[Event] = []
         self._tasks: list[_Task] = []
         self._seq = itertools.count()
-        self._held: list[tuple[int, bytes]] = []  # notified readings waiting for the scales
+        # Notified readings waiting for the scales or the clock: EPC, EDT, the frame.
+        self._held: list[tuple[int, bytes, bytes]] = []
+        self.vetting = Vetting()
         self._retry_draws = itertools.count(1)
         self.history_known = False  # whether restore() said what the store holds
         # The search for the meter [AIF 3.1.2], once the instance list is out [AIF 3.1.1].
@@ -200,6 +206,8 @@ class ControllerEngine:
         fetches only what is missing. Call it once the meter is paired (MeterPaired): the
         scheduled fetch and the recovery wait for it."""
         self.coverage.merge(held)
+        newest = {s: max(c.items()) for s, c in held.real.items() if c and s.cumulative}
+        self.vetting.restore(held.latest | newest, held.peak_kw)
         self.history_known = True
         self.wake("scheduled")
         self.wake("recovery")
@@ -266,35 +274,35 @@ class ControllerEngine:
         self.emit(MeterPaired(address, eoj))
 
     def take_values(
-        self, values: dict[int, bytes], source: Source, *, day: date | None = None
+        self,
+        values: dict[int, bytes],
+        source: Source,
+        *,
+        day: date | None = None,
+        evidence: bytes = b"",
     ) -> list[Sample]:
         samples: list[Sample] = []
         for epc, edt in values.items():
+            if epc == CUMULATIVE_ENERGY.epc:
+                self._learn_clock(edt)
+            if not self.meter.clock_known:  # nothing can be dated or checked yet
+                if source is Source.NOTIFICATION:
+                    self._held.append((epc, edt, evidence))
+                continue
             try:
                 samples += samples_of(epc, edt, self.meter.scales, read_at=self.meter_now, day=day)
             except InvalidValue as exc:
                 self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
-                continue
             except LookupError:
                 if source is Source.NOTIFICATION:
-                    self._held.append((epc, edt))
-                continue
-            if epc == CUMULATIVE_ENERGY.epc:
-                self._learn_offset(CUMULATIVE_ENERGY.decode(edt).at)
-        return self._record(samples, source)
+                    self._held.append((epc, edt, evidence))
+        return self._record(self._vetted(samples, source, evidence), source)
 
     def attributes_read(self) -> None:
         """Scale with the attributes just read, the notified readings held until now too."""
         self.meter.scales = MeterScales(self.meter.attributes)
         self.status.attributes_read = True
-        held, self._held = self._held, []
-        for epc, edt in held:
-            try:
-                samples = samples_of(epc, edt, self.meter.scales, read_at=self.meter_now)
-            except LookupError:
-                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
-                continue
-            self._record(samples, Source.NOTIFICATION)
+        self._release_held()
 
     def decode(self, row: PropertyDef[T], edt: bytes) -> T | None:
         try:
@@ -325,6 +333,52 @@ class ControllerEngine:
 
     # --- inside ------------------------------------------------------------------------------
 
+    def _release_held(self) -> None:
+        """The notified readings held for the scales or the clock, now that both may be known."""
+        if not (self.status.attributes_read and self.meter.clock_known):
+            return
+        held, self._held = self._held, []
+        for epc, edt, evidence in held:
+            try:
+                samples = samples_of(epc, edt, self.meter.scales, read_at=self.meter_now)
+            except InvalidValue as exc:
+                self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
+                continue
+            except LookupError:
+                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
+                continue
+            vetted = self._vetted(samples, Source.NOTIFICATION, evidence)
+            self._record(vetted, Source.NOTIFICATION)
+
+    def _vetted(self, samples: list[Sample], source: Source, evidence: bytes) -> list[Sample]:
+        """The samples that pass the checks (hemsnet.controller.vetting); the rest reported."""
+        judged = self.vetting.judge(
+            samples,
+            source,
+            meter_now=self.meter_now,
+            attributes=self.meter.attributes,
+            coverage=self.coverage,
+            retained_days=self.meter.retained_days,
+        )
+        kept = []
+        for judgement in judged:
+            sample, verdict, reason = judgement.sample, judgement.verdict, judgement.reason
+            at = sample.measured_at
+            if verdict is Verdict.REJECTED:
+                self._count_only("rejected")
+                self.emit(ReadingRejected(sample.series, at, reason, evidence))
+                continue
+            if verdict is Verdict.DISPUTED:
+                self._count_only("disputed")
+                self.coverage.dispute(sample.series, at)
+                self.emit(ReadingDisputed(sample.series, at, reason, evidence))
+                self.wake("recovery")  # the meter's history settles it
+                continue
+            if verdict is Verdict.RESTARTED:
+                self.emit(RegisterRestarted(sample.series, at, reason, evidence))
+            kept.append(sample)
+        return kept
+
     def _record(self, samples: list[Sample], source: Source) -> list[Sample]:
         settled_before = self.meter_now.replace(second=0, microsecond=0) - HALF_HOUR
         kept = self.coverage.add(samples, settled_before=settled_before)
@@ -341,9 +395,12 @@ class ControllerEngine:
 
     def _discard(self, event: FrameDiscarded) -> None:
         """A peer's misbehaviour: counted, reported, never raised."""
-        counter = DISCARD_COUNTERS[event.kind]
-        self.status.counters[counter] = self.status.counters.get(counter, 0) + 1
+        self._count_only(DISCARD_COUNTERS[event.kind])
         self._events.append(event)
+
+    def _count_only(self, counter: str) -> None:
+        """Counted in the status; the store counts it from the event that goes with it."""
+        self.status.counters[counter] = self.status.counters.get(counter, 0) + 1
 
     def _on_response(self, frame: Frame, source: Hashable, data: bytes) -> None:
         match = self.lane.match(frame, source)
@@ -388,7 +445,7 @@ class ControllerEngine:
             elif prop.epc in (0xE3, 0xC3, 0xCB) and prop.edt:
                 readings[prop.epc] = prop.edt
         if readings:
-            self.take_values(readings, Source.NOTIFICATION)
+            self.take_values(readings, Source.NOTIFICATION, evidence=encode_frame(frame))
 
     def _deliver(self, answer: Answer) -> None:
         for task in self._tasks:
@@ -426,11 +483,30 @@ class ControllerEngine:
             sends.append(Send(data, to))
         return sends
 
-    def _learn_offset(self, at: datetime) -> None:
+    def _learn_clock(self, edt: bytes) -> None:
+        """The meter's clock from the time of 0xE2: learnt at once the first time; a later step
+        beyond the skew is believed when the next reading agrees (decision C34)."""
+        try:
+            at = CUMULATIVE_ENERGY.decode(edt).at
+        except InvalidValue:
+            return  # reported where the reading is taken
+        meter = self.meter
         offset = at - self.now.replace(microsecond=0)
-        if abs(offset - self.meter.offset) > _OFFSET_TOLERANCE:
-            self.meter.offset = offset
+        if not meter.clock_known:
+            meter.offset, meter.clock_known = offset, True
             log.info("the meter's clock is %+.0f s from ours", offset.total_seconds())
+            self._release_held()
+            return
+        if abs(offset - meter.offset) <= _OFFSET_TOLERANCE:
+            meter.step = None
+        elif abs(offset - meter.offset) <= CLOCK_SKEW:
+            meter.offset, meter.step = offset, None
+        elif meter.step is not None and abs(offset - meter.step) <= _OFFSET_TOLERANCE:
+            shift = (offset - meter.offset).total_seconds()
+            meter.offset, meter.step = offset, None
+            self.emit(Warned(f"the meter's clock stepped by {shift:+.0f} s (seen twice)"))
+        else:
+            meter.step = offset
 
 
 def _describe(request: Request) -> str:

@@ -41,6 +41,7 @@ from hemsnet.devices.values import (
     HistorySelector,
 )
 from hemsnet.echonet.eoj import Eoj
+from hemsnet.echonet.frame import encode_frame
 from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.metering.samples import HISTORY_ROWS, HISTORY_SERIES
 from hemsnet.metering.series import (
@@ -133,6 +134,7 @@ def startup(ctl: Context) -> Sub[None]:
     """Search (unless the meter's 0xD5 arrives first), read the attributes, start the rest."""
     yield from search(ctl)
     yield from acquire_attributes(ctl)
+    yield from read_clock(ctl)
     config = ctl.config
     ctl.spawn("attributes", Priority.STARTUP, refresh_attributes(ctl), measurement=False)
     ctl.spawn("scheduled", Priority.SCHEDULED, fetch_scheduled(ctl))
@@ -241,9 +243,21 @@ def absorb(ctl: Context, answer: Answer) -> None:
     """Record what a measurement Get returned; a refusal may mean a fault [AIF 3.3.1(2)]."""
     values = answer.values()
     if values:
-        ctl.take_values(values, Source.POLL)
+        ctl.take_values(values, Source.POLL, evidence=evidence(answer))
     if answer.frame is not None and answer.refused():
         ctl.suspect_fault()
+
+
+def evidence(answer: Answer) -> bytes:
+    """The frame an answer came in, kept beside a reading the controller does not believe."""
+    return b"" if answer.frame is None else encode_frame(answer.frame)
+
+
+def read_clock(ctl: Context) -> Sub[None]:
+    """Get 0xE2, whose time stamp is the meter's clock, before anything is dated by it: the
+    first measurements and the notifications held until then (decision C34)."""
+    if not ctl.meter.clock_known:  # refused or invalid: the present poll asks again
+        absorb(ctl, (yield from ask_until_answered(Request.get(meter_eoj(ctl), 0xE2))))
 
 
 def poll(ctl: Context, epcs: Iterable[int], interval: timedelta, lag: timedelta) -> Sub[None]:
@@ -347,7 +361,9 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
         if begun is not None:
             for key in ctl.coverage.open_new_gaps([one], max(begun, start), end):
                 ctl.emit(GapOpened(*key))
-    days = sorted(ctl.coverage.missing_days(series, start, end), reverse=True)
+    # A disputed half-hour is fetched however new: it is held, so it is no longer 3.3.1's.
+    disputes_until = now + HALF_HOUR
+    days = sorted(ctl.coverage.missing_days(series, start, end, disputes_until), reverse=True)
     days = [day for day in days if ctl.day_offset(day) < ctl.meter.retained_days]
     reachable_from: datetime | None = None
     if ctl.meter.retained_days <= HISTORY_DAY_MAX:
@@ -357,8 +373,9 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
     ctl.backfill_started(len(days))
     for done, day in enumerate(days):
         ctl.backfill_progress(done, day)
+        next_day = day_start(day) + timedelta(days=1)
         wanted = ctl.coverage.missing_days(
-            series, day_start(day), min(end, day_start(day) + timedelta(days=1))
+            series, day_start(day), min(end, next_day), min(disputes_until, next_day)
         )
         epcs = [_EPC_OF_SERIES[s] for s in series if s in wanted.get(day, ())]
         if not epcs:
@@ -410,7 +427,7 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
                 failures += 1
                 continue
             if history.day == offset and ctl.meter_now.date() == selected_on:
-                ctl.take_values({epc: edt}, Source.HISTORY, day=day)
+                ctl.take_values({epc: edt}, Source.HISTORY, day=day, evidence=evidence(answer))
                 remaining.pop(0)
                 continue
             failures += 1
@@ -457,8 +474,8 @@ def backfill_minutes(ctl: Context) -> Sub[None]:
 
 def _missing_minutes(ctl: Context, start: datetime, end: datetime) -> list[datetime]:
     coverage = ctl.coverage
-    normal = coverage.missing(Series.MINUTE_ENERGY_NORMAL, start, end)
-    reverse = coverage.missing(Series.MINUTE_ENERGY_REVERSE, start, end)
+    normal = coverage.to_fetch(Series.MINUTE_ENERGY_NORMAL, start, end)
+    reverse = coverage.to_fetch(Series.MINUTE_ENERGY_REVERSE, start, end)
     return sorted(set(normal) | set(reverse))
 
 
@@ -485,7 +502,7 @@ def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
             return DayResult.FAULT
         history = ctl.decode(meter.ENERGY_HISTORY_2, edt)
         if history is not None and history.start == newest:
-            ctl.take_values({0xED: edt}, Source.HISTORY)
+            ctl.take_values({0xED: edt}, Source.HISTORY, evidence=evidence(answer))
             return DayResult.DONE
         ctl.emit(Warned("0xED did not start at the minute set in 0xEF: EF changed; retrying"))
         failures += 1
