@@ -33,7 +33,7 @@ from hemsnet.aio.hems_networks import HemsNetworks
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.runner import EngineRunner
 from hemsnet.aio.services import Service, run_together
-from hemsnet.aio.udp import DatagramLink, peer_identity, peer_key
+from hemsnet.aio.udp import DatagramLink, echonet_endpoint, peer_identity, peer_key
 from hemsnet.controller.appliance_events import (
     ApplianceEvent,
     ApplianceFound,
@@ -163,7 +163,13 @@ class ControllerService:
         self.store = store
         now = setup.clock.now()
         config = setup.config
-        self.engine = ControllerEngine(config, now=now, meter=setup.meter, identify=peer_identity)
+        self.engine = ControllerEngine(
+            config,
+            now=now,
+            meter=setup.meter,
+            identify=peer_identity,
+            endpoint=echonet_endpoint,
+        )
         self.hems = HemsNetworks(setup.hems, self.engine, setup.route_b, config.appliances, now)
         self.writer = DiskWriter("hemsnet-store")
         self.recorder = Recorder(store, peer_key)

@@ -10,7 +10,13 @@ from pathlib import Path
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.services import meter_service
 from hemsnet.aio.state_file import load_state
-from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity
+from hemsnet.aio.udp import (
+    Interface,
+    UdpTransport,
+    echonet_endpoint,
+    parse_address,
+    peer_identity,
+)
 from hemsnet.cli.common import (
     EXIT_OK,
     CliError,
@@ -65,6 +71,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--seed", type=int, default=0, metavar="N", help="seed of the load model and faults (0)"
     )
     meter.add_argument("--ipv4", action="store_true", help="also serve IPv4 (224.0.23.0)")
+    meter.add_argument(
+        "--reply-to-source-port",
+        action="store_true",
+        help="answer to the port a request came from (default: to UDP 3610, where stacks "
+        "that send from a throwaway port listen)",
+    )
     faults = meter.add_argument_group("faults (for testing controllers; override --faults)")
     faults.add_argument("--faults", type=Path, metavar="FILE", help="fault plan (faults.toml)")
     faults.add_argument(
@@ -125,6 +137,7 @@ def _run(args: argparse.Namespace) -> int:
         controllers=controllers,
         state=state,
         identify=peer_identity,
+        answer_to=(lambda source: source) if args.reply_to_source_port else echonet_endpoint,
     )
     transport = UdpTransport(iface, ipv4=args.ipv4)
     clock = ScaledClock(now, args.speed)

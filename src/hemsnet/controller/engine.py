@@ -107,6 +107,7 @@ class ControllerEngine:
         now: datetime,
         meter: Hashable | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        endpoint: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.config = config
         self.now = now
@@ -125,6 +126,9 @@ class ControllerEngine:
         self.own = OwnNode()
         self.meter = MeterState(address=meter, fixed=meter is not None)
         self._identify = identify
+        # Requests and answers go to the meter's ECHONET Lite port, whatever port its frames
+        # came from: other stacks send from a throwaway port and listen on 3610 only (C31).
+        self._endpoint = endpoint
         self._events: list[Event] = []
         self._tasks: list[_Task] = []
         self._seq = itertools.count()
@@ -158,12 +162,13 @@ class ControllerEngine:
             return self._pump()
         sends: list[Send] = []
         if frame.esv.is_request:
-            sends += self.own.serve(frame, source)
+            sends += self.own.serve(frame, self._endpoint(source))
         elif frame.esv.answers is not None:
             self._on_response(frame, source, data)
         elif frame.esv in (Esv.INF, Esv.INFC):
             if frame.esv is Esv.INFC:
-                sends += self.own.serve(frame, source)  # INFC_Res: the sender waits for it
+                # INFC_Res: the sender waits for it
+                sends += self.own.serve(frame, self._endpoint(source))
             self._on_notification(frame, source)
         return sends + self._pump()
 
@@ -256,11 +261,13 @@ class ControllerEngine:
         meter = self.meter
         if meter.paired:
             return
-        meter.address = address
+        # Requests go to its ECHONET Lite port (C31); a configured address is kept as given.
+        at = meter.address if meter.fixed and meter.address is not None else self._endpoint(address)
+        meter.address = at
         meter.eoj = eoj
         self.status.found_at = self.now
         log.info("meter %s found at %s", eoj, address)
-        self.emit(MeterPaired(address, eoj))
+        self.emit(MeterPaired(at, eoj))
 
     def take_values(
         self, values: dict[int, bytes], source: Source, *, day: date | None = None

@@ -117,6 +117,7 @@ class MeterEngine:
         controllers: tuple[Hashable, ...] = (),
         state: Mapping[str, Any] | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        answer_to: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.config = config
         self.seed = seed
@@ -150,6 +151,7 @@ class MeterEngine:
         )
         self.node = Node(profile, objects)
         self._identify = identify
+        self._answer_to = answer_to  # the requester's ECHONET Lite port, or its source port (M20)
         self._controllers: set[Hashable] = {identify(c) for c in controllers}
         self._fixed_controllers = bool(controllers)
         self._draws = Draws(mix(seed & MASK, _FAULT_STREAM))
@@ -217,7 +219,7 @@ class MeterEngine:
         reply = self._replies.get(data[4:]) if not sends else None
         if reply is not None and self._identify(source) in self._controllers:
             stats.answered += 1
-            sends.append(Send(data[:4] + reply, source))
+            sends.append(Send(data[:4] + reply, self._answer_to(source)))
             return sends
         try:
             frame = decode_frame(data)
@@ -242,7 +244,7 @@ class MeterEngine:
             if out.multicast:
                 sends.append(Send.of(out.frame))
             else:
-                self._respond(out.frame, source, now, sends)
+                self._respond(out.frame, self._answer_to(source), now, sends)
         if frame.esv is Esv.GET and self._replies_allowed and len(outgoing) == 1:
             self._remember(data, sends[-1].data)
         return sends
