@@ -97,6 +97,8 @@ class StatusView:
     backfill_total: int
     backfilled_at: datetime | None
     counters: dict[str, int]
+    per_hour: int  # requests sent in the last hour [AIF 2.4.1 note]
+    refused: tuple[int, ...]  # what the meter refuses though it should serve it (C36)
     appliances: tuple[int, int] | None  # known, reachable; None without HEMS networks
 
     @classmethod
@@ -112,6 +114,8 @@ class StatusView:
             status.backfill_total,
             status.backfilled_at,
             dict(status.counters),
+            engine.rate.per_hour(engine.now),
+            tuple(sorted(engine.meter.refused)),
             (
                 (sum(m.known for m in monitors), sum(m.reachable for m in monitors))
                 if monitors
@@ -136,8 +140,10 @@ class StatusView:
             parts.append(
                 f"requests {counters.get('sent', 0)} sent, {counters.get('answered', 0)} "
                 f"answered, {counters.get('refused', 0)} refused, "
-                f"{counters.get('timed_out', 0)} timed out"
+                f"{counters.get('timed_out', 0)} timed out, {self.per_hour} in the last hour"
             )
+            if self.refused:
+                parts.append("refuses " + " ".join(f"0x{epc:02X}" for epc in self.refused))
         if self.appliances is not None:
             known, reachable = self.appliances
             parts.append(f"appliances {known} ({reachable} reachable)")
@@ -176,6 +182,8 @@ class ControllerService:
         self.runner = EngineRunner(
             self.engine, self.hems.route_b, setup.clock, on_events=self._on_events
         )
+        if self.hems.gate is not None:
+            self.hems.gate.on_wake = lambda: self.runner.dispatch([])
         self.monitors = [monitor for monitor, _ in self.hems.monitors]
         self.monitor_runners = [
             EngineRunner(

@@ -96,7 +96,7 @@ class Recorder:
         if readings and self.meter_id is not None:
             self.store.record(readings)
         if counters and self.meter_id is not None:
-            self.store.count(self.meter_id, **counters)
+            self.store.count(self.meter_id, now, **counters)
 
     def _apply_one(self, meter_id: int, event: Event, now: datetime) -> None:
         store = self.store

@@ -13,7 +13,8 @@ from typing import Any
 from hemsnet.cli.common import EXIT_OK
 from hemsnet.cli.export import open_existing
 from hemsnet.cli.render import property_json, property_text
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
+from hemsnet.devices.model import Access
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading
 from hemsnet.store.store import Store
@@ -94,6 +95,9 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
             for f in store.faults(meter.id)
         ],
         "requests": asdict(store.stats(meter.id)),
+        "requests_per_hour": [
+            {"hour": _stamp(hour), "sent": sent} for hour, sent in store.sent_per_hour(meter.id)
+        ],
         "attributes": [
             property_json(HV_METER_BIDIR_CLASS, epc, edt)
             for epc, edt in sorted(store.attributes(meter.id).items())
@@ -134,6 +138,7 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     ]
     counters = ", ".join(f"{name} {n}" for name, n in asdict(store.stats(meter.id)).items())
     lines.append(f"  requests: {counters}")
+    lines += _rate_text(store.sent_per_hour(meter.id))
     lines.append("  attributes:")
     attributes = store.attributes(meter.id)
     absent = store.absent(meter.id)
@@ -141,10 +146,37 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
         f"    {property_text(HV_METER_BIDIR_CLASS, epc, edt)}"
         for epc, edt in sorted(attributes.items())
     ]
-    lines += [f"    0x{epc:02X}  absent (Get_SNA)" for epc in sorted(absent)]
+    lines += [f"    0x{epc:02X}  absent ({_absence(epc)})" for epc in sorted(absent)]
     if not attributes and not absent:
         lines.append("    none")
     return lines
+
+
+def _absence(epc: int) -> str:
+    """Why an EPC is absent: an optional one the meter lacks, or a mandatory one it refuses
+    (asked again when the attributes are read, C36)."""
+    row = HV_METER_BIDIR.get(epc)
+    if row is not None and row.get is Access.MANDATORY:
+        return "Get_SNA of a mandatory property, asked again daily"
+    return "Get_SNA"
+
+
+def _rate_text(hours: list[tuple[datetime, int]]) -> list[str]:
+    """The request rate a utility meter is asked at [AIF 2.4.1 note]: the last whole hour and
+    the busiest one (the latest hour is still going on)."""
+    whole = hours[:-1]
+    if not whole:
+        return []
+    last_hour, last = whole[-1]
+    busiest_hour, busiest = max(whole, key=lambda item: (item[1], item[0]))
+    return [
+        f"  requests per hour: {last} in the last whole hour ({_hour(last_hour)}), at most "
+        f"{busiest} ({_hour(busiest_hour)}); one per 10 s is 360"
+    ]
+
+
+def _hour(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:00")
 
 
 def _appliances_text(store: Store, appliances: list[ApplianceRecord]) -> list[str]:

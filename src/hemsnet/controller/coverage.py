@@ -85,6 +85,10 @@ class Coverage:
     def has(self, series: Series, at: datetime) -> bool:
         return at in self._settled[series]
 
+    def any_real(self, series: Iterable[Series], start: datetime, end: datetime) -> bool:
+        """Whether any of ``series`` has a value in [start, end)."""
+        return any(start <= at < end for one in series for at in self._real[one])
+
     def earliest_real(self, series: Series) -> datetime | None:
         real = self._real[series]
         return min(real) if real else None

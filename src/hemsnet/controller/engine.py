@@ -9,16 +9,18 @@ the meter is one :class:`~hemsnet.controller.meter_state.MeterState`.
 The sequences of AIF chapter 3 are procedures (:mod:`hemsnet.controller.procedures`): each is
 a generator that yields the requests of its figure one by one and gets each answer back, or
 yields a :class:`Sleep`. The engine runs them as tasks over one :class:`RequestLane`, so that
-one request at a time is outstanding [AIF 2.4.1]. When the lane is free, the runnable task
-of highest priority sends next; measurement tasks wait while the meter reports a fault
-[AIF 3.4.1].
+one request at a time is outstanding [AIF 2.4.1]. When the lane is free and the pace allows
+(:mod:`hemsnet.controller.pacing`), the runnable task of highest priority sends next, but the
+live plan and the history take turns when both are ready; measurement tasks wait while the
+meter reports a fault [AIF 3.4.1].
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Hashable
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Final, TypeVar
@@ -28,6 +30,7 @@ from hemsnet.controller.config import ControllerConfig
 from hemsnet.controller.coverage import Coverage, Held
 from hemsnet.controller.events import (
     DISCARD_COUNTERS,
+    AttributeAbsent,
     BackfillProgress,
     Counted,
     Event,
@@ -40,10 +43,12 @@ from hemsnet.controller.events import (
 )
 from hemsnet.controller.meter_state import MeterState
 from hemsnet.controller.own_node import OwnNode, decode_datagram
-from hemsnet.controller.requests import Answer, Match, Request, RequestLane
-from hemsnet.controller.tasks import Priority, Procedure, Sleep
+from hemsnet.controller.pacing import LinkQuality, Pacer, RateMeter
+from hemsnet.controller.requests import Answer, Match, Request, RequestLane, history_epcs
+from hemsnet.controller.tasks import Priority, Procedure, Sleep, Step
 from hemsnet.devices.hv_meter_bidir import CUMULATIVE_ENERGY, FAULT_STATUS, HV_METER_BIDIR_CLASS
-from hemsnet.devices.model import PropertyDef
+from hemsnet.devices.model import Access, PropertyDef
+from hemsnet.devices.registry import class_def
 from hemsnet.devices.values import FaultStatus
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
@@ -66,6 +71,8 @@ T = TypeVar("T")
 
 _IDLE: Final = timedelta(days=1)  # next wake-up when nothing is planned
 _OFFSET_TOLERANCE: Final = timedelta(seconds=2)  # meter clock estimate: ignore jitter below
+_BURST: Final = 3  # requests that may go at once: the search and the two attribute reads
+_HELD_ANSWERS: Final = 8  # answers a fault may hold from their tasks (one per task)
 
 
 @dataclass(slots=True)
@@ -78,6 +85,7 @@ class _Task:
     ready_at: datetime
     answer: Answer | None = None
     waiting: bool = False  # its request is in flight
+    held: Request | None = None  # its next request, held back by the pace
 
 
 @dataclass(slots=True)
@@ -91,6 +99,7 @@ class ControllerStatus:
     backfill_total: int = 0
     backfilled_at: datetime | None = None  # when the latest backfill pass finished
     counters: dict[str, int] = field(default_factory=dict)
+    per_hour: int = 0  # requests sent in the hour before the latest one
 
 
 class ControllerEngine:
@@ -123,6 +132,12 @@ class ControllerEngine:
         )
         self.coverage = Coverage()
         self.status = ControllerStatus()
+        self.pacer = Pacer(config.pace, _BURST, now)
+        self.rate = RateMeter()
+        self.quality = LinkQuality()
+        self._sent_at = now  # of the request in flight
+        self._turn: Priority | None = None  # of the live plan and history, who went last
+        self._in_fault: deque[Answer] = deque(maxlen=_HELD_ANSWERS)  # came during a fault
         self.own = OwnNode()
         self.meter = MeterState(address=meter, fixed=meter is not None)
         self._identify = identify
@@ -181,6 +196,8 @@ class ControllerEngine:
                 "no answer to %s in time; TID %d retired", _describe(pending.request), pending.tid
             )
             self.count("timed_out")
+            if not pending.request.multicast:
+                self.quality.note(answered=False)
             self._deliver(self.lane.settle(None))
         return self._pump()
 
@@ -189,11 +206,22 @@ class ControllerEngine:
         if pending is not None:
             return pending.deadline
         ready = [task.ready_at for task in self._tasks if self._eligible(task)]
-        return min(ready, default=self.now + _IDLE)
+        if not ready:
+            return self.now + _IDLE
+        return max(min(ready), self.pacer.ready_at(self.now))
 
     def take_events(self) -> list[Event]:
         events, self._events = self._events, []
         return events
+
+    # --- an appliance monitor on the Route B interface (controller.appliances.LaneGate) ------
+
+    def discover_nodes(self, now: datetime) -> None:
+        """Multicast the monitor's discovery through this lane: the meter hears it too, so it
+        is the meter's request in flight until the meter answers or timer 1 runs out
+        [AIF 2.4.1]; the other nodes' answers go to the monitor (C24)."""
+        self.now = now
+        self.spawn("discovery", Priority.STARTUP, procedures.discover(self), measurement=False)
 
     # --- the store's part ------------------------------------------------------------------
 
@@ -320,8 +348,42 @@ class ControllerEngine:
             self.emit(FaultEnded())
             self.wake("recovery")
 
-    def suspect_fault(self) -> None:
+    def suspect_fault(self, answer: Answer) -> None:
+        if any(seen is answer for seen in self._in_fault):
+            return  # refused while the meter said it was in fault
+        if answer.frame is not None:
+            self.meter.suspects |= answer.declined()
         self.spawn("fault", Priority.FAULT, procedures.watch_fault(self), measurement=False)
+
+    def refuse(self, epc: int, why: str) -> None:
+        meter = self.meter
+        if epc in meter.refused:
+            return
+        meter.refused.add(epc)
+        meter.attributes.pop(epc, None)
+        self.emit(AttributeAbsent(epc))
+        table = class_def(meter.eoj.class_id) if meter.eoj is not None else None
+        row = table.get(epc) if table is not None else None
+        kind = "mandatory " if row is not None and row.get is Access.MANDATORY else ""
+        self.emit(
+            Warned(
+                f"the meter refuses {kind}0x{epc:02X} ({why}): recorded absent, asked again "
+                "when the attributes are read again"
+            )
+        )
+
+    def batches(self, epcs: Sequence[int]) -> list[tuple[int, ...]]:
+        eoj = self.meter.eoj
+        alone = history_epcs(eoj) if eoj is not None else frozenset()
+        groups = [(epc,) for epc in epcs if epc in alone]
+        rest = [epc for epc in epcs if epc not in alone]
+        config = self.config
+        size = config.max_opc
+        if self.quality.prefers_singles(
+            min(len(rest), size), pace=config.pace, timer_1=config.timer_1, timer_2=config.timer_2
+        ):
+            size = 1
+        return groups + [tuple(rest[i : i + size]) for i in range(0, len(rest), size)]
 
     def from_meter(self, source: Hashable) -> bool:
         """Whether ``source`` is the meter's address (the meter is known)."""
@@ -353,6 +415,7 @@ class ControllerEngine:
         match = self.lane.match(frame, source)
         if match is Match.ANSWER:
             self.count("refused" if frame.esv.is_sna else "answered")
+            self.quality.note(answered=True)
             self._deliver(self.lane.settle(frame, source))
         elif match is Match.LATE:
             self._discard(FrameDiscarded(source, Discard.LATE, f"TID {frame.tid} retired", data))
@@ -395,6 +458,8 @@ class ControllerEngine:
             self.take_values(readings, Source.NOTIFICATION)
 
     def _deliver(self, answer: Answer) -> None:
+        if self.meter.in_fault and answer.declined():
+            self._in_fault.append(answer)
         for task in self._tasks:
             if task.waiting:
                 task.waiting = False
@@ -406,29 +471,55 @@ class ControllerEngine:
         return not task.waiting and not (task.measurement and self.meter.in_fault)
 
     def _pump(self) -> list[Send]:
-        """Run tasks until one has a request in flight or none is ready."""
+        """Run tasks until one has a request in flight, none is ready or the pace holds the
+        next one back."""
         sends: list[Send] = []
         while not self.lane.busy:
             ready = [t for t in self._tasks if self._eligible(t) and t.ready_at <= self.now]
             if not ready:
                 break
-            task = min(ready, key=lambda t: (t.priority, t.ready_at, t.seq))
-            answer, task.answer = task.answer, None
-            try:
-                step = task.procedure.send(answer)
-            except StopIteration:
-                self._tasks.remove(task)
-                continue
+            task = self._next(ready)
+            step: Step | None = task.held
+            if step is None:
+                answer, task.answer = task.answer, None
+                try:
+                    step = task.procedure.send(answer)
+                except StopIteration:
+                    self._tasks.remove(task)
+                    continue
             if isinstance(step, Sleep):
                 task.ready_at = step.until
                 continue
-            task.waiting = True
-            to = None if step.multicast else self.meter.address
-            data = self.lane.send(step, to, self.now)
-            self.count("sent")
-            log.info("%s: %s", task.name, _describe(step))
-            sends.append(Send(data, to))
+            allowed = self.pacer.ready_at(self.now)
+            if allowed > self.now:  # it goes when the pace allows (C32)
+                task.held, task.ready_at = step, allowed
+                continue
+            task.held = None
+            sends.append(self._send(task, step))
         return sends
+
+    def _next(self, ready: list[_Task]) -> _Task:
+        """The ready task of highest priority; the live plan and the history take turns when
+        both are ready, so that neither starves the other on a lossy link (C34)."""
+        task = min(ready, key=lambda t: (t.priority, t.ready_at, t.seq))
+        if task.priority.takes_turns and task.priority is self._turn:
+            others = [t for t in ready if t.priority.takes_turns and t.priority is not self._turn]
+            if others:
+                task = min(others, key=lambda t: (t.ready_at, t.seq))
+        return task
+
+    def _send(self, task: _Task, step: Request) -> Send:
+        task.waiting = True
+        if task.priority.takes_turns:
+            self._turn = task.priority
+        to = None if step.multicast else self.meter.address
+        data = self.lane.send(step, to, self.now)
+        self.pacer.take(self.now)
+        self.rate.note(self.now)
+        self.status.per_hour = self.rate.per_hour(self.now)
+        self.count("sent")
+        log.info("%s: %s", task.name, _describe(step))
+        return Send(data, to)
 
     def _learn_offset(self, at: datetime) -> None:
         offset = at - self.now.replace(microsecond=0)

@@ -3,7 +3,8 @@
 Where the meter is and which object it is [AIF 3.1.1, 3.1.2], its attributes and the Get map
 they include [AIF 3.1.3, 3.1.4], the scales of its readings, whether it reports a fault
 [AIF 3.4.1], how far its clock is from the controller's, and how many days of history it keeps
-(learnt from the first 0xE1 SetC_SNA [AIF 3.3.3]).
+(learnt from the first 0xE1 SetC_SNA [AIF 3.3.3]), and the properties it refuses though it
+should serve them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class MeterState:
     in_fault: bool = False
     offset: timedelta = timedelta()  # meter clock minus controller clock
     retained_days: int = UNKNOWN_RETENTION
+    refused: set[int] = field(default_factory=set)  # not served, until the attributes again
+    suspects: set[int] = field(default_factory=set)  # refused all at once: a fault, or not
 
     @property
     def paired(self) -> bool:
@@ -45,7 +48,9 @@ class MeterState:
 
     def readable(self, epc: int) -> bool:
         """Whether to ask for ``epc``: the meter's Get map lists it [AIF 3.1.3] (before the
-        map is known, whether it is mandatory)."""
+        map is known, whether it is mandatory), and it has not refused it lately (C36)."""
+        if epc in self.refused:
+            return False
         if self.get_map:
             return epc in self.get_map
         definition = HV_METER_BIDIR.get(epc)

@@ -12,7 +12,7 @@ which it sees only as a :class:`~hemsnet.controller.context.Context`: it yields 
 | :func:`search` | 3.1.2 Get 0x80 to 0x028F00, repeated until a meter answers |
 | :func:`acquire_attributes` | 3.1.3 (82 9D 9E 9F), 3.1.4 (8D C0 D3 D4 E0 E5 E6 C4 C5 C7 CC CD) |
 | :func:`fetch_scheduled` | 3.3.1 E3 C3 CB at :05/:35 when the 3.2.1 notification is missing |
-| :func:`poll` | 3.3.2 E2 E4 CA, EA EB, 3.3.4 D0 |
+| :func:`live` | 3.3.2 E2 E4 CA, EA EB, 3.3.4 D0: what is due, in one request per tick |
 | :func:`fetch_day` | 3.3.3 Fig 3-7: SetC E1, then Get E7 E8 C6 C8 (CE CF) one by one |
 | :func:`fetch_minutes` | 3.3.5 Fig 3-9: SetC EF, then Get ED |
 | :func:`watch_fault` | 3.4.1 Get 0x88 until the meter reports no fault |
@@ -37,10 +37,8 @@ from hemsnet.controller.requests import Answer, Request
 from hemsnet.controller.tasks import Priority, Sleep, Step
 from hemsnet.devices import hv_meter_bidir as meter
 from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
-from hemsnet.devices.values import (
-    HistorySelector,
-)
-from hemsnet.echonet.eoj import Eoj
+from hemsnet.devices.values import FaultStatus, HistorySelector
+from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.metering.samples import HISTORY_ROWS, HISTORY_SERIES
 from hemsnet.metering.series import (
@@ -55,10 +53,11 @@ from hemsnet.metering.series import (
 
 __all__ = [
     "acquire_attributes",
+    "discover",
     "fetch_day",
     "fetch_minutes",
     "fetch_scheduled",
-    "poll",
+    "live",
     "recovery",
     "search",
     "startup",
@@ -69,13 +68,12 @@ T = TypeVar("T")
 Sub = Generator[Step, Answer | None, T]
 
 METER_SEARCH: Final = Eoj(0x02, 0x8F, 0x00)  # every 0x028F instance [AIF 3.1.2]
-EC_ATTRIBUTES: Final = (0x82, 0x9D, 0x9E, 0x9F)  # [AIF 3.1.3]
-# The list of [AIF 3.1.4(1)], then the manufacturer code 0x8A (mandatory [AIF Table 2-3]),
-# which identifies the meter to the people who read it (docs/controller.md C23).
-METER_ATTRIBUTES: Final = (
-    *(0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0xC4, 0xC5, 0xC7, 0xCC, 0xCD),
-    0x8A,
-)
+_INSTANCE_LIST: Final = 0xD6  # self-node instance list S, of every node profile
+# [AIF 3.1.3], and the manufacturer code 0x8A (mandatory [AIF Table 2-3]), which identifies
+# the meter to the people who read it (docs/controller.md C23).
+EC_ATTRIBUTES: Final = (0x82, 0x9D, 0x9E, 0x9F, 0x8A)
+# [AIF 3.1.4(1)]: twelve, what a meter accepts in one request [AIF 2.4.4].
+METER_ATTRIBUTES: Final = (0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0xC4, 0xC5, 0xC7, 0xCC, 0xCD)
 OPTIONAL_ATTRIBUTES: Final = frozenset({0x8D, 0xC7, 0xCC, 0xCD})  # [AIF 3.1.4(1)]
 SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)  # [AIF 3.2.1]
 _SCHEDULED_SERIES: Final = {
@@ -88,7 +86,11 @@ _OLDEST_RELEASE: Final = "R"  # the AIF applies to Appendix Release R or later [
 _SEGMENTS: Final = 10  # 0xEF count: at most 10 one-minute values [AIF 3.3.5]
 _MIDNIGHT_GUARD: Final = timedelta(minutes=1)  # no E1 selection this close to meter midnight
 _LATEST_MISSING_RETRY: Final = timedelta(minutes=1)
-_MINUTE_POLL_LAG: Final = timedelta(seconds=2)  # D0 changes at the whole minute
+# The live plan's ticks come 2 s after the grid of the meter's clock: D0 changes at the whole
+# minute [AIF 3.3.4], and every group due at a tick goes in one request (C35).
+_LIVE_LAG: Final = timedelta(seconds=2)
+_INSTANT_EPCS: Final = (0xEA, 0xEB)
+_MINUTE_EPCS: Final = (0xD0,)
 # E2 and the power-factor energies [AIF 3.3.2]; C1, the month's maximum demand the contract
 # demand is judged by, changes at most every half-hour and rides along.
 _PRESENT_EPCS: Final = (0xE2, 0xE4, 0xCA, 0xC1)
@@ -122,10 +124,6 @@ def meter_eoj(ctl: Context) -> Eoj:
     return ctl.meter.eoj
 
 
-def chunks(epcs: Sequence[int], size: int) -> list[tuple[int, ...]]:
-    return [tuple(epcs[i : i + size]) for i in range(0, len(epcs), size)]
-
-
 # --- start-up [AIF 3.1] ---------------------------------------------------------------------
 
 
@@ -136,14 +134,17 @@ def startup(ctl: Context) -> Sub[None]:
     config = ctl.config
     ctl.spawn("attributes", Priority.STARTUP, refresh_attributes(ctl), measurement=False)
     ctl.spawn("scheduled", Priority.SCHEDULED, fetch_scheduled(ctl))
-    polls = (
-        ("present", Priority.PRESENT, _PRESENT_EPCS, config.present_interval, timedelta()),
-        ("instant", Priority.INSTANT, (0xEA, 0xEB), config.instant_interval, timedelta()),
-        ("minute", Priority.MINUTE, (0xD0,), config.minute_interval, _MINUTE_POLL_LAG),
-    )
-    for name, priority, epcs, interval, lag in polls:
-        if interval > 0:
-            ctl.spawn(name, priority, poll(ctl, epcs, timedelta(seconds=interval), lag))
+    groups = [
+        (epcs, timedelta(seconds=interval))
+        for epcs, interval in (
+            (_INSTANT_EPCS, config.instant_interval),
+            (_MINUTE_EPCS, config.minute_interval),
+            (_PRESENT_EPCS, config.present_interval),
+        )
+        if interval > 0
+    ]
+    if groups:
+        ctl.spawn("live", Priority.LIVE, live(ctl, groups))
     ctl.spawn("recovery", Priority.HISTORY, recovery(ctl))
 
 
@@ -164,11 +165,14 @@ def search(ctl: Context) -> Sub[None]:
 
 
 def acquire_attributes(ctl: Context) -> Sub[None]:
-    """ECHONET Lite attributes [AIF 3.1.3], then the meter's attributes [AIF 3.1.4]."""
+    """ECHONET Lite attributes [AIF 3.1.3], then the meter's attributes [AIF 3.1.4], one
+    request each (C23); then whatever the meter refused before is asked again (C36)."""
     eoj = meter_eoj(ctl)
+    refused_before = sorted(ctl.meter.refused)
+    ctl.meter.refused.clear()
     values, refused = yield from read(ctl, eoj, EC_ATTRIBUTES)
-    for epc in refused:
-        ctl.emit(Warned(f"the meter refused mandatory 0x{epc:02X} [AIF 3.1.3]"))
+    for epc in sorted(refused):
+        ctl.refuse(epc, "[AIF 3.1.3]")
     for epc, edt in values.items():
         ctl.meter.attributes[epc] = edt
         ctl.emit(AttributeRead(epc, edt))
@@ -192,15 +196,22 @@ def acquire_attributes(ctl: Context) -> Sub[None]:
         if epc in OPTIONAL_ATTRIBUTES:
             absent(ctl, epc)
         else:
-            ctl.emit(Warned(f"the meter refused mandatory 0x{epc:02X} [AIF 3.1.4]"))
+            ctl.refuse(epc, "[AIF 3.1.4]")
     ctl.attributes_read()
+    again = [epc for epc in refused_before if epc not in ctl.meter.refused]
+    if again:
+        values, refused = yield from read(ctl, eoj, again)
+        for epc, edt in values.items():
+            ctl.emit(AttributeRead(epc, edt))  # served again: no longer absent
+        for epc in sorted(refused):
+            ctl.refuse(epc, "again")
 
 
 def read(ctl: Context, eoj: Eoj, epcs: Sequence[int]) -> Sub[tuple[dict[int, bytes], set[int]]]:
-    """Get ``epcs`` in requests of at most ``max_opc`` properties; (values, refused EPCs)."""
+    """Get ``epcs``, batched as the link's loss makes cheapest; (values, refused EPCs)."""
     values: dict[int, bytes] = {}
     refused: set[int] = set()
-    for group in chunks(epcs, ctl.config.max_opc):
+    for group in ctl.batches(epcs):
         answer = yield from ask_until_answered(Request.get(eoj, *group))
         values |= answer.values()
         refused |= answer.refused()
@@ -238,22 +249,35 @@ def refresh_attributes(ctl: Context) -> Sub[None]:
 
 
 def absorb(ctl: Context, answer: Answer) -> None:
-    """Record what a measurement Get returned; a refusal may mean a fault [AIF 3.3.1(2)]."""
+    """Record what a measurement Get returned. A meter in fault refuses every measurement
+    [AIF 3.3.1(2), 3.4.1]: a refusal of some while others are served means the meter does not
+    serve those; a refusal of all is checked against 0x88 first (C36)."""
     values = answer.values()
     if values:
         ctl.take_values(values, Source.POLL)
-    if answer.frame is not None and answer.refused():
-        ctl.suspect_fault()
+    declined = answer.declined()
+    if declined and values:
+        for epc in sorted(declined):
+            ctl.refuse(epc, "while serving others")
+    elif declined:
+        ctl.suspect_fault(answer)
 
 
-def poll(ctl: Context, epcs: Iterable[int], interval: timedelta, lag: timedelta) -> Sub[None]:
-    """Get ``epcs`` (those the meter has) every ``interval`` of meter time, ``lag`` after."""
-    wanted = tuple(epcs)
+def live(ctl: Context, groups: Sequence[tuple[Iterable[int], timedelta]]) -> Sub[None]:
+    """At each tick of the meter's clock, Get every group whose interval has come round, in
+    one request when the link's loss does not make one per property cheaper (C33, C35)."""
+    plan = [(tuple(epcs), interval) for epcs, interval in groups]
+    due = [ctl.meter_now] * len(plan)
     while True:
-        present = [epc for epc in wanted if ctl.meter.readable(epc)]
-        for group in chunks(present, ctl.config.max_opc):
+        now = ctl.meter_now
+        asked = [i for i, at in enumerate(due) if at <= now]
+        epcs = [epc for i in asked for epc in plan[i][0] if ctl.meter.readable(epc)]
+        for group in ctl.batches(epcs):
             absorb(ctl, (yield from ask(Request.get(meter_eoj(ctl), *group))))
-        yield Sleep(ctl.at_meter_time(_next_multiple(ctl.meter_now, interval) + lag))
+        now = ctl.meter_now
+        for i in asked:
+            due[i] = _next_multiple(now - _LIVE_LAG, plan[i][1]) + _LIVE_LAG
+        yield Sleep(ctl.at_meter_time(min(due)))
 
 
 def _next_multiple(at: datetime, interval: timedelta) -> datetime:
@@ -293,6 +317,12 @@ def _history_known(ctl: Context) -> Sub[None]:
         yield Sleep(ctl.now + _UNTIL_WOKEN)
 
 
+def discover(ctl: Context) -> Sub[None]:
+    """Get 0xD6 of every node profile by multicast, for the appliance monitor that shares the
+    Route B network (C24); whoever answers, the lane is free again."""
+    yield from ask(Request.get(NODE_PROFILE, _INSTANCE_LIST, multicast=True))
+
+
 # --- faults [AIF 3.4.1] ---------------------------------------------------------------------
 
 
@@ -306,6 +336,10 @@ def watch_fault(ctl: Context) -> Sub[None]:
         status = None if edt is None else ctl.decode(meter.FAULT_STATUS, edt)
         if status is not None:
             ctl.fault_status(status)
+            suspects, ctl.meter.suspects = ctl.meter.suspects, set()
+            if status is FaultStatus.NO_FAULT:  # refused in good health: not served (C36)
+                for epc in sorted(suspects):
+                    ctl.refuse(epc, "with no fault")
         if not ctl.meter.in_fault and status is not None:
             return
         yield Sleep(ctl.now + interval)
@@ -369,6 +403,14 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
             break
         if result is DayResult.FAULT:
             return
+        midnight = day_start(day)
+        if result is DayResult.DONE and not ctl.coverage.any_real(
+            series, midnight, midnight + timedelta(days=1)
+        ):
+            # A whole day without a value: the meter holds nothing older (C37).
+            ctl.meter.retained_days = min(ctl.meter.retained_days, ctl.day_offset(day))
+            reachable_from = midnight + timedelta(days=1)
+            break
     ctl.backfill_progress(len(days), None)
     for (one, start_at, end_at), filled in ctl.coverage.settle_gaps(reachable_from):
         ctl.emit(GapSettled(one, start_at, end_at, filled))
@@ -403,7 +445,7 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
                 continue
             edt = answer.values().get(epc)
             if edt is None:
-                ctl.suspect_fault()
+                ctl.suspect_fault(answer)
                 return DayResult.FAULT
             history = ctl.decode(HISTORY_ROWS[epc][0], edt)
             if history is None:
@@ -481,7 +523,7 @@ def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
             continue
         edt = answer.values().get(0xED)
         if edt is None:
-            ctl.suspect_fault()
+            ctl.suspect_fault(answer)
             return DayResult.FAULT
         history = ctl.decode(meter.ENERGY_HISTORY_2, edt)
         if history is not None and history.start == newest:

@@ -106,8 +106,19 @@ CREATE TABLE appliance_reading (
 ) STRICT, WITHOUT ROWID;
 """
 
+# Requests sent to each meter per hour of the controller's clock, to show the rate a utility
+# meter is asked at [AIF 2.4.1 note]: `hour` is YYYY-MM-DDTHH.
+_V3: Final = """
+CREATE TABLE request_hour (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    hour TEXT NOT NULL CHECK (length(hour) = 13),
+    sent INTEGER NOT NULL CHECK (sent >= 0),
+    PRIMARY KEY (meter_id, hour)
+) STRICT, WITHOUT ROWID;
+"""
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
 
 
 def version(connection: sqlite3.Connection) -> int:

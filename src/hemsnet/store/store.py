@@ -524,20 +524,38 @@ class Store:
 
     # Request statistics
 
-    def count(self, meter_id: int, **increments: int) -> None:
-        """Add to the request counters, e.g. ``count(m, sent=1, timed_out=1)``."""
+    def count(self, meter_id: int, at: datetime | None = None, **increments: int) -> None:
+        """Add to the request counters, e.g. ``count(m, sent=1, timed_out=1)``; with ``at``,
+        the requests ``sent`` count in its hour (controller clock) too, in one transaction."""
         names = RequestStats.names()
         for name, step in increments.items():
             if name not in names:
                 raise ValueError(f"no counter {name!r}; the counters are {', '.join(names)}")
             if step < 0:
                 raise ValueError(f"counter {name} only goes up, not by {step}")
+        if at is not None:
+            require_naive("at", at)
         with self._write() as db:
             db.executemany(
                 "INSERT INTO request_count (meter_id, counter, n) VALUES (?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET n = n + excluded.n",
                 [(meter_id, name, step) for name, step in increments.items()],
             )
+            if at is not None and increments.get("sent"):
+                db.execute(
+                    "INSERT INTO request_hour (meter_id, hour, sent) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO UPDATE SET sent = sent + excluded.sent",
+                    (meter_id, at.strftime("%Y-%m-%dT%H"), increments["sent"]),
+                )
+
+    def sent_per_hour(self, meter_id: int) -> list[tuple[datetime, int]]:
+        """The requests sent in each hour the controller asked in, oldest first."""
+        return [
+            (datetime.strptime(hour, "%Y-%m-%dT%H"), sent)
+            for hour, sent in self._rows(
+                "SELECT hour, sent FROM request_hour WHERE meter_id = ? ORDER BY hour", meter_id
+            )
+        ]
 
     def stats(self, meter_id: int) -> RequestStats:
         """The request counters of the meter (zero where never counted)."""
