@@ -19,11 +19,14 @@ from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN
 from hemsnet.tomlconfig import TomlTable, read_toml
 
-__all__ = ["ApplianceConfig", "ControllerConfig", "load_config", "parse_config"]
+__all__ = ["ApplianceConfig", "ControllerConfig", "RouteBConfig", "load_config", "parse_config"]
 
 _METER_OPC_MIN: Final = 12  # what a meter must accept in one request [AIF 2.4.4]
 _FETCH_AFTER_MIN: Final = 300.0  # "05 and 35 minutes after every hour or later" [AIF 3.3.1]
 _DAY: Final = 86_400.0
+_MAC_DIGITS: Final = 16
+_CHANNEL_MIN: Final = 33  # the 920 MHz band's channels [ARIB STD-T108]
+_CHANNEL_MAX: Final = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,23 @@ class ApplianceConfig:
     timeout: float = 5.0  # response wait of one appliance request; shorter than interval
     retries: int = 1  # attempts after a timeout, each under a fresh TID, before a poll misses
     unreachable_after: int = 3  # polls missed in a row before a node is marked unreachable
+
+
+@dataclass(frozen=True, slots=True)
+class RouteBConfig:
+    """``[routeb]``: Route B through a Wi-SUN dongle (SKSTACK IP) instead of an interface.
+
+    The Route B ID and password are read from files (or the environment), never from this
+    table: a config file is often shared, the secrets must not be [docs/skstack.md].
+    """
+
+    dongle: str | None = None  # the serial port, e.g. /dev/ttyUSB0
+    id_file: str | None = None  # a file holding the 32-character Route B ID
+    password_file: str | None = None  # a file holding the 12-character password
+    channel: int | None = None  # the meter's PAN, when known: no scan
+    pan_id: int | None = None
+    meter_mac: str | None = None  # 16 hexadecimal digits
+    baud: int = 115_200
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +85,7 @@ class ControllerConfig:
     history_retries: int = 5  # day mismatches in a row before a day waits for the next pass
     seed: int = 0  # of the retry jitter: controllers sharing a meter should differ
     appliances: ApplianceConfig = ApplianceConfig()  # on the HEMS network(s) (--hems-iface)
+    routeb: RouteBConfig = RouteBConfig()  # through a Wi-SUN dongle (--dongle)
 
     def __post_init__(self) -> None:
         if self.timer_1 < TIMER_1_MIN or self.timer_2 < TIMER_2_MIN:
@@ -87,6 +108,15 @@ _KEYS: Final = {
         "retry_max",
         "history_retries",
         "seed",
+    ),
+    "routeb": (
+        "dongle",
+        "id_file",
+        "password_file",
+        "channel",
+        "pan_id",
+        "meter_mac",
+        "baud",
     ),
     "appliances": (
         "interval",
@@ -140,6 +170,37 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerC
         history_retries=recovery.integer("history_retries", default.history_retries, 1, 100),
         seed=recovery.integer("seed", default.seed, 0, 2**63 - 1),
         appliances=_appliances(root.table("appliances", _KEYS["appliances"])),
+        routeb=_routeb(root.table("routeb", _KEYS["routeb"])),
+    )
+
+
+def _routeb(table: TomlTable) -> RouteBConfig:
+    """The ``[routeb]`` table: paths as given, the PAN checked."""
+
+    def text(key: str) -> str | None:
+        value = table.raw(key, str, "a string")
+        return None if value is None else str(value)
+
+    mac = text("meter_mac")
+    if mac is not None:
+        digits = mac.replace(":", "").replace("-", "").upper()
+        if len(digits) != _MAC_DIGITS or any(c not in "0123456789ABCDEF" for c in digits):
+            raise table.error("meter_mac", f"{mac!r} is not 16 hexadecimal digits")
+        mac = digits
+    channel = table.raw("channel", int, "an integer")
+    if channel is not None:
+        channel = table.integer("channel", 0, _CHANNEL_MIN, _CHANNEL_MAX)
+    pan_id = table.raw("pan_id", int, "an integer")
+    if pan_id is not None:
+        pan_id = table.integer("pan_id", 0, 0, 0xFFFE)
+    return RouteBConfig(
+        dongle=text("dongle"),
+        id_file=text("id_file"),
+        password_file=text("password_file"),
+        channel=channel,
+        pan_id=pan_id,
+        meter_mac=mac,
+        baud=table.integer("baud", RouteBConfig().baud, 1200, 4_000_000),
     )
 
 

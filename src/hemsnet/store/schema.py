@@ -117,8 +117,20 @@ CREATE TABLE request_hour (
 ) STRICT, WITHOUT ROWID;
 """
 
+# The meter's Wi-SUN PAN a dongle's scan found, kept so that a restart skips the scan; one
+# row. Nothing secret: channel, PAN ID and MAC are what every beacon tells.
+_V4: Final = """
+CREATE TABLE wisun_pan (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    channel INTEGER NOT NULL CHECK (channel BETWEEN 33 AND 60),
+    pan_id INTEGER NOT NULL CHECK (pan_id BETWEEN 0 AND 65535),
+    mac TEXT NOT NULL CHECK (length(mac) = 16),
+    found_at TEXT NOT NULL
+) STRICT;
+"""
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
 
 
 def version(connection: sqlite3.Connection) -> int:

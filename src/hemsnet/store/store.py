@@ -564,6 +564,27 @@ class Store:
         )
         return RequestStats(**{name: counted.get(name, 0) for name in RequestStats.names()})
 
+    # The meter's Wi-SUN PAN (Route B through a dongle)
+
+    def keep_pan(self, channel: int, pan_id: int, mac: str, at: datetime) -> None:
+        """Keep the PAN a scan found (replacing the one kept before)."""
+        require_naive("at", at)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO wisun_pan (id, channel, pan_id, mac, found_at) VALUES (1, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, "
+                "pan_id = excluded.pan_id, mac = excluded.mac, found_at = excluded.found_at",
+                (channel, pan_id, mac.upper(), _clock(at)),
+            )
+
+    def kept_pan(self) -> tuple[int, int, str] | None:
+        """The PAN kept by :meth:`keep_pan`: (channel, PAN ID, MAC), or ``None``."""
+        rows = self._rows("SELECT channel, pan_id, mac FROM wisun_pan WHERE id = 1")
+        if not rows:
+            return None
+        channel, pan_id, mac = rows[0]
+        return int(channel), int(pan_id), str(mac)
+
     # Appliances on the HEMS networks
 
     def appliance(self, key: str, address: str, eoj: str, at: datetime, *, class_name: str) -> int:

@@ -307,7 +307,7 @@ def test_an_unknown_table_is_refused_with_a_suggestion(tmp_path: Path) -> None:
 
 def test_an_unknown_top_level_key_lists_the_known_tables() -> None:
     message = refused({"zzz": 1})
-    known = "timers, requests, polling, recovery, appliances, dashboard"
+    known = "timers, requests, polling, recovery, routeb, appliances, dashboard"
     assert message == f"ctl.toml: zzz: unknown key (known: {known})"
 
 
@@ -410,3 +410,42 @@ def test_a_non_utf8_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_the_shipped_example_is_the_defaults() -> None:
     assert load_config(REPO / "examples" / "controller.toml") == ControllerConfig()
+
+
+def test_routeb_names_the_dongle_the_secret_files_and_the_pan() -> None:
+    config = parse_config(
+        {
+            "routeb": {
+                "dongle": "/dev/ttyUSB0",
+                "id_file": "/etc/hemsnet/routeb-id",
+                "password_file": "/etc/hemsnet/routeb-password",
+                "channel": 33,
+                "pan_id": 0x8888,
+                "meter_mac": "00:1D:12:90:12:34:56:78",
+            }
+        }
+    )
+    routeb = config.routeb
+    assert (routeb.dongle, routeb.id_file, routeb.password_file) == (
+        "/dev/ttyUSB0",
+        "/etc/hemsnet/routeb-id",
+        "/etc/hemsnet/routeb-password",
+    )
+    assert (routeb.channel, routeb.pan_id, routeb.meter_mac, routeb.baud) == (
+        33,
+        0x8888,
+        "001D129012345678",
+        115_200,
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"meter_mac": "001D12"}, "routeb.meter_mac: '001D12' is not 16 hexadecimal digits"),
+        ({"channel": 20}, "routeb.channel: 20 is out of range (expected 33..60)"),
+        ({"password": "secret"}, "routeb.password: unknown key"),  # secrets stay in files
+    ],
+)
+def test_a_bad_routeb_table_is_refused(table: dict[str, Any], message: str) -> None:
+    assert refused({"routeb": table}).startswith(f"ctl.toml: {message}")

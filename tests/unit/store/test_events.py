@@ -142,3 +142,23 @@ def test_a_version_2_file_gains_the_hourly_counts(tmp_path: Path) -> None:
         assert store.sent_per_hour(meter.id) == []
         store.count(meter.id, datetime(2026, 11, 21, 9, 5), sent=1)
         assert store.sent_per_hour(meter.id) == [(datetime(2026, 11, 21, 9), 1)]
+
+
+def test_the_pan_a_scan_found_is_kept_and_replaced(store: Store) -> None:
+    assert store.kept_pan() is None
+    store.keep_pan(33, 0x8888, "001d129012345678", datetime(2026, 11, 21, 9))
+    assert store.kept_pan() == (33, 0x8888, "001D129012345678")
+    store.keep_pan(40, 0x1234, "001D1290ABCDEF01", datetime(2026, 11, 22, 9))
+    assert store.kept_pan() == (40, 0x1234, "001D1290ABCDEF01")
+
+
+def test_a_version_3_file_gains_the_pan_table(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for number, script in enumerate(schema.MIGRATIONS[:3], start=1):
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    db.close()
+    with Store.open(path) as store:
+        assert store.kept_pan() is None
+        store.keep_pan(33, 0x8888, "001D129012345678", datetime(2026, 11, 21, 9))
+        assert store.kept_pan() == (33, 0x8888, "001D129012345678")
