@@ -12,7 +12,7 @@ from pathlib import Path
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.pty_dongle import PtyDongle
 from hemsnet.cli.common import EXIT_OK, CliError, parse_local_time, parse_speed, run_until_signalled
-from hemsnet.meter.config import MeterConfig, load_config
+from hemsnet.cli.meter import meter_config
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.skstack.emulator import DongleEmulator, DongleNote, Firmware, MeterRadio, RadioSettings
 
@@ -40,7 +40,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--link", type=Path, metavar="PATH", help="a stable path (symbolic link) to the pty"
     )
     dongle.add_argument(
-        "--meter-class", choices=("028F",), default="028F", help="the meter behind the radio"
+        "--meter-class",
+        choices=("028F", "0288"),
+        help="the meter behind the radio: 028F (the default) or 0288, a home's",
     )
     dongle.add_argument(
         "--firmware",
@@ -88,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(f"--meter-mac: {exc}") from None
     if len(args.routeb_id) != 32 or len(args.password) != 12:
         raise CliError("--routeb-id is 32 characters, --password 12")
-    config = load_config(args.config) if args.config else MeterConfig()
+    config = meter_config(args.config, args.meter_class)
     now = datetime.now().replace(microsecond=0)
     meter = MeterEngine(config, now=now, seed=args.seed, installed=args.start)
     settings = RadioSettings(
@@ -109,8 +111,8 @@ def _run(args: argparse.Namespace) -> int:
         pty.plug()
         print(
             f"hemsnet dongle: SKSTACK IP ({args.firmware}) on {pty.path}"
-            f"{f' ({pty.terminal})' if args.link else ''}; meter {args.meter_class}01 on channel "
-            f"{radio.channel}, PAN 0x{radio.pan_id:04X}, MAC {radio.mac}; meter time "
+            f"{f' ({pty.terminal})' if args.link else ''}; meter {config.meter_class:04X}01 on "
+            f"channel {radio.channel}, PAN 0x{radio.pan_id:04X}, MAC {radio.mac}; meter time "
             f"{now.isoformat()} at {args.speed:g}x",
             flush=True,
         )
