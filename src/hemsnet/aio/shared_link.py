@@ -28,7 +28,7 @@ from typing import Final
 
 from hemsnet.aio.udp import Address, DatagramHandler, DatagramLink, Interface
 from hemsnet.controller.engine import ControllerEngine
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.controller.plan import PLANS
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
@@ -124,14 +124,15 @@ def _is_discovery(data: bytes) -> bool:
 
 
 def from_a_meter(data: bytes) -> bool:
-    """Whether a frame comes from a 0x028F object, or from a node profile listing one."""
+    """Whether a frame comes from a meter object (0x028F, 0x0288), or from a node profile
+    listing one."""
     try:
         frame = decode_frame(data)
     except FrameError:
         return False
     if not isinstance(frame, Frame):
         return False
-    if frame.seoj.class_id == HV_METER_BIDIR_CLASS:
+    if frame.seoj.class_id in PLANS:
         return True
     if not frame.seoj.is_node_profile:
         return False
@@ -143,6 +144,6 @@ def from_a_meter(data: bytes) -> bool:
             listed = decode_instance_list(edt).instances
         except ValueError:
             continue
-        if any(eoj.class_id == HV_METER_BIDIR_CLASS for eoj in listed):
+        if any(eoj.class_id in PLANS for eoj in listed):
             return True
     return False

@@ -44,11 +44,11 @@ from hemsnet.controller.events import (
 from hemsnet.controller.meter_state import MeterState
 from hemsnet.controller.own_node import OwnNode, decode_datagram
 from hemsnet.controller.pacing import LinkQuality, Pacer, RateMeter
+from hemsnet.controller.plan import PLANS
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane, history_epcs
 from hemsnet.controller.tasks import Priority, Procedure, Sleep, Step
-from hemsnet.devices.hv_meter_bidir import CUMULATIVE_ENERGY, FAULT_STATUS, HV_METER_BIDIR_CLASS
+from hemsnet.devices.hv_meter_bidir import CUMULATIVE_ENERGY, FAULT_STATUS
 from hemsnet.devices.model import Access, PropertyDef
-from hemsnet.devices.registry import class_def
 from hemsnet.devices.values import FaultStatus
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
@@ -301,9 +301,17 @@ class ControllerEngine:
         self, values: dict[int, bytes], source: Source, *, day: date | None = None
     ) -> list[Sample]:
         samples: list[Sample] = []
+        plan = self.meter.plan
         for epc, edt in values.items():
             try:
-                samples += samples_of(epc, edt, self.meter.scales, read_at=self.meter_now, day=day)
+                samples += samples_of(
+                    epc,
+                    edt,
+                    self.meter.scales,
+                    read_at=self.meter_now,
+                    day=day,
+                    class_id=plan.class_id,
+                )
             except InvalidValue as exc:
                 self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
                 continue
@@ -311,18 +319,21 @@ class ControllerEngine:
                 if source is Source.NOTIFICATION:
                     self._held.append((epc, edt))
                 continue
-            if epc == CUMULATIVE_ENERGY.epc:
+            if epc == plan.clock:
                 self._learn_offset(CUMULATIVE_ENERGY.decode(edt).at)
         return self._record(samples, source)
 
     def attributes_read(self) -> None:
         """Scale with the attributes just read, the notified readings held until now too."""
-        self.meter.scales = MeterScales(self.meter.attributes)
+        class_id = self.meter.plan.class_id
+        self.meter.scales = MeterScales(self.meter.attributes, class_id)
         self.status.attributes_read = True
         held, self._held = self._held, []
         for epc, edt in held:
             try:
-                samples = samples_of(epc, edt, self.meter.scales, read_at=self.meter_now)
+                samples = samples_of(
+                    epc, edt, self.meter.scales, read_at=self.meter_now, class_id=class_id
+                )
             except LookupError:
                 self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
                 continue
@@ -362,8 +373,7 @@ class ControllerEngine:
         meter.refused.add(epc)
         meter.attributes.pop(epc, None)
         self.emit(AttributeAbsent(epc))
-        table = class_def(meter.eoj.class_id) if meter.eoj is not None else None
-        row = table.get(epc) if table is not None else None
+        row = meter.plan.table.get(epc)
         kind = "mandatory " if row is not None and row.get is Access.MANDATORY else ""
         self.emit(
             Warned(
@@ -434,7 +444,11 @@ class ControllerEngine:
             except ValueError:
                 self.emit(Warned(f"an invalid instance list from {source}"))
                 return
-            meters = [eoj for eoj in eojs if eoj.class_id == HV_METER_BIDIR_CLASS]
+            # The class the controller knows first: 0x028F before 0x0288 (C38).
+            meters = sorted(
+                (eoj for eoj in eojs if eoj.class_id in PLANS),
+                key=lambda eoj: list(PLANS).index(eoj.class_id),
+            )
             if not meters:
                 return
             if meter.paired:
@@ -447,12 +461,13 @@ class ControllerEngine:
         if meter.eoj is None or frame.seoj != meter.eoj:
             return
         readings: dict[int, bytes] = {}
+        scheduled = meter.plan.scheduled
         for prop in frame.properties:
             if prop.epc == 0x88 and prop.edt:
                 status = self.decode(FAULT_STATUS, prop.edt)
                 if status is not None:
                     self.fault_status(status)
-            elif prop.epc in (0xE3, 0xC3, 0xCB) and prop.edt:
+            elif prop.epc in scheduled and prop.edt:
                 readings[prop.epc] = prop.edt
         if readings:
             self.take_values(readings, Source.NOTIFICATION)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
+from hemsnet.controller.plan import MeterPlan, plan_of
 from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
 from hemsnet.devices.model import Access
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.metering.attributes import MeterScales
@@ -35,7 +35,7 @@ class MeterState:
     eoj: Eoj | None = None
     attributes: dict[int, bytes] = field(default_factory=dict)
     get_map: frozenset[int] = frozenset()
-    scales: MeterScales = field(default_factory=lambda: MeterScales({}))
+    scales: MeterScales = field(default_factory=lambda: MeterScales({}))  # its class's
     in_fault: bool = False
     offset: timedelta = timedelta()  # meter clock minus controller clock
     retained_days: int = UNKNOWN_RETENTION
@@ -46,6 +46,11 @@ class MeterState:
     def paired(self) -> bool:
         return self.eoj is not None
 
+    @property
+    def plan(self) -> MeterPlan:
+        """What to ask this meter's class for (C38)."""
+        return plan_of(self.eoj)
+
     def readable(self, epc: int) -> bool:
         """Whether to ask for ``epc``: the meter's Get map lists it [AIF 3.1.3] (before the
         map is known, whether it is mandatory), and it has not refused it lately (C36)."""
@@ -53,5 +58,5 @@ class MeterState:
             return False
         if self.get_map:
             return epc in self.get_map
-        definition = HV_METER_BIDIR.get(epc)
+        definition = self.plan.table.get(epc)
         return definition is not None and definition.get is Access.MANDATORY

@@ -9,7 +9,7 @@ which it sees only as a :class:`~hemsnet.controller.context.Context`: it yields 
 
 | procedure | spec |
 |---|---|
-| :func:`search` | 3.1.2 Get 0x80 to 0x028F00, repeated until a meter answers |
+| :func:`search` | 3.1.2 Get 0x80 to 0x028F00 (and 0x028800), repeated until a meter answers |
 | :func:`acquire_attributes` | 3.1.3 (82 9D 9E 9F), 3.1.4 (8D C0 D3 D4 E0 E5 E6 C4 C5 C7 CC CD) |
 | :func:`fetch_scheduled` | 3.3.1 E3 C3 CB at :05/:35 when the 3.2.1 notification is missing |
 | :func:`live` | 3.3.2 E2 E4 CA, EA EB, 3.3.4 D0: what is due, in one request per tick |
@@ -20,6 +20,7 @@ which it sees only as a :class:`~hemsnet.controller.context.Context`: it yields 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Generator, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -33,6 +34,7 @@ from hemsnet.controller.events import (
     GapSettled,
     Warned,
 )
+from hemsnet.controller.plan import SEARCHED
 from hemsnet.controller.requests import Answer, Request
 from hemsnet.controller.tasks import Priority, Sleep, Step
 from hemsnet.devices import hv_meter_bidir as meter
@@ -40,7 +42,6 @@ from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.devices.values import FaultStatus, HistorySelector
 from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.propmap import decode_property_map
-from hemsnet.metering.samples import HISTORY_ROWS, HISTORY_SERIES
 from hemsnet.metering.series import (
     HALF_HOUR,
     HALF_HOUR_SERIES,
@@ -67,21 +68,11 @@ __all__ = [
 T = TypeVar("T")
 Sub = Generator[Step, Answer | None, T]
 
-METER_SEARCH: Final = Eoj(0x02, 0x8F, 0x00)  # every 0x028F instance [AIF 3.1.2]
 _INSTANCE_LIST: Final = 0xD6  # self-node instance list S, of every node profile
 # [AIF 3.1.3], and the manufacturer code 0x8A (mandatory [AIF Table 2-3]), which identifies
-# the meter to the people who read it (docs/controller.md C23).
+# the meter to the people who read it (docs/controller.md C23); then the class's attributes,
+# twelve at most for 0x028F [AIF 3.1.4(1)], what a meter accepts in one request [AIF 2.4.4].
 EC_ATTRIBUTES: Final = (0x82, 0x9D, 0x9E, 0x9F, 0x8A)
-# [AIF 3.1.4(1)]: twelve, what a meter accepts in one request [AIF 2.4.4].
-METER_ATTRIBUTES: Final = (0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0xC4, 0xC5, 0xC7, 0xCC, 0xCD)
-OPTIONAL_ATTRIBUTES: Final = frozenset({0x8D, 0xC7, 0xCC, 0xCD})  # [AIF 3.1.4(1)]
-SCHEDULED_EPCS: Final = (0xE3, 0xC3, 0xCB)  # [AIF 3.2.1]
-_SCHEDULED_SERIES: Final = {
-    0xE3: Series.ENERGY_NORMAL,
-    0xC3: Series.DEMAND_NORMAL,
-    0xCB: Series.REACTIVE_NORMAL,
-}
-_EPC_OF_SERIES: Final = {series: epc for epc, series in HISTORY_SERIES.items()}
 _OLDEST_RELEASE: Final = "R"  # the AIF applies to Appendix Release R or later [AIF 3.1.3]
 _SEGMENTS: Final = 10  # 0xEF count: at most 10 one-minute values [AIF 3.3.5]
 _MIDNIGHT_GUARD: Final = timedelta(minutes=1)  # no E1 selection this close to meter midnight
@@ -89,11 +80,6 @@ _LATEST_MISSING_RETRY: Final = timedelta(minutes=1)
 # The live plan's ticks come 2 s after the grid of the meter's clock: D0 changes at the whole
 # minute [AIF 3.3.4], and every group due at a tick goes in one request (C35).
 _LIVE_LAG: Final = timedelta(seconds=2)
-_INSTANT_EPCS: Final = (0xEA, 0xEB)
-_MINUTE_EPCS: Final = (0xD0,)
-# E2 and the power-factor energies [AIF 3.3.2]; C1, the month's maximum demand the contract
-# demand is judged by, changes at most every half-hour and rides along.
-_PRESENT_EPCS: Final = (0xE2, 0xE4, 0xCA, 0xC1)
 _RECOVERY_LAG: Final = timedelta(minutes=5)  # a pass 5 minutes after the scheduled fetch
 _UNTIL_WOKEN: Final = timedelta(days=1)
 
@@ -132,14 +118,15 @@ def startup(ctl: Context) -> Sub[None]:
     yield from search(ctl)
     yield from acquire_attributes(ctl)
     config = ctl.config
+    plan = ctl.meter.plan
     ctl.spawn("attributes", Priority.STARTUP, refresh_attributes(ctl), measurement=False)
     ctl.spawn("scheduled", Priority.SCHEDULED, fetch_scheduled(ctl))
     groups = [
         (epcs, timedelta(seconds=interval))
         for epcs, interval in (
-            (_INSTANT_EPCS, config.instant_interval),
-            (_MINUTE_EPCS, config.minute_interval),
-            (_PRESENT_EPCS, config.present_interval),
+            (plan.instant, config.instant_interval),
+            (plan.minute, config.minute_interval),
+            (plan.present, config.present_interval),
         )
         if interval > 0
     ]
@@ -149,12 +136,14 @@ def startup(ctl: Context) -> Sub[None]:
 
 
 def search(ctl: Context) -> Sub[None]:
-    """Get 0x80 to every 0x028F instance, by multicast (unicast to a configured meter), until
-    one answers or announces itself [AIF 3.1.2]."""
+    """Get 0x80 to every instance of a meter class, by multicast (unicast to a configured
+    meter), until one answers or announces itself [AIF 3.1.2]; 0x028F and 0x0288 in turn
+    (C38)."""
     interval = timedelta(seconds=ctl.config.search_interval)
+    searched = itertools.cycle(SEARCHED)
     while not ctl.meter.paired:
         sent = ctl.now
-        request = Request.get(METER_SEARCH, 0x80, multicast=not ctl.meter.fixed)
+        request = Request.get(next(searched), 0x80, multicast=not ctl.meter.fixed)
         answer = yield from ask(request)
         if ctl.meter.paired:  # its 0xD5 came while the search was out
             return
@@ -183,17 +172,17 @@ def acquire_attributes(ctl: Context) -> Sub[None]:
             ctl.meter.get_map = decode_property_map(get_map)
         except ValueError as exc:
             ctl.emit(Warned(f"the meter's Get property map is invalid: {exc}"))
-    asked = [
-        epc for epc in METER_ATTRIBUTES if epc not in OPTIONAL_ATTRIBUTES or ctl.meter.readable(epc)
-    ]
-    for epc in sorted(set(METER_ATTRIBUTES) - set(asked)):
+    plan = ctl.meter.plan
+    optional = plan.optional_attributes
+    asked = [epc for epc in plan.attributes if epc not in optional or ctl.meter.readable(epc)]
+    for epc in sorted(set(plan.attributes) - set(asked)):
         absent(ctl, epc)
     values, refused = yield from read(ctl, eoj, asked)
     for epc, edt in values.items():
         ctl.meter.attributes[epc] = edt
         ctl.emit(AttributeRead(epc, edt))
     for epc in sorted(refused):
-        if epc in OPTIONAL_ATTRIBUTES:
+        if epc in optional:
             absent(ctl, epc)
         else:
             ctl.refuse(epc, "[AIF 3.1.4]")
@@ -290,10 +279,11 @@ def fetch_scheduled(ctl: Context) -> Sub[None]:
     [AIF 3.3.1]; asked again until the next half-hour, after which history takes over."""
     yield from _history_known(ctl)
     after = timedelta(seconds=ctl.config.fetch_after)
+    scheduled = ctl.meter.plan.scheduled
     while True:
         now = ctl.meter_now
         boundary = floor_half_hour(now)
-        missing = [epc for epc in SCHEDULED_EPCS if _scheduled_missing(ctl, epc, boundary)]
+        missing = [epc for epc in scheduled if _scheduled_missing(ctl, epc, boundary)]
         if now < boundary + after or not missing:
             due = boundary + after if now < boundary + after else boundary + HALF_HOUR + after
             yield Sleep(ctl.at_meter_time(due))
@@ -307,7 +297,8 @@ def fetch_scheduled(ctl: Context) -> Sub[None]:
 
 
 def _scheduled_missing(ctl: Context, epc: int, boundary: datetime) -> bool:
-    return ctl.meter.readable(epc) and not ctl.coverage.has(_SCHEDULED_SERIES[epc], boundary)
+    series = ctl.meter.plan.scheduled[epc]
+    return ctl.meter.readable(epc) and not ctl.coverage.has(series, boundary)
 
 
 def _history_known(ctl: Context) -> Sub[None]:
@@ -364,7 +355,8 @@ def recovery(ctl: Context) -> Sub[None]:
 
 
 def history_series(ctl: Context) -> list[Series]:
-    return [s for s in HALF_HOUR_SERIES if ctl.meter.readable(_EPC_OF_SERIES[s])]
+    epcs = ctl.meter.plan.history_epcs
+    return [s for s in HALF_HOUR_SERIES if s in epcs and ctl.meter.readable(epcs[s])]
 
 
 def backfill_half_hours(ctl: Context) -> Sub[None]:
@@ -394,7 +386,8 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
         wanted = ctl.coverage.missing_days(
             series, day_start(day), min(end, day_start(day) + timedelta(days=1))
         )
-        epcs = [_EPC_OF_SERIES[s] for s in series if s in wanted.get(day, ())]
+        of_series = ctl.meter.plan.history_epcs
+        epcs = [of_series[s] for s in series if s in wanted.get(day, ())]
         if not epcs:
             continue
         result = yield from fetch_day(ctl, day, epcs)
@@ -421,6 +414,7 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
     its day is the one set [AIF 3.3.3]. A mismatch (another controller set E1 meanwhile) is
     retried after a jittered back-off, at most ``history_retries`` times."""
     eoj = meter_eoj(ctl)
+    plan = ctl.meter.plan
     remaining = list(epcs)
     failures = 0  # timeouts and mismatches: a timed-out request goes again at once
     mismatches = 0  # only these back off [AIF 3.3.3]
@@ -430,7 +424,8 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
         if offset > HISTORY_DAY_MAX or offset >= ctl.meter.retained_days:
             return DayResult.OUT_OF_RANGE
         selected_on = ctl.meter_now.date()
-        answer = yield from ask(Request.setc(eoj, 0xE1, meter.HISTORY_DAY.encode(offset)))
+        selector = plan.day_selector
+        answer = yield from ask(Request.setc(eoj, selector.epc, selector.encode(offset)))
         if answer.timed_out:
             failures += 1
             continue
@@ -447,7 +442,7 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
             if edt is None:
                 ctl.suspect_fault(answer)
                 return DayResult.FAULT
-            history = ctl.decode(HISTORY_ROWS[epc][0], edt)
+            history = ctl.decode(plan.day_histories[epc][0], edt)
             if history is None:
                 failures += 1
                 continue
@@ -508,28 +503,35 @@ def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
     """Fig 3-9: SetC EF = (newest, 10), then Get ED; used only when ED starts at the minute
     set [AIF 3.3.5]."""
     eoj = meter_eoj(ctl)
-    selector = meter.HISTORY_DAY_2.encode(HistorySelector(newest, _SEGMENTS))
+    plan = ctl.meter.plan
+    data = plan.minute_history
+    selector = plan.minute_selector.encode(HistorySelector(newest, _SEGMENTS))
     failures = 0
     while failures < ctl.config.history_retries:
-        answer = yield from ask(Request.setc(eoj, 0xEF, selector))
+        answer = yield from ask(Request.setc(eoj, plan.minute_selector.epc, selector))
         if answer.timed_out:
             failures += 1
             continue
         if not answer.accepted:
             return DayResult.OUT_OF_RANGE
-        answer = yield from ask(Request.get(eoj, 0xED))
+        answer = yield from ask(Request.get(eoj, data.epc))
         if answer.timed_out:
             failures += 1
             continue
-        edt = answer.values().get(0xED)
+        edt = answer.values().get(data.epc)
         if edt is None:
             ctl.suspect_fault(answer)
             return DayResult.FAULT
-        history = ctl.decode(meter.ENERGY_HISTORY_2, edt)
+        history = ctl.decode(data, edt)
         if history is not None and history.start == newest:
-            ctl.take_values({0xED: edt}, Source.HISTORY)
+            ctl.take_values({data.epc: edt}, Source.HISTORY)
             return DayResult.DONE
-        ctl.emit(Warned("0xED did not start at the minute set in 0xEF: EF changed; retrying"))
+        ctl.emit(
+            Warned(
+                f"0x{data.epc:02X} did not start at the minute set in "
+                f"0x{plan.minute_selector.epc:02X}: it changed; retrying"
+            )
+        )
         failures += 1
         yield Sleep(ctl.now + ctl.backoff(failures))
     return DayResult.GAVE_UP
