@@ -46,8 +46,8 @@ class Recorder:
         self.key_of = key_of
         self.meter_id: int | None = None
 
-    def pair(self, address: Hashable, now: datetime) -> int:
-        self.meter_id = self.store.meter(self.key_of(address), str(address), now)
+    def pair(self, address: Hashable, now: datetime, class_id: int = 0x028F) -> int:
+        self.meter_id = self.store.meter(self.key_of(address), str(address), now, class_id)
         return self.meter_id
 
     def held(self, now: datetime, *, days: int, minute_hours: float) -> Held:
@@ -72,7 +72,7 @@ class Recorder:
         counters: Counter[str] = Counter()
         for event in events:
             if isinstance(event, MeterPaired):
-                self.pair(event.address, now)
+                self.pair(event.address, now, event.eoj.class_id)
                 continue
             meter_id = self.meter_id
             if meter_id is None:

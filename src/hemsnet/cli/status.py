@@ -13,8 +13,8 @@ from typing import Any
 from hemsnet.cli.common import EXIT_OK
 from hemsnet.cli.export import open_existing
 from hemsnet.cli.render import property_json, property_text
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
 from hemsnet.devices.model import Access
+from hemsnet.devices.registry import class_def
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading
 from hemsnet.store.store import Store
@@ -29,7 +29,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="For each meter: key, address, first and last seen; per series the "
         "readings stored (and void ones) and the latest; open and unrecoverable gaps; "
         "faults (open ones marked); request statistics; the current attributes, decoded "
-        "as 0x028F properties, and the optional ones the meter lacks. Then the appliances "
+        "as properties of the meter's class, and the ones the meter lacks. Then the appliances "
         "found on the HEMS networks: address, EOJ, class, reachable, last power and when.",
         epilog="example: hemsnet status --db hems.db",
     )
@@ -78,6 +78,7 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
     gaps = store.gaps(meter.id)
     return {
         "key": meter.key,
+        "class": f"{meter.class_id:04X}",
         "address": meter.address,
         "first_seen": _stamp(meter.first_seen),
         "last_seen": _stamp(meter.last_seen),
@@ -99,7 +100,7 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
             {"hour": _stamp(hour), "sent": sent} for hour, sent in store.sent_per_hour(meter.id)
         ],
         "attributes": [
-            property_json(HV_METER_BIDIR_CLASS, epc, edt)
+            property_json(meter.class_id, epc, edt)
             for epc, edt in sorted(store.attributes(meter.id).items())
         ],
         "absent": [f"0x{epc:02X}" for epc in sorted(store.absent(meter.id))],
@@ -110,6 +111,7 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     lines = [
         f"meter {meter.key} at {meter.address}",
         f"  seen {_stamp(meter.first_seen)} .. {_stamp(meter.last_seen)}",
+        f"  class 0x{meter.class_id:04X} ({_class_name(meter)})",
         "  readings:",
     ]
     summaries = store.summary(meter.id)
@@ -143,19 +145,26 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     attributes = store.attributes(meter.id)
     absent = store.absent(meter.id)
     lines += [
-        f"    {property_text(HV_METER_BIDIR_CLASS, epc, edt)}"
-        for epc, edt in sorted(attributes.items())
+        f"    {property_text(meter.class_id, epc, edt)}" for epc, edt in sorted(attributes.items())
     ]
-    lines += [f"    0x{epc:02X}  absent ({_absence(epc)})" for epc in sorted(absent)]
+    lines += [
+        f"    0x{epc:02X}  absent ({_absence(meter.class_id, epc)})" for epc in sorted(absent)
+    ]
     if not attributes and not absent:
         lines.append("    none")
     return lines
 
 
-def _absence(epc: int) -> str:
+def _class_name(meter: Meter) -> str:
+    table = class_def(meter.class_id)
+    return table.name if table is not None else "unknown class"
+
+
+def _absence(class_id: int, epc: int) -> str:
     """Why an EPC is absent: an optional one the meter lacks, or a mandatory one it refuses
     (asked again when the attributes are read, C36)."""
-    row = HV_METER_BIDIR.get(epc)
+    table = class_def(class_id)
+    row = table.get(epc) if table is not None else None
     if row is not None and row.get is Access.MANDATORY:
         return "Get_SNA of a mandatory property, asked again daily"
     return "Get_SNA"

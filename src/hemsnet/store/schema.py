@@ -129,8 +129,14 @@ CREATE TABLE wisun_pan (
 ) STRICT;
 """
 
+# The class of each meter: 0x028F (655), the bidirectional high-voltage meter every meter stored
+# before was, or the low-voltage 0x0288 (648), whose attributes and readings differ.
+_V5: Final = """
+ALTER TABLE meter ADD COLUMN class INTEGER NOT NULL DEFAULT 655 CHECK (class IN (655, 648));
+"""
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def version(connection: sqlite3.Connection) -> int:

@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.lv_meter import LV_METER_CLASS
 from hemsnet.devices.model import Quantity
 from hemsnet.errors import ConfigError
 from hemsnet.metering.attributes import AttributeVersion, RegisterHistory, register_epcs
@@ -203,27 +205,42 @@ class Store:
 
     # Meters
 
-    def meter(self, key: str, address: str, at: datetime) -> int:
-        """The id of the meter known as ``key``, created at first sight; ``address`` and the
-        last time seen are updated."""
+    def meter(
+        self, key: str, address: str, at: datetime, class_id: int = HV_METER_BIDIR_CLASS
+    ) -> int:
+        """The id of the meter known as ``key``, created at first sight; ``address``, its
+        class (0x028F or 0x0288) and the last time seen are updated."""
         with self._write() as db:
             (meter_id,) = db.execute(
-                "INSERT INTO meter (key, address, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET address = excluded.address, "
+                "INSERT INTO meter (key, address, first_seen, last_seen, class) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "address = excluded.address, class = excluded.class, "
                 "last_seen = max(last_seen, excluded.last_seen) RETURNING id",
-                (key, address, _clock(at), _clock(at)),
+                (key, address, _clock(at), _clock(at), class_id),
             ).fetchone()
         return int(meter_id)
 
     def meters(self) -> list[Meter]:
         """Every meter, in key order."""
-        rows = self._rows("SELECT id, key, address, first_seen, last_seen FROM meter ORDER BY key")
+        rows = self._rows(
+            "SELECT id, key, address, first_seen, last_seen, class FROM meter ORDER BY key"
+        )
         return [
             Meter(
-                meter_id, key, address, datetime.fromisoformat(first), datetime.fromisoformat(last)
+                meter_id,
+                key,
+                address,
+                datetime.fromisoformat(first),
+                datetime.fromisoformat(last),
+                int(class_id),
             )
-            for meter_id, key, address, first, last in rows
+            for meter_id, key, address, first, last, class_id in rows
         ]
+
+    def meter_class(self, meter_id: int) -> int:
+        """The class of the meter (0x028F when unknown)."""
+        rows = self._rows("SELECT class FROM meter WHERE id = ?", meter_id)
+        return int(rows[0][0]) if rows else HV_METER_BIDIR_CLASS
 
     # Readings
 
@@ -410,7 +427,12 @@ class Store:
         )
 
     def register_history(self, meter_id: int, quantity: Quantity) -> RegisterHistory:
-        """Every version of the attributes that scale the counters of ``quantity``."""
+        """Every version of the attributes that scale the counters of ``quantity``; a
+        low-voltage meter's active energy is its own (E1, D3, D7), and it has no other."""
+        if self.meter_class(meter_id) == LV_METER_CLASS:
+            if quantity is not Quantity.ACTIVE_ENERGY:
+                return RegisterHistory(quantity, {})
+            quantity = Quantity.LV_ACTIVE_ENERGY
         return RegisterHistory(
             quantity,
             {epc: self.attribute_history(meter_id, epc) for epc in register_epcs(quantity)},

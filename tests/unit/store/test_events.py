@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from hemsnet.devices.model import Quantity
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR, Series
 from hemsnet.store import Store, schema
@@ -162,3 +163,26 @@ def test_a_version_3_file_gains_the_pan_table(tmp_path: Path) -> None:
         assert store.kept_pan() is None
         store.keep_pan(33, 0x8888, "001D129012345678", datetime(2026, 11, 21, 9))
         assert store.kept_pan() == (33, 0x8888, "001D129012345678")
+
+
+def test_a_meter_keeps_its_class_and_a_version_4_file_takes_0x028f(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for number, script in enumerate(schema.MIGRATIONS[:4], start=1):
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.execute(
+            "INSERT INTO meter (key, address, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+            ("fe80::1", "fe80::1", "2026-11-21T09:00:00.000000", "2026-11-21T09:00:00.000000"),
+        )
+    db.close()
+    with Store.open(path) as store:
+        (old,) = store.meters()
+        assert old.class_id == 0x028F
+        lv = store.meter("fe80::2", "fe80::2", datetime(2026, 11, 21, 10), 0x0288)
+        assert store.meter_class(lv) == 0x0288
+        assert [m.class_id for m in store.meters()] == [0x028F, 0x0288]
+        # A low-voltage meter's active energy is scaled by E1, D3 and D7; it has no demand.
+        assert store.register_history(lv, Quantity.ACTIVE_ENERGY).quantity is (
+            Quantity.LV_ACTIVE_ENERGY
+        )
+        assert store.register_history(lv, Quantity.DEMAND).versions == {}
