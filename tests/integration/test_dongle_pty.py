@@ -9,6 +9,7 @@ The tests wait on the controller's lines (events with deadlines), never on a fix
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 import sys
@@ -16,7 +17,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.controller_service import ControllerService, ControllerSetup, DongleSetup
@@ -29,6 +33,8 @@ from hemsnet.metering.series import Series
 from hemsnet.skstack.driver import RouteBCredentials
 from hemsnet.skstack.emulator import DongleEmulator, Firmware, MeterRadio, RadioSettings
 from hemsnet.store import Store
+from hemsnet.web.app import build_app
+from hemsnet.web.config import DashboardConfig
 
 ID = "00112233445566778899AABBCCDDEEFF"
 PASSWORD = "0123456789AB"
@@ -80,10 +86,13 @@ async def controller_through_a_dongle(
     settings: RadioSettings | None = None,
     firmware: Firmware = Firmware.BP35A1,
     days: float = 2,
+    config: MeterConfig | None = None,
 ) -> AsyncIterator[tuple[Running, PtyDongle, ControllerService]]:
     now = datetime.now().replace(microsecond=0)
     clock = ScaledClock(now, SPEED)
-    meter = MeterEngine(MeterConfig(), now=now, seed=3, installed=now - timedelta(days=days))
+    meter = MeterEngine(
+        config or MeterConfig(), now=now, seed=3, installed=now - timedelta(days=days)
+    )
     emulator = DongleEmulator(
         meter, MeterRadio(ID, PASSWORD), now=now, firmware=firmware, settings=settings
     )
@@ -218,6 +227,62 @@ def test_the_dongle_unplugged_and_plugged_back(tmp_path: Path) -> None:
         assert_complete(tmp_path / "hemsnet.db", meter_of(pty), until)
 
     asyncio.run(scenario())
+
+
+def test_a_low_voltage_meter_from_discovery_to_the_store_export_and_dashboard(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "hemsnet.db"
+
+    async def scenario() -> datetime:
+        async with controller_through_a_dongle(tmp_path, config=MeterConfig.low_voltage()) as (
+            running,
+            pty,
+            _,
+        ):
+            line = await running.wait_for(lambda text: "meter 028801 at" in text)
+            assert "fe80::21d:1290:1234:5678" in line
+            await running.wait_for(backfilled)
+            until = datetime.combine(meter_of(pty).now.date(), datetime.min.time())
+        assert_complete(db, meter_of(pty), until)
+        return until
+
+    today = asyncio.run(scenario())
+    with Store.open(db) as store:
+        (meter,) = store.meters()
+        assert meter.class_id == 0x0288
+        assert {0xD7, 0xE1, 0xC0} <= set(store.attributes(meter.id))
+    yesterday = today - timedelta(days=1)
+    exported = subprocess.run(
+        [sys.executable, "-m", "hemsnet", "export", "--db", str(db), "--from",
+         yesterday.isoformat(), "--to", today.isoformat(), "--quantity", "energy",
+         "--format", "json"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    rows = json.loads(exported.stdout)
+    assert len(rows) == 48 and all(row["energy_normal_kwh"] is not None for row in rows[1:])
+
+    async def dashboard() -> None:
+        clock = ScaledClock(today + timedelta(hours=12), 1.0)
+        app = build_app(db, DashboardConfig(), clock.now)
+        async with TestClient(TestServer(app)) as http:
+            health = await (await http.get("/api/health")).json()
+            assert health["meter"]["class"] == "0288"
+            assert health["meter"]["units"]["energy"] == "0.1 kWh"
+            assert health["meter"]["digits"]["energy"] == 6
+            now = await (await http.get("/api/now")).json()
+            assert now["power_w"] is not None
+            energy = await (
+                await http.get(f"/api/energy?from={yesterday.date()}&to={today.date()}")
+            ).json()
+            (day,) = energy["days"]
+            imported = Decimal(str(day["imported_kwh"]))
+            assert imported == sum(Decimal(row["energy_normal_kwh"]) for row in rows[1:]) + (
+                Decimal(rows[0]["energy_normal_kwh"] or 0)
+            )
+            assert day["exported_kwh"] is not None  # the home's PV fed some back
+
+    asyncio.run(dashboard())
 
 
 def test_the_two_commands_as_a_user_runs_them(tmp_path: Path) -> None:
