@@ -143,7 +143,7 @@ class StatusView:
         """``hemsnet controller: meter ... | last reading ... | gaps ... | ...``; the store
         part read from ``store``."""
         if not self.paired:
-            parts = ["searching for a meter (0x028F)"]
+            parts = ["searching for a meter (0x028F, 0x0288)"]
         else:
             parts = [f"meter {self.eoj} at {self.address}"]
             if meter_id is not None:
