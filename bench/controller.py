@@ -65,6 +65,8 @@ STATUS_MINUTE: Final = 60.0  # the controller's default --status-every, at real 
 # request; and the most a utility meter is sized for from one controller [AIF 2.4.1 note].
 EXPECTED_PER_HOUR: Final = 180
 PACE_PER_HOUR: Final = 360
+DONGLE_ID: Final = "00112233445566778899AABBCCDDEEFF"  # hemsnet dongle's defaults
+DONGLE_PASSWORD: Final = "0123456789AB"
 CLOCK_TICK: Final = os.sysconf("SC_CLK_TCK")
 REQUESTS: Final = re.compile(
     r"requests (\d+) sent, (\d+) answered, (\d+) refused, (\d+) timed out, (\d+) in the last hour"
@@ -205,10 +207,13 @@ class Running:
 
 
 @contextmanager
-def hemsnet(name: str, cpu: int, link: Link, args: list[str]) -> Iterator[Running]:
-    """``python -m hemsnet ARGS --iface IF`` pinned to ``cpu`` in the link's namespace."""
-    command = ["taskset", "-c", str(cpu), "ip", "netns", "exec", link.netns, sys.executable,
-               "-m", "hemsnet", *args, "--iface", link.iface]  # fmt: skip
+def hemsnet(name: str, cpu: int, link: Link | None, args: list[str]) -> Iterator[Running]:
+    """``python -m hemsnet ARGS --iface IF`` pinned to ``cpu`` in the link's namespace; with
+    no link (the dongle), ``python -m hemsnet ARGS`` pinned to ``cpu``."""
+    where = [] if link is None else ["ip", "netns", "exec", link.netns]
+    iface = [] if link is None else ["--iface", link.iface]
+    command = ["taskset", "-c", str(cpu), *where, sys.executable, "-m", "hemsnet", *args,
+               *iface]  # fmt: skip
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(
             command,
@@ -283,18 +288,37 @@ def bench(args: argparse.Namespace) -> Result:
     speed: float = args.speed
     status_every = STATUS_MINUTE / speed
     with ExitStack() as stack:
-        topology = Namespaces(new_tag())
-        stack.callback(topology.close)
-        meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
-        db = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "hemsnet.db"
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        db = folder / "hemsnet.db"
         installed = datetime.now().replace(microsecond=0) - timedelta(hours=args.backfill_hours)
-        meter_args = ["meter", "--speed", f"{speed:g}", "--start", installed.isoformat()]
         ctl_args = ["controller", "--speed", f"{speed:g}", "--db", str(db),
                     "--status-every", f"{status_every:g}"]  # fmt: skip
+        meter_end: Link | None = None
+        ctl_end: Link | None = None
+        if args.dongle:
+            # The dongle emulator on a pty (its meter at the same speed), the controller on it.
+            wisun = folder / "wisun"
+            (folder / "id").write_text(DONGLE_ID)
+            (folder / "pw").write_text(DONGLE_PASSWORD)
+            for secret in ("id", "pw"):
+                (folder / secret).chmod(0o600)
+            meter_args = ["dongle", "--pty", "--link", str(wisun), "--speed", f"{speed:g}",
+                          "--start", installed.isoformat()]  # fmt: skip
+            ctl_args += ["--dongle", str(wisun), "--routeb-id-file", str(folder / "id"),
+                         "--routeb-password-file", str(folder / "pw")]  # fmt: skip
+            ready = "hemsnet dongle: SKSTACK IP"
+        else:
+            topology = Namespaces(new_tag())
+            stack.callback(topology.close)
+            meter_end, ctl_end = topology.link(
+                topology.namespace("meter"), topology.namespace("ctl")
+            )
+            meter_args = ["meter", "--speed", f"{speed:g}", "--start", installed.isoformat()]
+            ready = "hemsnet meter: objects"
         meter = stack.enter_context(hemsnet("meter", METER_CPU, meter_end, meter_args))
-        # It prints this line once its socket is bound: the controller's first search is
+        # It prints this line once its socket (pty) is open: the controller's first search is
         # answered, and the time to backfill does not depend on how fast the meter starts.
-        meter.wait_for("hemsnet meter: objects", time.monotonic() + READY_TIMEOUT_S)
+        meter.wait_for(ready, time.monotonic() + READY_TIMEOUT_S)
         begin = time.monotonic()
         ctl = stack.enter_context(hemsnet("controller", CONTROLLER_CPU, ctl_end, ctl_args))
         pid = ctl.proc.pid
@@ -339,8 +363,9 @@ def bench(args: argparse.Namespace) -> Result:
             status_line=last_line,
             exit_status=exit_status,
             commands=[
-                f"hemsnet {' '.join(meter_args)} --iface {meter_end.iface}",
-                f"hemsnet {' '.join(ctl_args)} --iface {ctl_end.iface}",
+                f"hemsnet {' '.join(meter_args)}"
+                + (f" --iface {meter_end.iface}" if meter_end else ""),
+                f"hemsnet {' '.join(ctl_args)}" + (f" --iface {ctl_end.iface}" if ctl_end else ""),
             ],
         )
 
@@ -351,10 +376,14 @@ def _mb(value: int) -> str:
 
 def report(result: Result, args: argparse.Namespace) -> None:
     speed = result.speed
+    link = (
+        "through hemsnet dongle (a SKSTACK IP dongle emulated on a pty, its meter behind it)"
+        if args.dongle
+        else "against hemsnet meter over UDP/IPv6 between network namespaces (veth)"
+    )
     print(
-        f"hemsnet controller against hemsnet meter over UDP/IPv6 between network namespaces "
-        f"(veth), both at {speed:g}x real time; controller on CPU {CONTROLLER_CPU}, meter on "
-        f"CPU {METER_CPU}"
+        f"hemsnet controller {link}, both at {speed:g}x real time; controller on CPU "
+        f"{CONTROLLER_CPU}, meter on CPU {METER_CPU}"
     )
     print(
         f"Python {platform.python_version()}, {platform.machine()}, Linux {platform.release()}, "
@@ -436,10 +465,15 @@ def main() -> None:
         default=3.0,
         help="the meter is installed this long before now (default 3)",
     )
+    parser.add_argument(
+        "--dongle",
+        action="store_true",
+        help="Route B through hemsnet dongle on a pty (SKSTACK IP) instead of UDP",
+    )
     args = parser.parse_args()
     if args.speed <= 0 or args.hours <= 0 or args.backfill_hours < 0:
         parser.error("--speed and --hours must be > 0, --backfill-hours >= 0")
-    if reason := can_create_namespaces():
+    if not args.dongle and (reason := can_create_namespaces()):
         sys.exit(f"bench/controller.py {reason}")
     if not {CONTROLLER_CPU, METER_CPU} <= os.sched_getaffinity(0):
         sys.exit(f"bench/controller.py needs CPUs {CONTROLLER_CPU} and {METER_CPU}")

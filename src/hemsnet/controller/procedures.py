@@ -119,6 +119,9 @@ def startup(ctl: Context) -> Sub[None]:
     yield from acquire_attributes(ctl)
     config = ctl.config
     plan = ctl.meter.plan
+    if config.instant_interval > 0 and ctl.meter.readable(plan.instant[0]):
+        # The power now, first of all, alone: timer 1 if it is lost (C34).
+        absorb(ctl, (yield from ask(Request.get(meter_eoj(ctl), plan.instant[0]))))
     ctl.spawn("attributes", Priority.STARTUP, refresh_attributes(ctl), measurement=False)
     ctl.spawn("scheduled", Priority.SCHEDULED, fetch_scheduled(ctl))
     groups = [
@@ -288,9 +291,12 @@ def fetch_scheduled(ctl: Context) -> Sub[None]:
             due = boundary + after if now < boundary + after else boundary + HALF_HOUR + after
             yield Sleep(ctl.at_meter_time(due))
             continue
-        answer = yield from ask(Request.get(meter_eoj(ctl), *missing))
-        absorb(ctl, answer)
-        if answer.timed_out:
+        lost = False
+        for group in ctl.batches(missing):
+            answer = yield from ask(Request.get(meter_eoj(ctl), *group))
+            absorb(ctl, answer)
+            lost = lost or answer.timed_out
+        if lost:
             continue
         if any(_scheduled_missing(ctl, epc, boundary) for epc in missing):
             yield Sleep(ctl.now + _LATEST_MISSING_RETRY)
@@ -360,7 +366,10 @@ def history_series(ctl: Context) -> list[Series]:
 
 
 def backfill_half_hours(ctl: Context) -> Sub[None]:
-    """Work out the missing half-hours, open gaps for them, fetch their days newest first."""
+    """Work out the missing half-hours, open gaps for them, fetch their days newest first.
+
+    The newest day missing something is chosen again after every day, so that a half-hour
+    lost while the deep backfill runs (today, yesterday) comes before older days (C34)."""
     config = ctl.config
     now = ctl.meter_now
     # The running half-hour's boundary is 3.3.1's (fetch_scheduled); every earlier one is ours,
@@ -373,23 +382,26 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
         if begun is not None:
             for key in ctl.coverage.open_new_gaps([one], max(begun, start), end):
                 ctl.emit(GapOpened(*key))
-    days = sorted(ctl.coverage.missing_days(series, start, end), reverse=True)
-    days = [day for day in days if ctl.day_offset(day) < ctl.meter.retained_days]
     reachable_from: datetime | None = None
     if ctl.meter.retained_days <= HISTORY_DAY_MAX:
         reachable_from = day_start(
             ctl.meter_now.date() - timedelta(days=ctl.meter.retained_days - 1)
         )
-    ctl.backfill_started(len(days))
-    for done, day in enumerate(days):
-        ctl.backfill_progress(done, day)
+    tried: set[tuple[date, datetime]] = set()  # a day again once a newer half-hour is due
+    ctl.backfill_started(len(_days_missing(ctl, series, start, end, tried)))
+    while True:
+        end = floor_half_hour(ctl.meter_now)
+        days = _days_missing(ctl, series, start, end, tried)
+        if not days:
+            break
+        day = days[0]
+        tried.add((day, end))
+        ctl.backfill_progress(len(tried) - 1, day)
         wanted = ctl.coverage.missing_days(
             series, day_start(day), min(end, day_start(day) + timedelta(days=1))
         )
         of_series = ctl.meter.plan.history_epcs
         epcs = [of_series[s] for s in series if s in wanted.get(day, ())]
-        if not epcs:
-            continue
         result = yield from fetch_day(ctl, day, epcs)
         if result is DayResult.OUT_OF_RANGE:
             reachable_from = day_start(day + timedelta(days=1))
@@ -404,9 +416,29 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
             ctl.meter.retained_days = min(ctl.meter.retained_days, ctl.day_offset(day))
             reachable_from = midnight + timedelta(days=1)
             break
-    ctl.backfill_progress(len(days), None)
+    ctl.backfill_progress(len(tried), None)
     for (one, start_at, end_at), filled in ctl.coverage.settle_gaps(reachable_from):
         ctl.emit(GapSettled(one, start_at, end_at, filled))
+
+
+def _days_missing(
+    ctl: Context,
+    series: Sequence[Series],
+    start: datetime,
+    end: datetime,
+    tried: set[tuple[date, datetime]],
+) -> list[date]:
+    """The days with a half-hour missing before ``end`` that the meter may hold and this pass
+    has not tried for this ``end`` yet, newest first."""
+    days = ctl.coverage.missing_days(series, start, end)
+    return sorted(
+        (
+            day
+            for day in days
+            if ctl.day_offset(day) < ctl.meter.retained_days and (day, end) not in tried
+        ),
+        reverse=True,
+    )
 
 
 def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
