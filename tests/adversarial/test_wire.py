@@ -161,7 +161,7 @@ def test_a_fresh_meter_at_the_same_address_is_a_new_epoch_not_a_wrap(tmp_path: P
 def test_a_clock_step_seen_once_is_not_believed(tmp_path: Path) -> None:
     """A forged 0xE2 that answers the controller's request (its TID guessed right) says the
     meter's clock is ten years ahead: it moves nothing, and the readings after it are dated
-    by the clock learnt before (decision C34)."""
+    by the clock learnt before (decision C49)."""
     s = started(tmp_path)
     offset = s.controller.meter.offset
     years_ahead = datetime(2036, 11, 16, 9, 0)

@@ -42,10 +42,11 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "meter": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         "appliances": ("physics", "devices", "echonet", "errors"),
         "controller": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
+        "skstack": ("meter", "physics", "metering", "devices", "echonet", "errors"),
         # Above the boundary: I/O.
         "store": ("metering", "devices", "echonet", "errors"),
         "aio": (
-            *("controller", "meter", "appliances", "store", "metering", "physics"),
+            *("controller", "meter", "appliances", "skstack", "store", "metering", "physics"),
             *("devices", "echonet", "errors"),
         ),
         "testbed": ("homenet", "store", "metering", "errors"),
@@ -54,7 +55,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("errors", "localtime", "tomlconfig"),
         ),
         "cli": (
-            *("aio", "web", "testbed", "store", "controller", "meter", "appliances"),
+            *("aio", "web", "testbed", "store", "controller", "meter", "appliances", "skstack"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
@@ -64,6 +65,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
 #: The sans-I/O core: time and randomness are inputs, bytes in and out.
 CORE: Final = frozenset(
     {"echonet", "devices", "metering", "physics", "meter", "appliances", "controller", "homenet"}
+    | {"skstack"}
 )
 #: Standard-library modules that do I/O, keep time or hide state (the core takes them as inputs).
 IO_MODULES: Final = frozenset(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -188,7 +188,8 @@ class EchonetClient:
         Collects answers (and 0xD5 announcements heard meanwhile) for ``window`` seconds, or
         until ``expect`` nodes have answered.
         """
-        found: dict[Address, DiscoveredNode] = {}
+        found: dict[Hashable, DiscoveredNode] = {}  # by address: a node answering from
+        # another port than the one it announces from is still one node
 
         def accept(frame: Frame, source: Address) -> bool:
             edt = frame.edt_of(_SELF_NODE_INSTANCE_LIST) or frame.edt_of(
@@ -201,7 +202,7 @@ class EchonetClient:
             except ValueError:
                 log.info("ignoring malformed instance list from %s", source)
                 return False
-            found[source] = DiscoveredNode(source, instances)
+            found[peer_identity(source)] = DiscoveredNode(source, instances)
             return True
 
         await self._collect(

@@ -33,8 +33,9 @@ from hemsnet.aio.disk_writer import DiskWriter
 from hemsnet.aio.hems_networks import HemsNetworks
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.runner import EngineRunner
+from hemsnet.aio.serial_link import BAUD_RATE, LinkNotice, SerialLink
 from hemsnet.aio.services import Service, run_together
-from hemsnet.aio.udp import DatagramLink, peer_identity, peer_key
+from hemsnet.aio.udp import DatagramLink, echonet_endpoint, peer_identity, peer_key
 from hemsnet.controller.appliance_events import (
     ApplianceEvent,
     ApplianceFound,
@@ -58,9 +59,11 @@ from hemsnet.controller.events import (
 from hemsnet.echonet.engine import FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.metering.gaps import GapStatus
+from hemsnet.skstack.driver import KnownPan, RouteBCredentials
+from hemsnet.skstack.protocol import PanDescription
 from hemsnet.store.store import Store
 
-__all__ = ["ControllerService", "ControllerSetup", "StatusView"]
+__all__ = ["ControllerService", "ControllerSetup", "DongleSetup", "StatusView"]
 
 _NOTABLE: Final = (MeterPaired, MeterRestarted, FaultStarted, FaultEnded, GapSettled, Warned)
 
@@ -68,15 +71,28 @@ Report = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
+class DongleSetup:
+    """Route B through a SKSTACK IP dongle on a serial port [G.9958 Figure I.2]: where it is,
+    the Route B credentials, and the meter's PAN when known without a scan (else the one kept
+    in the store from an earlier scan is used)."""
+
+    path: str
+    credentials: RouteBCredentials
+    pan: KnownPan | None = None
+    baud: int = BAUD_RATE
+
+
+@dataclass(frozen=True, slots=True)
 class ControllerSetup:
     """What a controller runs with: its configuration, its links, its store and its clock.
 
-    ``hems`` names the HEMS networks' interfaces; the Route B one among them shares the
-    Route B link [G.9958 6.3.2, 6.4.1]. ``meter``, when given, is the only peer on Route B.
+    ``route_b`` is a datagram link (UDP on an interface) or a dongle. ``hems`` names the HEMS
+    networks' interfaces; the Route B one among them shares the Route B link
+    [G.9958 6.3.2, 6.4.1]. ``meter``, when given, is the only peer on Route B.
     """
 
     config: ControllerConfig
-    route_b: DatagramLink
+    route_b: DatagramLink | DongleSetup
     db: Path
     clock: ScaledClock
     meter: Hashable | None = None
@@ -98,6 +114,8 @@ class StatusView:
     backfill_total: int
     backfilled_at: datetime | None
     counters: dict[str, int]
+    per_hour: int  # requests sent in the last hour [AIF 2.4.1 note]
+    refused: tuple[int, ...]  # what the meter refuses though it should serve it (C36)
     appliances: tuple[int, int] | None  # known, reachable; None without HEMS networks
 
     @classmethod
@@ -113,6 +131,8 @@ class StatusView:
             status.backfill_total,
             status.backfilled_at,
             dict(status.counters),
+            engine.rate.per_hour(engine.now),
+            tuple(sorted(engine.meter.refused)),
             (
                 (sum(m.known for m in monitors), sum(m.reachable for m in monitors))
                 if monitors
@@ -124,7 +144,7 @@ class StatusView:
         """``hemsnet controller: meter ... | last reading ... | gaps ... | ...``; the store
         part read from ``store``."""
         if not self.paired:
-            parts = ["searching for a meter (0x028F)"]
+            parts = ["searching for a meter (0x028F, 0x0288)"]
         else:
             parts = [f"meter {self.eoj} at {self.address}"]
             if meter_id is not None:
@@ -137,8 +157,10 @@ class StatusView:
             parts.append(
                 f"requests {counters.get('sent', 0)} sent, {counters.get('answered', 0)} "
                 f"answered, {counters.get('refused', 0)} refused, "
-                f"{counters.get('timed_out', 0)} timed out"
+                f"{counters.get('timed_out', 0)} timed out, {self.per_hour} in the last hour"
             )
+            if self.refused:
+                parts.append("refuses " + " ".join(f"0x{epc:02X}" for epc in self.refused))
         if self.appliances is not None:
             known, reachable = self.appliances
             parts.append(f"appliances {known} ({reachable} reachable)")
@@ -165,14 +187,25 @@ class ControllerService:
         now = setup.clock.now()
         config = setup.config
         self.engine = ControllerEngine(
-            config, now=now, meter=setup.meter, identify=peer_identity, tid_draw=secrets.randbelow
+            config,
+            now=now,
+            meter=setup.meter,
+            identify=peer_identity,
+            tid_draw=secrets.randbelow,
+            endpoint=echonet_endpoint,
         )
-        self.hems = HemsNetworks(setup.hems, self.engine, setup.route_b, config.appliances, now)
         self.writer = DiskWriter("hemsnet-store")
+        self.dongle: SerialLink | None = None
+        route_b = setup.route_b
+        if isinstance(route_b, DongleSetup):
+            route_b = self.dongle = self._dongle(route_b)
+        self.hems = HemsNetworks(setup.hems, self.engine, route_b, config.appliances, now)
         self.recorder = Recorder(store, peer_key)
         self.runner = EngineRunner(
             self.engine, self.hems.route_b, setup.clock, on_events=self._on_events
         )
+        if self.hems.gate is not None:
+            self.hems.gate.on_wake = lambda: self.runner.dispatch([])
         self.monitors = [monitor for monitor, _ in self.hems.monitors]
         self.monitor_runners = [
             EngineRunner(
@@ -209,6 +242,32 @@ class ControllerService:
     def describe(self) -> str:
         """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any)."""
         return self.hems.describe()
+
+    def _dongle(self, dongle: DongleSetup) -> SerialLink:
+        """The serial link, with the PAN given or kept from an earlier scan."""
+        pan = dongle.pan
+        kept = self.store.kept_pan()
+        if pan is None and kept is not None:
+            pan = KnownPan(*kept)
+        store, writer, clock = self.store, self.writer, self.setup.clock
+
+        def keep(found: PanDescription) -> None:
+            at = clock.now()
+            writer.submit(lambda: store.keep_pan(found.channel, found.pan_id, found.mac, at))
+
+        return SerialLink(
+            dongle.path,
+            dongle.credentials,
+            pan=pan,
+            baud_rate=dongle.baud,
+            notice=self._notice,
+            on_pan=keep,
+        )
+
+    def _notice(self, notice: LinkNotice) -> None:
+        report = self.setup.report
+        if report is not None:
+            report(f"hemsnet controller: {notice.text}")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the controller until ``stop``; the store is written up to the last event before

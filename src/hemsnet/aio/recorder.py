@@ -57,8 +57,8 @@ class Recorder:
         self.key_of = key_of
         self.meter_id: int | None = None
 
-    def pair(self, address: Hashable, now: datetime) -> int:
-        self.meter_id = self.store.meter(self.key_of(address), str(address), now)
+    def pair(self, address: Hashable, now: datetime, class_id: int = 0x028F) -> int:
+        self.meter_id = self.store.meter(self.key_of(address), str(address), now, class_id)
         return self.meter_id
 
     def held(self, now: datetime, *, days: int, minute_hours: float) -> Held:
@@ -93,7 +93,7 @@ class Recorder:
         counters: Counter[str] = Counter()
         for event in events:
             if isinstance(event, MeterPaired):
-                self.pair(event.address, now)
+                self.pair(event.address, now, event.eoj.class_id)
                 continue
             meter_id = self.meter_id
             if meter_id is None:
@@ -130,7 +130,7 @@ class Recorder:
         if wire:
             self.store.log_wire_events(self.meter_id, wire)
         if counters:
-            self.store.count(self.meter_id, **counters)
+            self.store.count(self.meter_id, now, **counters)
 
     def _apply_one(self, meter_id: int, event: Event, now: datetime) -> None:
         store = self.store

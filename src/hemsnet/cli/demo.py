@@ -121,7 +121,8 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
     )
     meter_link = UdpTransport.loopback()
     meter_address = Address("::1", meter_link.port)
-    config = ControllerConfig()
+    # Unpaced: the demo's meter is its own emulator, not a utility's [AIF 2.4.1 note] (C32).
+    config = ControllerConfig(pace=0)
     controller_link = UdpTransport.loopback()
     setup = ControllerSetup(
         config,

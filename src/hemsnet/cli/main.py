@@ -22,6 +22,7 @@ from hemsnet.cli import (
     dashboard,
     decode,
     demo,
+    dongle,
     export,
     homenet,
     meter,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     meter.register(commands)
     appliance.register(commands)
     controller.register(commands)
+    dongle.register(commands)
     dashboard.register(commands)
     demo.register(commands)
     export.register(commands)

@@ -9,7 +9,7 @@ no longer holds them.
 
 The raw count held for each instant is kept too, so that a later reading that contradicts it
 is caught: the instant is then *disputed* until the meter's own history settles it
-(:mod:`hemsnet.controller.vetting`, decision C31).
+(:mod:`hemsnet.controller.vetting`, decision C46).
 
 `Held` is what the store already holds when the controller starts, so that a
 restarted controller knows what to fetch.
@@ -101,12 +101,12 @@ class Coverage:
         """A reading contradicted the count held for ``at``: fetch the meter's history of it."""
         self.disputed.add((series, at))
 
-    def drop_dispute(self, series: Series, at: datetime) -> None:
-        """The history had no data for ``at``: what is held stays."""
-        self.disputed.discard((series, at))
-
     def has(self, series: Series, at: datetime) -> bool:
         return at in self._settled[series]
+
+    def any_real(self, series: Iterable[Series], start: datetime, end: datetime) -> bool:
+        """Whether any of ``series`` has a value in [start, end)."""
+        return any(start <= at < end for one in series for at in self._real[one])
 
     def earliest_real(self, series: Series) -> datetime | None:
         real = self._real[series]

@@ -107,6 +107,12 @@ class Answer:
             return {}
         return {p.epc: p.edt for p in self.frame.properties if p.edt}
 
+    def declined(self) -> set[int]:
+        """The EPCs the answer lists without a value (PDC 0): refused, not merely missing."""
+        if self.frame is None:
+            return set()
+        return {p.epc for p in self.frame.properties if not p.edt} & set(self.request.epcs)
+
     def refused(self) -> set[int]:
         """The EPCs the meter did not serve."""
         if self.frame is None:

@@ -13,13 +13,13 @@ The engine judges every :class:`~hemsnet.metering.samples.Sample` it decoded:
   possible: a cumulative count that grows, or a demand that reaches, beyond :data:`MARGIN`
   times the highest demand believed so far (the meter's history of 30-minute demands and its
   instantaneous power; before any, the largest demand its 0xC4 digits of the 0xC5 unit can
-  show) (decision C31);
+  show) (decision C46);
 * a **restart** when a cumulative count falls and reading it as a roll-over would need more
   energy than that allows: a new meter, or a counter reset, is a new register epoch, never a
-  wrap (C32);
+  wrap (C47);
 * **disputed** when it contradicts the count held for its instant and does not come from the
   meter's history: nothing is overwritten until the history (E1 + E7.., EF + ED) settles it
-  (C33);
+  (C48);
 * **kept** otherwise.
 
 Values older than the newest one held (a backfill) are checked for their time, grid and digits

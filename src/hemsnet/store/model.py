@@ -89,6 +89,7 @@ class Meter:
     address: str
     first_seen: datetime
     last_seen: datetime
+    class_id: int = 0x028F  # 0x028F, or the low-voltage 0x0288
 
 
 @dataclass(frozen=True, slots=True)

@@ -311,6 +311,7 @@ def test_identity_is_decoded_from_the_attributes(stored: Stored) -> None:
     stored.store.mark_absent(meter.id, 0xCD, NOW)
     assert identity(stored.store, meter) == {
         "key": KEY,
+        "class": "028F",
         "address": f"{KEY}%veth0",
         "maker_code": "000077",
         "production_number": "HV0000000042",
