@@ -19,8 +19,11 @@ from hemsnet.cli.common import (
     parse_speed,
     run_until_signalled,
 )
-from hemsnet.cli.dashboard import listen_argument, read_configs, url_line
+from hemsnet.cli.configs import read_configs
+from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.controller import ControllerConfig
+from hemsnet.uplink.config import with_url
+from hemsnet.uplink.homeassistant import attach
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
@@ -39,9 +42,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Route B interface specification's chapter 3 describes. Runs until interrupted "
         "(Ctrl-C or SIGTERM). A status line shows the meter, the last reading, gaps, faults "
         "and request counts; -v logs every sequence step and frame.",
-        epilog="example: hemsnet controller --iface eth0 --db meter.db",
+        epilog="example: hemsnet controller --iface eth0 --db meter.db --mqtt mqtt://127.0.0.1",
     )
-    controller.add_argument("--iface", required=True, metavar="IF", help="the Route B interface")
+    controller.add_argument(
+        "--iface", metavar="IF", help="the Route B interface (default: [link] iface of --config)"
+    )
     controller.add_argument(
         "--hems-iface",
         action="append",
@@ -58,10 +63,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "answers the search); frames from any other address are dropped",
     )
     controller.add_argument(
-        "--db", type=Path, default=DEFAULT_DB, metavar="FILE", help="SQLite store (hemsnet.db)"
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help=f"SQLite store (default: [store] db of --config, else {DEFAULT_DB})",
     )
     controller.add_argument(
-        "--config", type=Path, metavar="FILE", help="controller.toml (see examples/)"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="controller.toml: timers, polling, appliances, [dashboard], [mqtt], [link], "
+        "[store] (see examples/)",
     )
     controller.add_argument(
         "--ipv4", action="store_true", help="also use IPv4 (224.0.23.0) for IPv4-only meters"
@@ -74,6 +86,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="ADDR:PORT",
         help="also serve the dashboard (see hemsnet dashboard), at ADDR:PORT or else at "
         "[dashboard] listen of --config, else 127.0.0.1:8080",
+    )
+    controller.add_argument(
+        "--mqtt",
+        metavar="URL",
+        help="publish the meter and the appliances to this MQTT broker with Home Assistant "
+        "discovery, mqtt://[USER[:PASSWORD]@]HOST[:PORT] or mqtts://... (default: [mqtt] url "
+        "of --config)",
     )
     testing = controller.add_argument_group("time (for tests and demos with an emulated meter)")
     testing.add_argument(
@@ -100,37 +119,45 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run(args: argparse.Namespace) -> int:
-    config, dashboard = read_configs(args.config)
-    iface = Interface.lookup(args.iface)
-    meter = parse_address(args.meter, iface) if args.meter else None
+    configs = read_configs(args.config)
+    config, dashboard, deployment = configs.controller, configs.dashboard, configs.deployment
+    mqtt = with_url(configs.mqtt, args.mqtt) if args.mqtt else configs.mqtt
+    iface_name = args.iface or deployment.iface
+    if iface_name is None:
+        raise CliError("--iface IF is needed (or [link] iface in --config)")
+    iface = Interface.lookup(iface_name)
+    meter_text = args.meter or deployment.meter
+    meter = parse_address(meter_text, iface) if meter_text else None
+    db = args.db or deployment.db or DEFAULT_DB
     if args.status_every <= 0:
         raise CliError("--status-every must be positive")
     now = args.start or datetime.now().replace(microsecond=0)
     try:
-        transport = UdpTransport(iface, ipv4=args.ipv4)
+        transport = UdpTransport(iface, ipv4=args.ipv4 or deployment.ipv4)
     except OSError as exc:
         raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
     clock = ScaledClock(now, args.speed)
     setup = ControllerSetup(
         config,
         transport,
-        args.db,
+        db,
         clock,
         meter=meter,
-        hems=args.hems_iface,
+        hems=args.hems_iface or deployment.hems_ifaces,
         report=_print,
         status_every=args.status_every,
     )
     with ControllerService.open(setup) as controller:
         services: list[Service] = [controller.run]
         if args.web is not None:  # after the store exists, before anything runs
-            web, url = _dashboard(args, dashboard, config, clock)
+            web, url = _dashboard(args, db, dashboard, config, clock)
             services.append(web)
+        uplink = attach(controller, mqtt)
         addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
             f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
-            f"{target}{controller.describe()}; store {args.db}; time {now.isoformat()} at "
+            f"{target}{controller.describe()}; store {db}{uplink}; time {now.isoformat()} at "
             f"{args.speed:g}x"
         )
         if args.web is not None:
@@ -142,6 +169,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _dashboard(
     args: argparse.Namespace,
+    db: Path,
     dashboard: DashboardConfig,
     config: ControllerConfig,
     clock: ScaledClock,
@@ -152,7 +180,7 @@ def _dashboard(
         dashboard = replace(dashboard, listen=args.web)
     dashboard = secured(dashboard)
     sock = bind(dashboard.listen)
-    app = build_app(args.db, dashboard, clock.now, config)
+    app = build_app(db, dashboard, clock.now, config)
     return partial(serve, app, sock), url_line(dashboard, sock.getsockname()[1])
 
 
