@@ -1,11 +1,13 @@
-"""``make demo``'s entry point, ``hemsnet demo``: data on the dashboard within a minute, and a
-clean stop that leaves nothing running.
+"""``make demo``'s entry point, ``hemsnet demo``: data on the dashboard within a minute, the
+meter on MQTT with Home Assistant discovery (a real mosquitto), and a clean stop that leaves
+nothing running and says ``offline``.
 
 The demo needs no root; when the tests run as root it is started as ``nobody`` to prove it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -22,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.broker import Mosquitto, mosquitto, watch
+
+__all__ = ["mosquitto"]  # the fixture, used by name
 
 DAYS = 7
 WITHIN = 60.0  # s: the issue's promise, from start to data on the page
@@ -65,13 +71,14 @@ class Demo:
 
 
 @pytest.fixture
-def demo() -> Iterator[Demo]:
+def demo(mosquitto: Mosquitto) -> Iterator[Demo]:
     # Not pytest's tmp_path: its parents are closed to nobody.
     folder = Path(tempfile.mkdtemp(prefix="hemsnet-demo-test-"))
     folder.chmod(0o777)
     db = folder / "demo.db"
     command = [*_unprivileged(), sys.executable, "-m", "hemsnet", "demo"]
     command += ["--listen", "127.0.0.1:0", "--days", str(DAYS), "--db", str(db)]
+    command += ["--mqtt", mosquitto.url]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         yield Demo(proc, db)
@@ -82,7 +89,9 @@ def demo() -> Iterator[Demo]:
         shutil.rmtree(folder)
 
 
-def test_the_demo_shows_data_within_a_minute_and_stops_cleanly(demo: Demo) -> None:
+def test_the_demo_shows_data_within_a_minute_and_stops_cleanly(
+    demo: Demo, mosquitto: Mosquitto
+) -> None:
     deadline = time.monotonic() + WITHIN
     url = demo.wait_for_line("hemsnet dashboard: http://", deadline).split()[-1]
     demo.wait_for_line("backfill done", deadline)
@@ -97,6 +106,15 @@ def test_the_demo_shows_data_within_a_minute_and_stops_cleanly(demo: Demo) -> No
     assert now["power_w"] and now["link"]["state"] == "up"
     assert time.monotonic() < deadline
 
+    meter = "hemsnet/meter/__1"  # the store key ::1 as a topic level
+    discovery = "homeassistant/sensor/hemsnet___1/energy_imported/config"
+    wanted = (f"{meter}/power", f"{meter}/energy_imported", discovery)
+    seen = asyncio.run(watch(mosquitto, lambda s: all(topic in s for topic in wanted)))
+    assert int(seen[f"{meter}/power"]) == pytest.approx(now["power_w"], rel=0.5)
+    assert float(seen[f"{meter}/energy_imported"]) > 0
+    energy = json.loads(seen[discovery])
+    assert energy["state_class"] == "total_increasing"
+
     port = int(url.rstrip("/").rsplit(":", 1)[1])
     demo.proc.send_signal(signal.SIGINT)
     assert demo.proc.wait(timeout=15) == 0
@@ -104,6 +122,8 @@ def test_the_demo_shows_data_within_a_minute_and_stops_cleanly(demo: Demo) -> No
     assert "hemsnet demo: stopped;" in demo.proc.stdout.read()
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), 2):
         pass  # the dashboard is gone with it
+    gone = asyncio.run(watch(mosquitto, lambda s: "hemsnet/status" in s))
+    assert gone["hemsnet/status"] == b"offline"
     pgrep = ["pgrep", "-f", str(demo.db)]
     left = subprocess.run(pgrep, capture_output=True, text=True, check=False)
     assert left.stdout == ""  # no process of this demo is left

@@ -263,7 +263,7 @@ def test_a_command_to_an_unknown_object_or_with_a_bad_value_is_not_sent() -> Non
     net = started(HemsNet(nodes={"bat": node_of(battery())}), 5)
     with pytest.raises(RequestNotAllowed, match="no object"):
         net.monitor.command("bat", SOLAR, 0x80, ON, net.now)
-    with pytest.raises(RequestNotAllowed, match="AIF 2.4.5"):
+    with pytest.raises(RequestNotAllowed, match=r"AIF 2\.4\.5"):
         net.monitor.command("bat", BATTERY, 0x80, b"\x99", net.now)
 
 
