@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.broker import Mosquitto, mosquitto, watch
 
@@ -105,6 +106,9 @@ def test_the_demo_shows_data_within_a_minute_and_stops_cleanly(
     now = demo.get(f"{url}api/now")
     assert now["power_w"] and now["link"]["state"] == "up"
     assert time.monotonic() < deadline
+    with urllib.request.urlopen(f"{url}metrics", timeout=10) as answer:
+        families = {f.name: f for f in text_string_to_metric_families(answer.read().decode())}
+    assert families["hemsnet_meter_energy_kwh"].samples[0].value > 0
 
     meter = "hemsnet/meter/__1"  # the store key ::1 as a topic level
     discovery = "homeassistant/sensor/hemsnet___1/energy_imported/config"

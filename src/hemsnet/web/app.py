@@ -25,7 +25,7 @@ from hemsnet.localtime import parse_local_time
 from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
-from hemsnet.web import demand, energy, health, link, live
+from hemsnet.web import demand, energy, health, link, live, metrics
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
 from hemsnet.web.openapi import openapi
@@ -216,6 +216,14 @@ async def _stream(request: web.Request) -> web.StreamResponse:
     return await stream(request, partial(_snapshot, ctx, key), ctx.now, ctx.closing)
 
 
+async def _metrics(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> bytes:
+        return metrics.metrics_text(ctx.store, now, ctx.controller)
+
+    body = await _query(request, query)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi())
 
@@ -244,6 +252,7 @@ def build_app(
     app.router.add_get("/api/health", _health)
     app.router.add_get("/api/export.csv", _export)
     app.router.add_get("/api/stream", _stream)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_get("/openapi.json", _openapi)
     app.on_response_prepare.append(secure_headers)
 

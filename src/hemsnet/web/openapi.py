@@ -255,6 +255,11 @@ _PATHS: Final[dict[str, Any]] = {
         ),
         media="text/csv",
     ),
+    "/metrics": _get(
+        "the store now in the Prometheus text format (docs/dashboard.md, Metrics)",
+        None,
+        media="text/plain",
+    ),
     "/api/stream": _get(
         "server-sent events: `now` (Now), `forecast` (Forecast or null), `health` (Link); "
         "a `: keep-alive` comment every 15 s",
