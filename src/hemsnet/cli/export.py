@@ -54,7 +54,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="Q",
         help="energy, demand, reactive, minute or cumulative (see below); repeatable",
     )
-    parser.add_argument("--format", required=True, choices=("csv", "json"), help="output format")
+    parser.add_argument(
+        "--format", default="csv", choices=("csv", "json"), help="output format (csv)"
+    )
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
     parser.set_defaults(run=_run)
 

@@ -226,7 +226,7 @@ def test_status_text(run: Run, busy_db: Path) -> None:
     lines = out.splitlines()
     assert lines[:2] == [
         "meter 00000001 at fe80::1%veth0",
-        "  seen 2026-11-14T00:03:07.250000 .. 2026-11-14T00:03:07.250000",
+        "  seen 2026-11-14T00:03:07.250000 .. 2026-11-14T01:33:07.250000",  # the last arrival,
     ]
     assert (
         "    demand_normal                5 stored    0 void  latest 2026-11-14T02:00:00 0.17 kW"
@@ -256,7 +256,9 @@ def test_status_text(run: Run, busy_db: Path) -> None:
 def test_status_json(run: Run, busy_db: Path) -> None:
     code, out, _ = run("status", "--db", busy_db, "--json")
     assert code == 0
-    (meter,) = json.loads(out)
+    document = json.loads(out)
+    assert document["appliances"] == []
+    (meter,) = document["meters"]
     assert (meter["key"], meter["address"]) == ("00000001", "fe80::1%veth0")
     assert meter["series"]["demand_normal"] == {
         "stored": 5,
@@ -311,6 +313,7 @@ def test_status_of_an_empty_database(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "hems.db"
     Store.open(path).close()
     assert run("status", "--db", path) == (0, f"no meter is recorded in {path}\n", "")
-    assert run("status", "--db", path, "--json") == (0, "[]\n", "")
+    empty = json.dumps({"meters": [], "appliances": []}, indent=2)
+    assert run("status", "--db", path, "--json") == (0, f"{empty}\n", "")
     code, _, err = run(*_export(path, "--quantity", "energy", "--format", "csv"))
     assert (code, err) == (2, f"hemsnet export: no meter is recorded in {path}\n")
