@@ -66,9 +66,9 @@ def _export(db: Path, *extra: str) -> list[str]:
         "--db",
         str(db),
         "--from",
-        "2026-11-14T00:30",
+        "2026-11-14T00:00",  # the half-hours ending 00:30 ... 02:00
         "--to",
-        "2026-11-14T02:30",
+        "2026-11-14T02:00",
         *extra,
     ]
 
@@ -120,7 +120,7 @@ def test_export_to_an_unwritable_place_is_one_line(run: Run, db: Path, tmp_path:
             {"--quantity": "power"},
             "unknown quantity 'power'; choose from energy, demand, reactive, minute, cumulative",
         ),
-        ({"--from": "2026-11-15"}, "--from 2026-11-15 is after --to 2026-11-14T02:30"),
+        ({"--from": "2026-11-15"}, "--from 2026-11-15 is after --to 2026-11-14T02:00"),
         ({"--to": "noon"}, "--to 'noon' is not an ISO date-time"),
         ({"--from": "2026-11-14T00:00+09:00"}, "the time is local, give no UTC offset"),
     ],
@@ -128,7 +128,7 @@ def test_export_to_an_unwritable_place_is_one_line(run: Run, db: Path, tmp_path:
 def test_export_argument_errors_are_one_line_and_exit_2(
     run: Run, db: Path, change: dict[str, str], message: str
 ) -> None:
-    options = {"--db": str(db), "--from": "2026-11-14", "--to": "2026-11-14T02:30"}
+    options = {"--db": str(db), "--from": "2026-11-14", "--to": "2026-11-14T02:00"}
     options |= {"--quantity": "energy", "--format": "csv"} | change
     code, out, err = run("export", *[part for pair in options.items() for part in pair])
     assert (code, out) == (2, "")

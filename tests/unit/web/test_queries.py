@@ -199,8 +199,8 @@ def test_daily_energy_across_a_wrap_equals_the_export(stored: Stored) -> None:
         stored.store,
         meter.id,
         [ExportQuantity.ENERGY],
-        datetime(2026, 11, 20, 0, 30),
-        datetime(2026, 11, 21, 0, 30),
+        datetime(2026, 11, 20),  # one day, one rule: the same bounds as the dashboard's day
+        datetime(2026, 11, 21),
     )
     exported = sum((values[0] for _, values in table.rows if values[0] is not None), Decimal(0))
     assert day["imported_kwh"] == float(exported)
@@ -389,7 +389,7 @@ def test_the_meter_and_its_today(stored: Stored) -> None:
     with pytest.raises(ApiError, match="no meter 'x'") as caught:
         pick_meter(stored.store, "x")
     assert caught.value.status == 404
-    stored.store.meter("later", "fe80::2", NOW)
+    stored.store.meter("later", "fe80::2", datetime(2026, 11, 22))
     assert pick_meter(stored.store, None).key == "later"  # the most recently seen
     assert pick_meter(stored.store, KEY).key == KEY
 
@@ -411,6 +411,6 @@ def test_csv_of_the_export_builder(stored: Stored) -> None:
     write_csv(table, out)
     assert out.getvalue() == (
         "time,energy_normal_kwh,energy_reverse_kwh\n"
-        "2026-11-20T10:00:00,1.0,\n"
         "2026-11-20T10:30:00,1.0,\n"
+        "2026-11-20T11:00:00,1.0,\n"
     )
