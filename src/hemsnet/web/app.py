@@ -25,7 +25,7 @@ from hemsnet.localtime import parse_local_time
 from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
-from hemsnet.web import demand, energy, health, link, live, metrics
+from hemsnet.web import demand, energy, health, link, live, metrics, recent
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
 from hemsnet.web.openapi import openapi
@@ -114,6 +114,24 @@ async def _meters(request: web.Request) -> web.Response:
 async def _now(request: web.Request) -> web.Response:
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         return live.now_reading(ctx.store, ctx.meter(request), now, ctx.controller)
+
+    return await _json(request, query)
+
+
+async def _power(request: web.Request) -> web.Response:
+    text = request.query.get("minutes", "10")
+    if not text.isdigit() or not 1 <= int(text) <= recent.MAX_MINUTES:
+        raise ApiError(400, f"minutes={text!r} is not a number 1..{recent.MAX_MINUTES}")
+
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return recent.recent_power(ctx.store, ctx.meter(request), int(text))
+
+    return await _json(request, query)
+
+
+async def _appliances(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return recent.appliances(ctx.store)
 
     return await _json(request, query)
 
@@ -247,6 +265,8 @@ def build_app(
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/meters", _meters)
     app.router.add_get("/api/now", _now)
+    app.router.add_get("/api/power", _power)
+    app.router.add_get("/api/appliances", _appliances)
     app.router.add_get("/api/demand", _demand)
     app.router.add_get("/api/energy", _energy)
     app.router.add_get("/api/health", _health)

@@ -125,8 +125,18 @@ def test_demand_slots_of_a_day(stored: Stored) -> None:
     result = demand_day(stored.store, meter_of(stored), DAY, target(50), DAY)
     slots = result["slots"]
     assert len(slots) == 48
-    assert slots[0] == {"end": "2026-11-20T00:30:00", "normal_kw": 12.3, "reverse_kw": None}
-    assert slots[-1] == {"end": "2026-11-21T00:00:00", "normal_kw": 4.5, "reverse_kw": None}
+    assert slots[0] == {
+        "end": "2026-11-20T00:30:00",
+        "normal_kw": 12.3,
+        "reverse_kw": None,
+        "provisional": False,
+    }
+    assert slots[-1] == {
+        "end": "2026-11-21T00:00:00",
+        "normal_kw": 4.5,
+        "reverse_kw": None,
+        "provisional": False,
+    }
     assert all(s["normal_kw"] is None for s in slots[1:-1])
     assert result["has_reverse"] is False
     assert (result["target_kw"], result["warning_kw"], result["alarm_kw"]) == (50, 45, 50)
@@ -205,7 +215,14 @@ def test_daily_energy_across_a_wrap_equals_the_export(stored: Stored) -> None:
     exported = sum((values[0] for _, values in table.rows if values[0] is not None), Decimal(0))
     assert day["imported_kwh"] == float(exported)
     assert result["months"] == [
-        {"month": "2026-11", "imported_kwh": pytest.approx(192.0), "exported_kwh": None, "days": 1}
+        {
+            "month": "2026-11",
+            "imported_kwh": pytest.approx(192.0),
+            "exported_kwh": None,
+            "days": 1,
+            "days_in_month": 30,
+            "complete": False,
+        }
     ]
     assert result["units"] == {"energy": "kWh", "reactive": "kvarh"}
 
@@ -231,9 +248,60 @@ def test_months_split_the_range(stored: Stored) -> None:
     assert [d["imported_kwh"] for d in result["days"]] == pytest.approx([48.0, 96.0, None])
     assert result["days"][1]["power_factor"] == pytest.approx(2 / math.hypot(2, 1))
     assert result["months"] == [
-        {"month": "2026-10", "imported_kwh": pytest.approx(48.0), "exported_kwh": None, "days": 1},
-        {"month": "2026-11", "imported_kwh": pytest.approx(96.0), "exported_kwh": None, "days": 1},
+        {
+            "month": "2026-10",
+            "imported_kwh": pytest.approx(48.0),
+            "exported_kwh": None,
+            "days": 1,
+            "days_in_month": 31,
+            "complete": False,  # one day of 31: no monthly total
+        },
+        {
+            "month": "2026-11",
+            "imported_kwh": pytest.approx(96.0),
+            "exported_kwh": None,
+            "days": 1,
+            "days_in_month": 30,
+            "complete": False,
+        },
     ]
+
+
+def test_a_whole_month_is_complete(stored: Stored) -> None:
+    first = date(2026, 2, 1)
+    for n in range(28):
+        fill_day(stored, first + timedelta(days=n), n * 480, 10, 0)
+    result = energy_days(stored.store, meter_of(stored), first, date(2026, 3, 1))
+    (month,) = result["months"]
+    assert (month["days"], month["days_in_month"], month["complete"]) == (28, 28, True)
+
+
+def test_a_closed_half_hour_without_its_demand_is_provisional_from_the_energy(
+    stored: Stored,
+) -> None:
+    """Until C3 arrives (notified 1 to 299 s after, or fetched at :05/:35), the bar comes from
+    the one-minute readings at both ends, else the 30-minute ones: energy / 0.5 h."""
+    stored.add(Series.MINUTE_ENERGY_NORMAL, datetime(2026, 11, 20, 10, 0), 1000)
+    stored.add(Series.MINUTE_ENERGY_NORMAL, datetime(2026, 11, 20, 10, 30), 1025)  # 2.5 kWh
+    stored.add(Series.ENERGY_NORMAL, datetime(2026, 11, 20, 9, 30), 990)
+    stored.add(Series.ENERGY_NORMAL, datetime(2026, 11, 20, 10, 0), 1000)  # 1.0 kWh
+    stored.add(Series.DEMAND_NORMAL, datetime(2026, 11, 20, 9, 30), 11)
+    slots = {
+        s["end"]: s
+        for s in demand_day(stored.store, meter_of(stored), DAY, target(50), DAY)["slots"]
+    }
+    assert slots["2026-11-20T10:30:00"]["normal_kw"] == pytest.approx(5.0)
+    assert slots["2026-11-20T10:30:00"]["provisional"] is True
+    assert slots["2026-11-20T10:00:00"]["normal_kw"] == pytest.approx(2.0)  # from E3
+    assert slots["2026-11-20T10:00:00"]["provisional"] is True
+    assert slots["2026-11-20T09:30:00"] | {} == {
+        "end": "2026-11-20T09:30:00",
+        "normal_kw": pytest.approx(1.1),
+        "reverse_kw": None,
+        "provisional": False,  # the meter's own C3: confirmed
+    }
+    assert slots["2026-11-20T11:00:00"]["normal_kw"] is None  # not closed yet
+    assert slots["2026-11-20T11:00:00"]["provisional"] is False
 
 
 # --- link, health, identity ---------------------------------------------------------------
