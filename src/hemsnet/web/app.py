@@ -28,6 +28,7 @@ from hemsnet.store.store import Store
 from hemsnet.web import demand, energy, health, link, live, metrics, recent
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
+from hemsnet.web.language import language
 from hemsnet.web.openapi import openapi
 from hemsnet.web.security import guard, secure_headers
 from hemsnet.web.stream import Snapshot, stream
@@ -87,11 +88,19 @@ async def _json(
     return web.json_response(await _query(request, query))
 
 
-async def _page(request: web.Request) -> web.FileResponse:
+async def _page(request: web.Request) -> web.Response:
+    """The page in the reader's language (``Accept-Language``: Japanese or English, D16); the
+    page's own switch overrides it."""
     index = STATIC / "index.html"
     if not index.is_file():
         raise ApiError(404, "the page is not installed (hemsnet/web/static/index.html)")
-    return web.FileResponse(index)
+    lang = language(request.headers.get("Accept-Language", ""))
+    text = await asyncio.to_thread(index.read_text, encoding="utf-8")
+    return web.Response(
+        text=text.replace('<html lang="en">', f'<html lang="{lang}">', 1),
+        content_type="text/html",
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
+    )
 
 
 async def _meters(request: web.Request) -> web.Response:
