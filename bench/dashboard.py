@@ -140,6 +140,9 @@ def routes(today: date, days: int) -> dict[str, str]:
         "energy 31 days (page)": "api/energy",
         f"energy {min(days, 400)} days": f"api/energy?from={year}&to={today + timedelta(days=1)}",
         "health": "api/health",
+        "power 10 min (page)": "api/power?minutes=10",
+        "appliances (page)": "api/appliances",
+        "metrics (a Prometheus scrape)": "metrics",
         "export a day": f"api/export.csv?from={today - timedelta(days=1)}&to={today}"
         "&quantity=energy&quantity=demand",
         "export a month": f"api/export.csv?from={month}&to={today}"
@@ -147,7 +150,15 @@ def routes(today: date, days: int) -> dict[str, str]:
     }
 
 
-PAGE_LOAD = ("page /", "now", "demand today", "energy 31 days (page)", "health")
+PAGE_LOAD = (
+    "page /",
+    "now",
+    "power 10 min (page)",
+    "demand today",
+    "energy 31 days (page)",
+    "health",
+    "appliances (page)",
+)
 
 
 def main() -> None:
