@@ -23,9 +23,8 @@ from hemsnet.controller.events import MeterPaired, Recorded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.metering.samples import Sample
 from hemsnet.metering.series import Series, Source
-from hemsnet.uplink.config import Controllable, MqttConfig
+from hemsnet.uplink.config import Controllable, MqttConfig, parse_broker
 from hemsnet.uplink.homeassistant import HomeAssistantBridge
-from hemsnet.uplink.mqtt import parse_broker
 from tests.broker import Mosquitto, Seen, mosquitto, watch
 
 __all__ = ["mosquitto"]  # the fixture, used by name

@@ -23,7 +23,6 @@ from hemsnet.cli.configs import read_configs
 from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.controller import ControllerConfig
 from hemsnet.uplink.config import with_url
-from hemsnet.uplink.homeassistant import attach
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
@@ -152,7 +151,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.web is not None:  # after the store exists, before anything runs
             web, url = _dashboard(args, db, dashboard, config, clock)
             services.append(web)
-        uplink = attach(controller, mqtt)
+        uplink = ""
+        if mqtt.broker is not None:  # the MQTT client is loaded only when it is used
+            from hemsnet.uplink.homeassistant import attach
+
+            uplink = attach(controller, mqtt)
         addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(

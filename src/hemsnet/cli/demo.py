@@ -32,7 +32,6 @@ from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.physics.load import LoadSettings, Profile, Surge
 from hemsnet.uplink.config import MqttConfig, with_url
-from hemsnet.uplink.homeassistant import attach
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DEFAULT_LISTEN, DashboardConfig
 
@@ -144,7 +143,11 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
     )
     with ControllerService.open(setup) as controller:
         app = build_app(db, dashboard, clock.now, config)  # reads the store the service made
-        uplink = attach(controller, with_url(MqttConfig(), args.mqtt)) if args.mqtt else ""
+        uplink = ""
+        if args.mqtt:  # the MQTT client is loaded only when it is used
+            from hemsnet.uplink.homeassistant import attach
+
+            uplink = attach(controller, with_url(MqttConfig(), args.mqtt))
         _print(
             f"hemsnet demo: meter 028F01 at {meter_address} with {args.days} days of history; "
             f"controller at [::1]:{controller_link.port}; store {db}{uplink}; "

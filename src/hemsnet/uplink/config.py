@@ -1,4 +1,7 @@
-"""The ``[mqtt]`` table of the controller's TOML file.
+"""The ``[mqtt]`` table of the controller's TOML file, and the broker's URL.
+
+Nothing here imports the MQTT client (:mod:`hemsnet.uplink.mqtt`), so reading a config file
+does not load it.
 
 ::
 
@@ -22,13 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import unquote, urlsplit
 
 from hemsnet.echonet.eoj import Eoj, parse_eoj
 from hemsnet.errors import ConfigError
 from hemsnet.tomlconfig import TomlTable
-from hemsnet.uplink.mqtt import Broker, parse_broker
 
-__all__ = ["Controllable", "MqttConfig", "parse_mqtt", "with_url"]
+__all__ = ["Broker", "Controllable", "MqttConfig", "parse_broker", "parse_mqtt", "with_url"]
 
 _KEYS: Final = (
     "url",
@@ -40,6 +43,43 @@ _KEYS: Final = (
     "controllable",
 )
 _TOPIC_PART: Final = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
+_PORTS: Final = {"mqtt": 1883, "mqtts": 8883}
+
+
+@dataclass(frozen=True, slots=True)
+class Broker:
+    """Where the broker is and how to log in: ``mqtt://[user[:password]@]host[:port]``
+    (``mqtts://`` for TLS)."""
+
+    host: str
+    port: int
+    tls: bool = False
+    username: str | None = None
+    password: str | None = None
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        user = f"{self.username}@" if self.username else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
+
+
+def parse_broker(text: str) -> Broker:
+    """A broker URL; ``ValueError`` says what is wrong. The password never appears in
+    ``str(broker)``."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in _PORTS:
+        raise ValueError(f"{text!r}: the URL must start with mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError(f"{text!r}: no host (e.g. mqtt://127.0.0.1:1883)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"{text!r}: a broker URL has no path or query")
+    try:
+        port = parts.port or _PORTS[parts.scheme]
+    except ValueError:
+        raise ValueError(f"{text!r}: the port is not a number 1..65535") from None
+    username = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    return Broker(parts.hostname, port, parts.scheme == "mqtts", username, password)
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,10 +391,9 @@ class HomeAssistantBridge:
 
 
 def attach(service: ControllerService, config: MqttConfig) -> str:
-    """Publish ``service``'s meter and appliances to ``config.broker`` (none: nothing); the
-    words for the start line (``; MQTT mqtt://host:1883``)."""
-    if config.broker is None:
-        return ""
+    """Publish ``service``'s meter and appliances to ``config.broker``; the words for the start
+    line (``; MQTT mqtt://host:1883``)."""
+    assert config.broker is not None
     setup = service.setup
     bridge = HomeAssistantBridge.connect(config, setup.config, setup.clock.now, service.command)
     service.add_sink(bridge)

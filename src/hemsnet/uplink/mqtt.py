@@ -30,59 +30,22 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 
 from hemsnet.aio.clock import wait_for_stop
+from hemsnet.uplink.config import Broker
 
-__all__ = ["Broker", "MqttLink", "MqttMessage", "parse_broker"]
+__all__ = ["MqttLink", "MqttMessage"]
 
 log = logging.getLogger(__name__)
 
-_PORTS: Final = {"mqtt": 1883, "mqtts": 8883}
 _BACKOFF_FIRST: Final = 1.0
 _BACKOFF_MAX: Final = 60.0
 _JITTER: Final = 0.25
 _CONNECT_TIMEOUT: Final = 10.0
 
 Handler = Callable[[str, bytes], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Broker:
-    """Where the broker is and how to log in: ``mqtt://[user[:password]@]host[:port]``
-    (``mqtts://`` for TLS)."""
-
-    host: str
-    port: int
-    tls: bool = False
-    username: str | None = None
-    password: str | None = None
-
-    def __str__(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        user = f"{self.username}@" if self.username else ""
-        return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
-
-
-def parse_broker(text: str) -> Broker:
-    """A broker URL; ``ValueError`` says what is wrong. The password never appears in
-    ``str(broker)``."""
-    parts = urlsplit(text.strip())
-    if parts.scheme not in _PORTS:
-        raise ValueError(f"{text!r}: the URL must start with mqtt:// or mqtts://")
-    if not parts.hostname:
-        raise ValueError(f"{text!r}: no host (e.g. mqtt://127.0.0.1:1883)")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"{text!r}: a broker URL has no path or query")
-    try:
-        port = parts.port or _PORTS[parts.scheme]
-    except ValueError:
-        raise ValueError(f"{text!r}: the port is not a number 1..65535") from None
-    username = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
-    return Broker(parts.hostname, port, parts.scheme == "mqtts", username, password)
 
 
 @dataclass(frozen=True, slots=True)

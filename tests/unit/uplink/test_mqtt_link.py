@@ -9,8 +9,15 @@ import pytest
 
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.errors import ConfigError
-from hemsnet.uplink.config import Controllable, MqttConfig, parse_mqtt, with_url
-from hemsnet.uplink.mqtt import Broker, MqttLink, parse_broker
+from hemsnet.uplink.config import (
+    Broker,
+    Controllable,
+    MqttConfig,
+    parse_broker,
+    parse_mqtt,
+    with_url,
+)
+from hemsnet.uplink.mqtt import MqttLink
 
 
 def link(limit: int = 3) -> MqttLink:
