@@ -38,11 +38,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "dashboard",
         help="serve the web dashboard of a controller's database",
         description="Serve the dashboard (30-minute demand and its forecast, energy, power "
-        "factor, meter health, CSV export) of the SQLite file a controller writes. It only "
+        "factor, meter health, appliances, CSV export, in English or Japanese) and the "
+        "Prometheus metrics (/metrics) of the SQLite file a controller writes. It only "
         "reads the file, polling it once a second for live values, so it can run beside "
         "the controller. Bound to 127.0.0.1 by default; on any other address the data "
-        "(/api/*, /openapi.json) needs a token (generated and printed when none is "
-        "configured).",
+        "(/api/*, /openapi.json, /metrics) needs a token (generated and printed when none "
+        "is configured).",
         epilog="example: hemsnet dashboard --db hemsnet.db --config controller.toml",
     )
     parser.add_argument(
