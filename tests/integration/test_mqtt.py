@@ -39,8 +39,12 @@ def sample(series: Series, value: str, at: datetime = T0) -> Sample:
     return Sample(series, at, int(Decimal(value) * 10), Decimal(value))
 
 
-def bridge_for(broker: Mosquitto, **config: object) -> HomeAssistantBridge:
-    mqtt = MqttConfig(broker=parse_broker(broker.url), client_id="hemsnet-test", **config)  # type: ignore[arg-type]
+def bridge_for(
+    broker: Mosquitto, controllable: tuple[Controllable, ...] = ()
+) -> HomeAssistantBridge:
+    mqtt = MqttConfig(
+        broker=parse_broker(broker.url), client_id="hemsnet-test", controllable=controllable
+    )
     return HomeAssistantBridge.connect(mqtt, ControllerConfig(), lambda: T0)
 
 
