@@ -17,16 +17,20 @@ __all__ = ["open_existing", "pick_meter", "register"]
 
 _QUANTITIES = "\n".join(f"  {q.value:<11} {q.description}" for q in ExportQuantity)
 _DESCRIPTION = """\
-Write the readings stored for one meter in [--from, --to), meter local time
-(e.g. 2026-11-14 or 2026-11-14T10:30). One row per :00/:30 instant, or per
-minute when 'minute' is asked for. Values are exact decimals; a cell is empty
-(CSV) or null (JSON) where the meter had no data or nothing is stored.
+Write the readings stored for one meter, meter local time (e.g. 2026-11-14
+or 2026-11-14T10:30). A row is the half-hour (or the minute, when 'minute'
+is asked for) that ends at its time, and the rows are those within
+[--from, --to): --from 2026-11-14 --to 2026-11-15 is that day's 48
+half-hours, ending 00:30 ... 24:00, the dashboard's day. Values are exact
+decimals; a cell is empty (CSV) or null (JSON) where the meter had no data
+or nothing is stored.
 
-energy, reactive and demand cover the half-hour ending at the row's time.
-energy and reactive are computed from the two cumulative readings that bound
-the half-hour, across a counter wrap at 10^digits (0xE5, 0xCC), with the
-attributes in effect when the readings arrived; a cell is empty if either
-reading is missing or the attributes changed between them."""
+energy, reactive and demand cover the row's half-hour; cumulative and
+minute are the readings at its end. energy and reactive are computed from
+the two cumulative readings that bound the half-hour, across a counter wrap
+at 10^digits (0xE5, 0xCC), with the attributes in effect when the readings
+arrived; a cell is empty if either reading is missing or the attributes
+changed between them."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,9 +45,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
     parser.add_argument(
-        "--from", dest="start", required=True, metavar="ISO", help="first instant, included"
+        "--from", dest="start", required=True, metavar="ISO", help="start of the range"
     )
-    parser.add_argument("--to", dest="end", required=True, metavar="ISO", help="end, excluded")
+    parser.add_argument(
+        "--to", dest="end", required=True, metavar="ISO", help="end of the range (the last row)"
+    )
     parser.add_argument(
         "--meter", metavar="KEY", help="the meter's key (needed when several are stored)"
     )
@@ -54,7 +60,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="Q",
         help="energy, demand, reactive, minute or cumulative (see below); repeatable",
     )
-    parser.add_argument("--format", required=True, choices=("csv", "json"), help="output format")
+    parser.add_argument(
+        "--format", default="csv", choices=("csv", "json"), help="output format (csv)"
+    )
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
     parser.set_defaults(run=_run)
 

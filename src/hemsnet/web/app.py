@@ -25,9 +25,10 @@ from hemsnet.localtime import parse_local_time
 from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
-from hemsnet.web import demand, energy, health, link, live
+from hemsnet.web import demand, energy, health, link, live, metrics, recent
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
+from hemsnet.web.language import language
 from hemsnet.web.openapi import openapi
 from hemsnet.web.security import guard, secure_headers
 from hemsnet.web.stream import Snapshot, stream
@@ -87,11 +88,19 @@ async def _json(
     return web.json_response(await _query(request, query))
 
 
-async def _page(request: web.Request) -> web.FileResponse:
+async def _page(request: web.Request) -> web.Response:
+    """The page in the reader's language (``Accept-Language``: Japanese or English, D16); the
+    page's own switch overrides it."""
     index = STATIC / "index.html"
     if not index.is_file():
         raise ApiError(404, "the page is not installed (hemsnet/web/static/index.html)")
-    return web.FileResponse(index)
+    lang = language(request.headers.get("Accept-Language", ""))
+    text = await asyncio.to_thread(index.read_text, encoding="utf-8")
+    return web.Response(
+        text=text.replace('<html lang="en">', f'<html lang="{lang}">', 1),
+        content_type="text/html",
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
+    )
 
 
 async def _meters(request: web.Request) -> web.Response:
@@ -114,6 +123,24 @@ async def _meters(request: web.Request) -> web.Response:
 async def _now(request: web.Request) -> web.Response:
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         return live.now_reading(ctx.store, ctx.meter(request), now, ctx.controller)
+
+    return await _json(request, query)
+
+
+async def _power(request: web.Request) -> web.Response:
+    text = request.query.get("minutes", "10")
+    if not text.isdigit() or not 1 <= int(text) <= recent.MAX_MINUTES:
+        raise ApiError(400, f"minutes={text!r} is not a number 1..{recent.MAX_MINUTES}")
+
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return recent.recent_power(ctx.store, ctx.meter(request), int(text))
+
+    return await _json(request, query)
+
+
+async def _appliances(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return recent.appliances(ctx.store)
 
     return await _json(request, query)
 
@@ -216,6 +243,14 @@ async def _stream(request: web.Request) -> web.StreamResponse:
     return await stream(request, partial(_snapshot, ctx, key), ctx.now, ctx.closing)
 
 
+async def _metrics(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> bytes:
+        return metrics.metrics_text(ctx.store, now, ctx.controller)
+
+    body = await _query(request, query)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
+
+
 async def _openapi(request: web.Request) -> web.Response:
     return web.json_response(openapi())
 
@@ -239,11 +274,14 @@ def build_app(
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/meters", _meters)
     app.router.add_get("/api/now", _now)
+    app.router.add_get("/api/power", _power)
+    app.router.add_get("/api/appliances", _appliances)
     app.router.add_get("/api/demand", _demand)
     app.router.add_get("/api/energy", _energy)
     app.router.add_get("/api/health", _health)
     app.router.add_get("/api/export.csv", _export)
     app.router.add_get("/api/stream", _stream)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_get("/openapi.json", _openapi)
     app.on_response_prepare.append(secure_headers)
 

@@ -17,6 +17,7 @@ With ``E`` the energy since the start (across a counter wrap) and ``t`` the time
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 from hemsnet.devices.model import Quantity
@@ -43,19 +44,52 @@ def _levels(config: DashboardConfig) -> dict[str, float | None]:
     }
 
 
+def _provisional(
+    store: Store, meter: Meter, series: tuple[Series, Series], ends: list[datetime]
+) -> dict[datetime, Decimal]:
+    """The demand of each half-hour in ``ends`` from the cumulative readings that bound it, the
+    one-minute (0xD0) else the 30-minute (0xE3) ones: energy / 0.5 h (docs/meter.md M1). What
+    the page shows until the meter's own demand (C3, C6) is stored (docs/dashboard.md D13)."""
+    registers = store.register_history(meter.id, Quantity.ACTIVE_ENERGY)
+    if registers.missing():
+        return {}
+    first, last = ends[0] - HALF_HOUR, ends[-1] + timedelta(seconds=1)
+    found: dict[datetime, Decimal] = {}
+    for cumulative in series:
+        readings = {r.measured_at: r for r in store.readings(meter.id, cumulative, first, last)}
+        for at in ends:
+            if at in found:
+                continue
+            energy = interval_energy(readings.get(at - HALF_HOUR), readings.get(at), registers)
+            if energy is not None:
+                found[at] = energy * 2  # kWh in half an hour -> kW
+    return found
+
+
 def demand_day(
     store: Store, meter: Meter, day: date, config: DashboardConfig, today: date
 ) -> dict[str, Any]:
-    """/api/demand: the 48 half-hours of ``day`` (ending 00:30 … next day 00:00)."""
+    """/api/demand: the 48 half-hours of ``day`` (ending 00:30 … next day 00:00); a half-hour
+    without its demand stored yet has it from the energy readings, marked ``provisional``."""
     first = datetime.combine(day, time()) + HALF_HOUR
     ends = [first + i * HALF_HOUR for i in range(_SLOTS)]
     end = ends[-1] + HALF_HOUR
-    normal = {
-        r.measured_at: r.value for r in store.readings(meter.id, Series.DEMAND_NORMAL, first, end)
-    }
-    reverse = {
-        r.measured_at: r.value for r in store.readings(meter.id, Series.DEMAND_REVERSE, first, end)
-    }
+
+    def stored(
+        series: Series, cumulative: tuple[Series, Series]
+    ) -> dict[datetime, tuple[Decimal | None, bool]]:
+        values = {r.measured_at: r.value for r in store.readings(meter.id, series, first, end)}
+        missing = [at for at in ends if values.get(at) is None]
+        if not missing:
+            return {at: (values[at], False) for at in ends}
+        estimated = _provisional(store, meter, cumulative, missing)
+        return {
+            at: (values[at], False) if values.get(at) is not None else (estimated.get(at), True)
+            for at in ends
+        }
+
+    normal = stored(Series.DEMAND_NORMAL, (Series.MINUTE_ENERGY_NORMAL, Series.ENERGY_NORMAL))
+    reverse = stored(Series.DEMAND_REVERSE, (Series.MINUTE_ENERGY_REVERSE, Series.ENERGY_REVERSE))
     return {
         "meter": meter.key,
         "date": day.isoformat(),
@@ -64,8 +98,10 @@ def demand_day(
         "slots": [
             {
                 "end": iso(at),
-                "normal_kw": number(normal.get(at)),
-                "reverse_kw": number(reverse.get(at)),
+                "normal_kw": number(normal[at][0]),
+                "reverse_kw": number(reverse[at][0]),
+                "provisional": (normal[at][1] and normal[at][0] is not None)
+                or (reverse[at][1] and reverse[at][0] is not None),
             }
             for at in ends
         ],
