@@ -22,7 +22,13 @@ from aiohttp import web
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.errors import ConfigError
 from hemsnet.localtime import parse_local_time
-from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
+from hemsnet.store.export import (
+    MAX_EXPORT_DAYS,
+    ExportError,
+    ExportQuantity,
+    build_table,
+    write_csv,
+)
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web import demand, energy, health, link, live
@@ -118,22 +124,28 @@ async def _now(request: web.Request) -> web.Response:
     return await _json(request, query)
 
 
+# Parameters are checked before the meter is looked up: a bad one is a 400 whatever the meter.
+
+
 async def _demand(request: web.Request) -> web.Response:
+    day = parse_day("date", request.query.get("date"))
+
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         meter = ctx.meter(request)
         today = ctx.today(meter, now)
-        day = parse_day("date", request.query.get("date"), today)
-        return demand.demand_day(ctx.store, meter, day, ctx.config, today)
+        return demand.demand_day(ctx.store, meter, day or today, ctx.config, today)
 
     return await _json(request, query)
 
 
 async def _energy(request: web.Request) -> web.Response:
+    last = parse_day("to", request.query.get("to"))
+    first = parse_day("from", request.query.get("from"))
+
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         meter = ctx.meter(request)
-        today = ctx.today(meter, now)
-        end = parse_day("to", request.query.get("to"), today + timedelta(days=1))
-        start = parse_day("from", request.query.get("from"), end - timedelta(_ENERGY_DAYS_DEFAULT))
+        end = last or ctx.today(meter, now) + timedelta(days=1)
+        start = first or end - timedelta(_ENERGY_DAYS_DEFAULT)
         if start >= end:
             raise ApiError(400, f"from={start} is not before to={end} (to is excluded)")
         if (end - start).days > energy.MAX_DAYS:
@@ -173,8 +185,8 @@ async def _export(request: web.Request) -> web.Response:
     end = _instant("to", request.query.get("to"))
     if start > end:
         raise ApiError(400, f"from={start.isoformat()} is after to={end.isoformat()}")
-    if end - start > timedelta(days=energy.MAX_DAYS):
-        raise ApiError(400, f"the range is more than {energy.MAX_DAYS} days")
+    if end - start > timedelta(days=MAX_EXPORT_DAYS):
+        raise ApiError(400, f"the range is more than {MAX_EXPORT_DAYS} days")
     quantities = [_quantity(text) for text in request.query.getall("quantity", [])]
     if not quantities:
         raise ApiError(400, "quantity is required: energy, demand, reactive, minute, cumulative")
