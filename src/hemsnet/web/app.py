@@ -11,7 +11,7 @@ import asyncio
 import io
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -36,7 +36,7 @@ from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pic
 from hemsnet.web.config import DashboardConfig, Listen
 from hemsnet.web.openapi import openapi
 from hemsnet.web.security import guard, secure_headers
-from hemsnet.web.stream import Snapshot, stream
+from hemsnet.web.stream import Snapshot, StreamHub, StreamLimits
 
 __all__ = ["STATIC", "bind", "build_app", "open_store", "serve"]
 
@@ -49,16 +49,21 @@ _T = TypeVar("_T")
 
 
 class _Context:
-    """What the handlers read: the store, the configs, the clock; ``closing`` ends streams."""
+    """What the handlers read: the store, the configs, the clock, the event streams."""
 
     def __init__(
-        self, store: Store, config: DashboardConfig, now: Clock, controller: ControllerConfig
+        self,
+        store: Store,
+        config: DashboardConfig,
+        now: Clock,
+        controller: ControllerConfig,
+        limits: StreamLimits,
     ) -> None:
         self.store = store
         self.config = config
         self.now = now
         self.controller = controller
-        self.closing = asyncio.Event()
+        self.streams = StreamHub(partial(_snapshots, self), now, limits)
 
     def meter(self, request: web.Request) -> Meter:
         return pick_meter(self.store, request.query.get("meter"))
@@ -218,6 +223,12 @@ def _snapshot(ctx: _Context, key: str | None, now: datetime) -> Snapshot:
     return Snapshot(reading, demand.forecast(ctx.store, meter, ctx.config), reading["link"])
 
 
+def _snapshots(
+    ctx: _Context, now: datetime, keys: Collection[str | None]
+) -> dict[str | None, Snapshot]:
+    return {key: _snapshot(ctx, key, now) for key in keys}
+
+
 async def _stream(request: web.Request) -> web.StreamResponse:
     ctx = request.app[_CONTEXT]
     key = request.query.get("meter")
@@ -225,7 +236,7 @@ async def _stream(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(pick_meter, ctx.store, key)  # an unknown meter: 404 at once
     if request.method == "HEAD":
         return web.Response(content_type="text/event-stream")
-    return await stream(request, partial(_snapshot, ctx, key), ctx.now, ctx.closing)
+    return await ctx.streams.serve(request, key)
 
 
 async def _openapi(request: web.Request) -> web.Response:
@@ -237,15 +248,18 @@ def build_app(
     config: DashboardConfig,
     now: Clock,
     controller: ControllerConfig | None = None,
+    limits: StreamLimits | None = None,
 ) -> web.Application:
     """The dashboard for the store at ``db_path``; ``config.token``, when set, is required.
 
     ``now`` is the dashboard's clock (controller time); ``controller`` the controller's config,
-    for its instant poll interval (link state) and backfill window (missing half-hours).
+    for its instant poll interval (link state) and backfill window (missing half-hours);
+    ``limits`` those of the event streams (default: ``config.max_streams`` of them).
     """
     store = open_store(db_path)
     app = web.Application(middlewares=[guard(config.token)])
-    context = _Context(store, config, now, controller or ControllerConfig())
+    limits = limits or StreamLimits(max_streams=config.max_streams)
+    context = _Context(store, config, now, controller or ControllerConfig(), limits)
     app[_CONTEXT] = context
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)
@@ -260,7 +274,7 @@ def build_app(
     app.on_response_prepare.append(secure_headers)
 
     async def on_shutdown(app: web.Application) -> None:
-        context.closing.set()
+        context.streams.close()
 
     async def on_cleanup(app: web.Application) -> None:
         store.close()

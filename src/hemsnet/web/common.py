@@ -6,7 +6,7 @@ measurements, controller time for arrivals and bookkeeping (docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
@@ -33,9 +33,17 @@ _CLOCK_SERIES: Final = (
 class ApiError(Exception):
     """An answer other than 200: the HTTP status and a message naming what was wrong."""
 
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})
         self.body: dict[str, Any] = {"error": message, **extra}
 
 
