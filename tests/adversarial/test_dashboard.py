@@ -1,23 +1,34 @@
-"""Every date and time parameter of the API at its boundaries, and a store whose readings sit at
-``datetime``'s limits: a bad parameter is a 400 with one line naming it, never a 500, and the
-server logs no traceback (issue 17, section 4).
+"""The dashboard under odd input and many clients (issue 17, section 4), on a real server and a
+real SQLite store.
 
-The window is :mod:`hemsnet.localtime`'s, 2000-01-01 .. 2099-12-31: outside it nothing is
-stored by a sane meter, and inside it no day or range the routes build overflows.
+- Every date and time parameter of the API at its boundaries, and a store whose readings sit
+  at ``datetime``'s limits: a bad parameter is a 400 with one line naming it, never a 500.
+  The window is :mod:`hemsnet.localtime`'s, 2000-01-01 .. 2099-12-31: outside it nothing is
+  stored by a sane meter, and inside it no day or range the routes build overflows.
+- Hundreds of event streams at once, some never reading, some torn down without a goodbye,
+  more than the cap allows, beside ordinary requests: every reading reaches every reader, the
+  refused get one line, the page's requests still answer.
+
+Each asserts: nothing wrong stored (the dashboard writes nothing), nothing lost, one clear line,
+no traceback in the server's log.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
+import socket
 import sqlite3
+import struct
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -25,6 +36,7 @@ from hemsnet.metering.series import Series
 from hemsnet.web.app import build_app
 from hemsnet.web.config import DashboardConfig
 from hemsnet.web.openapi import openapi
+from hemsnet.web.stream import RETRY_AFTER
 from tests.unit.web.stored import Stored
 
 NOW: Final = datetime(2026, 11, 20, 12, 0)
@@ -184,3 +196,89 @@ def test_readings_at_the_limits_of_datetime_break_no_route(stored: Stored) -> No
     assert '"at": "9999-12-31T23:59:59"' in now  # what the store holds
     assert '"date": "2026-11-20"' in demand  # the dashboard's today, not the year 9999
     assert '"forecast": null' in demand
+
+
+READERS: Final = 200
+SILENT: Final = 20  # streams whose client never reads
+TORN: Final = 20  # streams whose client resets the connection
+READINGS: Final = 3
+
+
+async def _powers(content: aiohttp.StreamReader, count: int) -> list[int]:
+    """The power of the next ``count`` ``now`` events of a stream."""
+    powers: list[int] = []
+    event = None
+    while len(powers) < count:
+        line = (await content.readline()).decode()
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ").strip()
+        elif line.startswith("data: ") and event == "now":
+            powers.append(json.loads(line.removeprefix("data: "))["power_w"])
+    return powers
+
+
+def _silent(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    sock.connect(("127.0.0.1", port))
+    sock.sendall(b"GET /api/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+    return sock
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a reset, as a client that crashed or lost its network."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+@pytest.mark.usefixtures("no_traceback")
+def test_many_streams_odd_clients_and_the_cap(stored: Stored) -> None:
+    """240 streams at the cap of 240: 200 that read, 20 that never do, 20 reset; then 5 over
+    the cap; three new readings written meanwhile, and the page's requests."""
+    cap = READERS + SILENT + TORN
+    app = build_app(stored.path, DashboardConfig(max_streams=cap), lambda: NOW)
+
+    async def scenario() -> str:
+        async with (
+            TestServer(app) as server,
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session,
+        ):
+            url = str(server.make_url("/api/stream"))
+            readers = await asyncio.gather(*(session.get(url) for _ in range(READERS)))
+            assert {r.status for r in readers} == {200}
+            firsts = await asyncio.wait_for(
+                asyncio.gather(*(_powers(r.content, 1) for r in readers)), 30
+            )
+            assert firsts == [[1000]] * READERS
+            assert server.port is not None
+            silent = [_silent(server.port) for _ in range(SILENT)]
+            torn = [_silent(server.port) for _ in range(TORN)]
+            page = await session.get(server.make_url("/api/now"))  # the page still answers
+            assert page.status == 200
+            over = [await session.get(url) for _ in range(5)]
+            for refused in over:
+                assert refused.status == 503
+                assert refused.headers["Retry-After"] == str(RETRY_AFTER)
+                body = await refused.text()
+                assert "\n" not in body
+                assert json.loads(body)["error"].startswith(f"{cap} event streams are open")
+            for sock in torn:
+                _reset(sock)
+            for i in range(1, READINGS + 1):
+                at = NOW + timedelta(seconds=10 * i)
+                stored.add(Series.POWER, at, 1000 + i, scale=Decimal(1), arrived=at)
+                got = await asyncio.wait_for(
+                    asyncio.gather(*(_powers(r.content, 1) for r in readers)), 30
+                )
+                assert got == [[1000 + i]] * READERS  # each reading reaches every reader, once
+                demand = await session.get(server.make_url("/api/demand"))
+                assert demand.status == 200
+            written = _dump(stored.path)
+            for response in readers:
+                response.close()
+            for sock in silent:
+                sock.close()
+            return written
+
+    written = asyncio.run(scenario())
+    assert _dump(stored.path) == written  # the dashboard wrote nothing
