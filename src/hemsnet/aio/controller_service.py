@@ -32,7 +32,7 @@ from typing import Final, Protocol, Self
 
 from hemsnet.aio.appliance_recorder import ApplianceRecorder, class_name
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
-from hemsnet.aio.disk_writer import DiskWriter
+from hemsnet.aio.disk_writer import DiskWriter, WriterTrouble
 from hemsnet.aio.hems_networks import HemsNetworks
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.runner import EngineRunner
@@ -134,9 +134,15 @@ class StatusView:
     per_hour: int  # requests sent in the last hour [AIF 2.4.1 note]
     refused: tuple[int, ...]  # what the meter refuses though it should serve it (C36)
     appliances: tuple[int, int] | None  # known, reachable; None without HEMS networks
+    trouble: WriterTrouble | None = None  # the store refusing writes (C50)
 
     @classmethod
-    def of(cls, engine: ControllerEngine, monitors: Sequence[ApplianceMonitor]) -> StatusView:
+    def of(
+        cls,
+        engine: ControllerEngine,
+        monitors: Sequence[ApplianceMonitor],
+        trouble: WriterTrouble | None = None,
+    ) -> StatusView:
         status = engine.status
         return cls(
             engine.meter.paired,
@@ -155,6 +161,7 @@ class StatusView:
                 if monitors
                 else None
             ),
+            trouble,
         )
 
     def line(self, store: Store, meter_id: int | None) -> str:
@@ -178,6 +185,15 @@ class StatusView:
             )
             if self.refused:
                 parts.append("refuses " + " ".join(f"0x{epc:02X}" for epc in self.refused))
+            rejected, disputed = counters.get("rejected", 0), counters.get("disputed", 0)
+            if rejected or disputed:  # what came from the wire and was not believed (C46-C48)
+                parts.append(f"not believed: {rejected} rejected, {disputed} disputed")
+        if self.trouble is not None:
+            let_go = f", {self.trouble.dropped} let go" if self.trouble.dropped else ""
+            parts.append(
+                f"store refuses writes ({self.trouble.reason}): {self.trouble.waiting} "
+                f"waiting{let_go}, retrying"
+            )
         if self.appliances is not None:
             known, reachable = self.appliances
             parts.append(f"appliances {known} ({reachable} reachable)")
@@ -211,7 +227,7 @@ class ControllerService:
             tid_draw=secrets.randbelow,
             endpoint=echonet_endpoint,
         )
-        self.writer = DiskWriter("hemsnet-store")
+        self.writer = DiskWriter("hemsnet-store", on_recovered=self._writes_resumed)
         self.dongle: SerialLink | None = None
         route_b = setup.route_b
         if isinstance(route_b, DongleSetup):
@@ -320,7 +336,8 @@ class ControllerService:
 
     def status_line(self) -> str:
         """The status line now (call when the writer is idle or closed)."""
-        return StatusView.of(self.engine, self.monitors).line(self.store, self.recorder.meter_id)
+        view = StatusView.of(self.engine, self.monitors, self.writer.trouble())
+        return view.line(self.store, self.recorder.meter_id)
 
     # --- inside ------------------------------------------------------------------------------
 
@@ -346,6 +363,30 @@ class ControllerService:
 
     def _restored(self, held: Held) -> None:
         self.engine.restore(held)
+        self.runner.dispatch([])
+
+    def _writes_resumed(self, dropped: int) -> None:
+        """On the writer's thread, when the store takes writes again: if batches were let go,
+        the store is the truth again once the ones kept are written, and the recovery fetches
+        what it lacks from the meter (C50)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._report)
+        if dropped:
+            now = self.setup.clock.now()
+            self.writer.submit(lambda: self._resync(now))
+
+    def _resync(self, now: datetime) -> None:
+        config = self.setup.config
+        held = self.recorder.held(
+            now, days=config.history_days, minute_hours=config.minute_history_hours
+        )
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._resynced, held)
+
+    def _resynced(self, held: Held) -> None:
+        self.engine.resync(held)
         self.runner.dispatch([])
 
     def _appliance_events(
@@ -385,8 +426,12 @@ class ControllerService:
         report = self.setup.report
         if report is None:
             return
-        view = StatusView.of(self.engine, self.monitors)
+        trouble = self.writer.trouble()
+        view = StatusView.of(self.engine, self.monitors, trouble)
         store, recorder = self.store, self.recorder
+        if trouble is not None:  # the writer is stuck: read the store here, reads still work
+            report(view.line(store, recorder.meter_id))
+            return
         self.writer.submit(lambda: report(view.line(store, recorder.meter_id)))
 
     async def _report_every(self, stop: asyncio.Event) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -29,8 +30,9 @@ from hemsnet.cli import (
     net,
     status,
 )
-from hemsnet.cli.common import EXIT_BROKEN_PIPE, EXIT_USAGE, CliError
+from hemsnet.cli.common import EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
+from hemsnet.store.store import RECOVERY_HINT
 
 __all__ = ["build_parser", "main"]
 
@@ -80,6 +82,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HemsnetError as exc:
         print(f"hemsnet {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except sqlite3.DatabaseError as exc:  # damage the quick check at opening did not see
+        db = getattr(args, "db", None) or "FILE"
+        print(
+            f"hemsnet {args.command}: the database could not be read ({exc}); "
+            + RECOVERY_HINT.format(path=db),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from hemsnet.cli.common import EXIT_OK
 from hemsnet.cli.export import open_existing
@@ -17,8 +17,10 @@ from hemsnet.cli.render import property_json, property_text
 from hemsnet.devices.model import Access
 from hemsnet.devices.registry import class_def
 from hemsnet.metering.gaps import GapStatus
-from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading
+from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading, WireEvent
 from hemsnet.store.store import Store
+
+_WIRE_EVENTS_SHOWN: Final = 20  # the newest; the store keeps up to 10,000 per meter
 
 __all__ = ["register"]
 
@@ -109,6 +111,19 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
             for epc, edt in sorted(store.attributes(meter.id).items())
         ],
         "absent": [f"0x{epc:02X}" for epc in sorted(store.absent(meter.id))],
+        "wire_events": [_wire_json(e) for e in store.wire_events(meter.id, _WIRE_EVENTS_SHOWN)],
+        "register_restarts": [_stamp(at) for at in store.restarts(meter.id)],
+    }
+
+
+def _wire_json(event: WireEvent) -> dict[str, Any]:
+    return {
+        "at": _stamp(event.at),
+        "kind": event.kind,
+        "series": event.series.value,
+        "measured_at": _stamp(event.measured_at),
+        "reason": event.reason,
+        "frame": event.frame.hex(),
     }
 
 
@@ -161,6 +176,7 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     counters = ", ".join(f"{name} {n}" for name, n in asdict(store.stats(meter.id)).items())
     lines.append(f"  requests: {counters}")
     lines += _rate_text(store.sent_per_hour(meter.id))
+    lines += _wire_text(store.wire_events(meter.id, _WIRE_EVENTS_SHOWN))
     lines.append("  attributes:")
     attributes = store.attributes(meter.id)
     absent = store.absent(meter.id)
@@ -172,6 +188,21 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     ]
     if not attributes and not absent:
         lines.append("    none")
+    return lines
+
+
+def _wire_text(events: list[WireEvent]) -> list[str]:
+    """What came from the meter's address and was not believed, newest first, with the frame
+    it came in (docs/threat-model.md)."""
+    if not events:
+        return []
+    lines = [f"  not believed (the newest {len(events)}):"]
+    for e in events:
+        lines.append(
+            f"    {_stamp(e.at)} {e.kind} {e.series.value} at {_stamp(e.measured_at)}: {e.reason}"
+        )
+        if e.frame:
+            lines.append(f"      frame {e.frame.hex(' ')}")
     return lines
 
 

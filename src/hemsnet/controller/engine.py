@@ -245,6 +245,14 @@ class ControllerEngine:
         self.wake("scheduled")
         self.wake("recovery")
 
+    def resync(self, held: Held) -> None:
+        """The store is the truth again after writes were lost (a full disk, C50): what was
+        noted but never written is fetched again from the meter's history."""
+        disputed = self.coverage.disputed
+        self.coverage = Coverage(held)
+        self.coverage.disputed |= disputed
+        self.wake("recovery")
+
     # --- the context of procedures (hemsnet.controller.context) ----------------------------
 
     @property

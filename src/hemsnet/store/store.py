@@ -14,6 +14,7 @@ executor of the asyncio controller); a lock keeps calls from overlapping.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -48,6 +49,11 @@ from hemsnet.store.model import (
 __all__ = ["WIRE_EVENTS_KEPT", "Store"]
 
 _PRAGMAS: Final = ("synchronous = FULL", "foreign_keys = ON")
+#: What to do with a damaged database, named in the one line that says so.
+RECOVERY_HINT: Final = (
+    "restore a backup, or save what it still holds: sqlite3 {path} .recover | sqlite3 "
+    "recovered.db, then point --db at recovered.db"
+)
 WIRE_EVENTS_KEPT: Final = 10_000  # per meter: the newest, a bounded record of a peer's garbage
 
 # The last arrival wins [AIF 2.5.1]: a row replaces the stored one when it arrived at the same
@@ -147,11 +153,12 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Self:
-        """Create or open the database at ``path`` and bring its schema up to date.
+    def open(cls, path: Path, *, check: bool = True) -> Self:
+        """Create or open the database at ``path``, check it and bring its schema up to date.
 
-        Raises :class:`ConfigError` when ``path`` cannot be opened, is not a SQLite database,
-        or was written by a newer hemsnet.
+        Raises :class:`ConfigError` when ``path`` cannot be opened, is read-only, is not a
+        SQLite database, fails SQLite's quick check (with ``check``), or was written by a
+        newer hemsnet; each in one line, with a hint (decision C51).
         """
         try:
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -162,14 +169,19 @@ class Store:
                     raise ConfigError(f"{path}: the file system does not allow a WAL journal")
                 for pragma in _PRAGMAS:
                     connection.execute(f"PRAGMA {pragma}")
+                if check:
+                    _quick_check(connection, path)
                 schema.migrate(connection)
             except BaseException:
                 connection.close()
                 raise
         except sqlite3.OperationalError as exc:
-            raise ConfigError(f"cannot open the database {path}: {exc}") from None
+            raise ConfigError(_open_failure(path, exc)) from None
         except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"{path} is not a SQLite database ({exc})") from None
+            raise ConfigError(
+                f"{path} is not a SQLite database or is damaged ({exc}); "
+                + RECOVERY_HINT.format(path=path)
+            ) from None
         return cls(connection, path)
 
     def close(self) -> None:
@@ -773,3 +785,45 @@ class Store:
             appliance_id,
         )
         return _appliance_reading(rows[0]) if rows else None
+
+
+def _quick_check(connection: sqlite3.Connection, path: Path) -> None:
+    """SQLite's quick check (the pages and their structure, not the indexes' contents)."""
+    found = [str(row[0]) for row in connection.execute("PRAGMA quick_check(3)")]
+    if found != ["ok"]:
+        problems = [
+            line
+            for text in found
+            for line in text.splitlines()
+            if line and not line.startswith("***")
+        ]
+        raise ConfigError(
+            f"{path} is damaged (SQLite's quick check: {'; '.join(problems[:3])}); "
+            + RECOVERY_HINT.format(path=path)
+        )
+
+
+def _open_failure(path: Path, exc: sqlite3.OperationalError) -> str:
+    text = str(exc)
+    if "readonly" in text or _read_only(path):
+        return (
+            f"the database {path} is read-only ({text}): hemsnet writes it, and its -wal and "
+            "-shm files beside it; check the owner and mode of the file and of its folder, and "
+            "whether the file system is mounted read-only"
+        )
+    if "full" in text:
+        return f"cannot open the database {path}: the disk is full ({text}); free some space"
+    return f"cannot open the database {path}: {text}"
+
+
+def _read_only(path: Path) -> bool:
+    folder = path.parent
+    try:
+        mounted_ro = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+    return (
+        mounted_ro
+        or not os.access(folder, os.W_OK)
+        or (path.exists() and not os.access(path, os.W_OK))
+    )

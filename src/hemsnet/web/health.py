@@ -3,6 +3,8 @@ half-hours, faults and request counters (/api/health)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -136,4 +138,18 @@ def health(
             {"start": iso(f.start), "end": iso(f.end)} for f in reversed(store.faults(meter.id))
         ],
         "requests": asdict(store.stats(meter.id)),
+        "store": store_space(store),
     }
+
+
+#: Below this free space the store is said to be short of it: a day of a controller's writes
+#: and SQLite's room to checkpoint its journal.
+LOW_SPACE: Final = 16 * 1024 * 1024
+
+
+def store_space(store: Store) -> dict[str, Any]:
+    """Whether the store's file can take writes: its free space and its permission (C50)."""
+    path = store.path
+    free = shutil.disk_usage(path.parent if path.parent.exists() else ".").free
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return {"free_bytes": free, "writable": writable, "ok": writable and free >= LOW_SPACE}

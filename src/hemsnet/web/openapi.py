@@ -188,7 +188,12 @@ _SCHEMAS: Final[dict[str, Any]] = {
             timed_out=_COUNT,
             late_discarded=_COUNT,
             foreign_dropped=_COUNT,
+            malformed=_COUNT,
+            unsolicited=_COUNT,
+            rejected=_COUNT,
+            disputed=_COUNT,
         ),
+        store=_object(free_bytes=_COUNT, writable={"type": "boolean"}, ok={"type": "boolean"}),
     ),
     "Meters": _object(
         meters={

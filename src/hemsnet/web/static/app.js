@@ -499,6 +499,8 @@
       [t('h_last_notification'), dateTime(health.link.last_notification_at)],
       [t('h_missing'), String(health.missing_half_hours)],
       [t('h_recovered'), t('half_hours', { n: health.recovered_half_hours })],
+      [t('h_store'), health.store.ok ? t('store_ok')
+        : t(health.store.writable ? 'store_low' : 'store_read_only', { mb: Math.floor(health.store.free_bytes / 1048576) })],
     ].map((cells) => row(cells, { header: true })));
 
     const r = health.requests;
