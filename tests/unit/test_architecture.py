@@ -43,6 +43,9 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "appliances": ("physics", "devices", "echonet", "errors"),
         "controller": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         "skstack": ("meter", "physics", "metering", "devices", "echonet", "errors"),
+        "conformance": (
+            *("controller", "meter", "physics", "metering", "devices", "echonet", "errors"),
+        ),
         # Above the boundary: I/O.
         "store": ("metering", "devices", "echonet", "errors"),
         "aio": (
@@ -56,6 +59,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         ),
         "cli": (
             *("aio", "web", "testbed", "store", "controller", "meter", "appliances", "skstack"),
+            "conformance",
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
@@ -65,7 +69,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
 #: The sans-I/O core: time and randomness are inputs, bytes in and out.
 CORE: Final = frozenset(
     {"echonet", "devices", "metering", "physics", "meter", "appliances", "controller", "homenet"}
-    | {"skstack"}
+    | {"skstack", "conformance"}
 )
 #: Standard-library modules that do I/O, keep time or hide state (the core takes them as inputs).
 IO_MODULES: Final = frozenset(
