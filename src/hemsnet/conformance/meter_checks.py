@@ -42,6 +42,9 @@ _NOTIFY_WITHIN: Final = timedelta(minutes=5)  # [AIF 3.2.1]
 # minute more than the spec's five before a notification counts as late (T4).
 _CLOCK_TOLERANCE: Final = timedelta(minutes=1)
 _HALF_HOUR: Final = timedelta(minutes=30)
+# How long past the 5 minutes the tester still waits, so that a late notification is reported
+# as late, with its frame, rather than as missing (T4).
+_LATE_MARGIN: Final = timedelta(minutes=10)
 _OPC_METER: Final = 12  # [AIF 2.4.4]
 _DAY_OUT_OF_RANGE: Final = 100  # 0xE1/0xE5 range 0..99 [MRA 0x028F, 0x0288]
 _SELECTED_DAY: Final = 1
@@ -178,7 +181,7 @@ class MeterChecks:
         yield from self._opc()
         yield from self._day()
         yield from self._minute()
-        self._fault()
+        yield from self._fault()
         yield from self._unknown()
         yield from self._malformed()
         yield from self._notification()
@@ -222,6 +225,9 @@ class MeterChecks:
         return (yield from self._ask(Esv.SETC, (Property(epc, edt),)))
 
     def _judge_form(self, reply: Reply) -> None:
+        junk = [h for h in reply.stray if h.frame is None]
+        if junk:  # a meter sends ECHONET Lite frames, nothing else [EL §3.2]
+            self._form.append((f"{len(junk)} undecodable datagrams", reply))
         answer = reply.frame
         if answer is None:
             self._late.append(reply)
@@ -582,14 +588,16 @@ class MeterChecks:
 
     # --- fault, unknown and malformed requests -------------------------------------------------
 
-    def _fault(self) -> None:
-        edt = self.values.get(0x88)
-        if edt is None:
-            self._add(FAULT, Verdict.FAIL, "0x88 unreadable (see property-0x88)")
-        elif 0x88 not in self._anno_map():
-            self._add(FAULT, Verdict.FAIL, "0x88 not in the announcement map 0x9D")
+    def _fault(self) -> Generator[Step, Any, None]:
+        row = self.table[0x88]
+        reply = yield from self._get(0x88)
+        edt = self._edt(reply, 0x88)
+        problem = _value_problem(row, edt, reply)
+        if problem is None and 0x88 not in self._anno_map():
+            problem = "0x88 not in the announcement map 0x9D"
+        if problem is not None or edt is None:
+            self._add(FAULT, Verdict.FAIL, problem or "no value", reply.evidence)
         else:
-            row = self.table[0x88]
             self._add(FAULT, Verdict.PASS, row.codec.describe(row.decode(edt)))
 
     def _anno_map(self) -> frozenset[int]:
@@ -655,7 +663,7 @@ class MeterChecks:
         boundary = _next_half_hour(meter_now)
         # At the meter's pace, the notification is due 5 min after the boundary; a meter faster
         # than real time (an emulator with --speed) ends the wait sooner.
-        wait = (boundary - meter_now + _NOTIFY_WITHIN + _CLOCK_TOLERANCE).total_seconds() + 60
+        wait = (boundary - meter_now + _NOTIFY_WITHIN + _LATE_MARGIN).total_seconds()
         heard = yield Listen(wait, until=lambda h: self._is_scheduled(h, expected))
         assert isinstance(heard, list)
         notice = next((h for h in heard if self._is_scheduled(h, expected)), None)

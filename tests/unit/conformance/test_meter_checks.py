@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Hashable, Sequence
+from datetime import datetime, timedelta
+
 import pytest
 
-from hemsnet.conformance.render import as_text
+from hemsnet.conformance.render import as_json, as_junit, as_text
+from hemsnet.echonet.send import Send
+from hemsnet.meter.config import MixedHistory
 from hemsnet.conformance.report import Verdict
-from tests.unit.conformance.harness import check_meter, failed, hemsnet_meter, outcome
+from tests.unit.conformance.harness import START, check_meter, failed, hemsnet_meter, outcome
 
 
 @pytest.mark.parametrize("class_id", [0x028F, 0x0288])
@@ -23,3 +29,48 @@ def test_a_low_voltage_meter_checked_as_a_high_voltage_one_fails_without_a_crash
     report, _ = check_meter(hemsnet_meter(class_id=0x0288), device_class=0x028F)
     assert not report.passed
     assert {"search", "instance-list", "opc-12"} <= set(failed(report))
+
+
+def test_a_meter_that_serves_a_history_epc_with_another_passes_too() -> None:
+    report, _ = check_meter(hemsnet_meter(mixed_history=MixedHistory.SERVE))
+    assert outcome(report, "history-mixed").detail == "served whole"
+    assert report.passed
+
+
+class _Garbage:
+    """A hostile device: it answers every datagram with seeded junk, some of it shaped like
+    an answer under the request's TID, with any ESV, objects and properties."""
+
+    def __init__(self, seed: int, now: datetime) -> None:
+        self.random = random.Random(seed)
+        self.now = now
+
+    def announce(self, now: datetime) -> list[Send]:
+        return [Send(self.random.randbytes(self.random.randrange(0, 40)))]
+
+    def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
+        r = self.random
+        junk = r.randbytes(r.randrange(0, 60))
+        if r.random() < 0.7 and len(data) >= 4:
+            esv = r.choice([0x50, 0x51, 0x52, 0x71, 0x72, 0x73, 0x7A, 0x6F, 0x62])
+            junk = b"\x10\x81" + data[2:4] + r.randbytes(6) + bytes([esv]) + junk
+        return [Send(junk, source)] if r.random() < 0.9 else []
+
+    def advance(self, now: datetime) -> list[Send]:
+        self.now = now
+        return []
+
+    def next_wakeup(self) -> datetime:
+        return self.now + timedelta(days=1)
+
+    def take_events(self) -> Sequence[object]:
+        return ()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_tester_survives_any_answer_and_reports_it(seed: int) -> None:
+    report, _ = check_meter(_Garbage(seed, START))
+    assert not report.passed
+    assert outcome(report, "response-form").verdict is Verdict.FAIL
+    for render in (as_text, as_json, as_junit):
+        assert render(report)
