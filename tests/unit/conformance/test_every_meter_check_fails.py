@@ -10,8 +10,8 @@ import pytest
 from hemsnet.conformance.meter_checks import MeterCheckOptions
 from hemsnet.conformance.render import as_json, as_junit, as_text
 from hemsnet.conformance.report import Verdict
-from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.eoj import Eoj
+from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
 from tests.unit.conformance.broken_meter import (
     Break,

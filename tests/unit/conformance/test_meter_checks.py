@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from hemsnet.conformance.render import as_json, as_junit, as_text
+from hemsnet.conformance.report import Verdict
 from hemsnet.echonet.send import Send
 from hemsnet.meter.config import MixedHistory
-from hemsnet.conformance.report import Verdict
 from tests.unit.conformance.harness import START, check_meter, failed, hemsnet_meter, outcome
 
 
