@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from hemsnet import __version__
 from hemsnet.cli import (
     appliance,
+    conformance,
     controller,
     dashboard,
     decode,
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.register(commands)
     status.register(commands)
     homenet.register(commands)
+    conformance.register(commands)
     return parser
 
 

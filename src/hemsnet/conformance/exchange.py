@@ -134,12 +134,17 @@ class ScriptEngine:
         now: datetime,
         device: Hashable | None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        endpoint: Callable[[Hashable], Hashable] = lambda source: source,
         tid_start: int = 1,
         announce_as: bool = True,
     ) -> None:
         self.session = Session(now)
-        self._device = device  # None: whoever answers first (a search by multicast)
+        # Where requests go, and who the device is (its source port may vary, C31). None:
+        # the first node heard, over a point-to-point link such as a dongle's Route B.
+        self._device = device
+        self._identity = identify(device) if device is not None else None
         self._identify = identify
+        self._endpoint = endpoint
         self._tid = tid_start & 0xFFFF
         self._announce_as = announce_as
         self._script = script(self.session)
@@ -173,9 +178,9 @@ class ScriptEngine:
     def receive(self, data: bytes, source: Hashable, now: datetime) -> list[Send]:
         self.session.now = now
         who = self._identify(source)
-        if self._device is None and self._pending is not None:
-            self._device = who  # the first answer to a search names the device
-        if who != self._device:
+        if self._identity is None:
+            self._identity, self._device = who, self._endpoint(source)
+        if who != self._identity:
             self._events.append(FrameDiscarded(source, Discard.FOREIGN, "not the device", data))
             return []
         heard = Heard(now, bytes(data), _decode(data))

@@ -22,26 +22,31 @@ class MeterChecker:
 
     def __init__(
         self,
-        device: Hashable,
+        device: Hashable | None,
         *,
         now: datetime,
         options: MeterCheckOptions | None = None,
         subject: str | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        endpoint: Callable[[Hashable], Hashable] = lambda source: source,
         tid_start: int = 1,
     ) -> None:
         options = options or MeterCheckOptions()
-        name = subject or f"meter {options.class_id:04X}01 at {device}"
+        where = device if device is not None else "the other end of Route B"
+        name = subject or f"meter {options.class_id:04X}01 at {where}"
         self.report = Report(name, started=now)
         self.checks = MeterChecks(options, self.report)
         self.engine = ScriptEngine(
             self.checks.script,
             now=now,
-            device=identify(device),
+            device=device,
             identify=identify,
+            endpoint=endpoint,
             tid_start=tid_start,
         )
 
     def finish(self, now: datetime) -> Report:
+        """The report at ``now``: complete if the script ran to its end."""
         self.report.ended = now
+        self.report.complete = self.engine.done
         return self.report

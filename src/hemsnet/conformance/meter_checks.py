@@ -207,12 +207,18 @@ class MeterChecks:
         return self.options.timer_2 if timer_2 else self.options.timer_1
 
     def _ask(
-        self, esv: Esv, props: Iterable[Property], *, to: Eoj | None = None, silent: bool = False
+        self,
+        esv: Esv,
+        props: Iterable[Property],
+        *,
+        to: Eoj | None = None,
+        silent: bool = False,
+        multicast: bool = False,
     ) -> Generator[Step, Any, Reply]:
         """Ask and judge the answer's form and time (unless silence is the right answer)."""
         props = tuple(props)
         frame = Frame(0, CONTROLLER, to or self.eoj, esv, props)
-        reply = yield Ask(frame, self._wait(p.epc for p in props))
+        reply = yield Ask(frame, self._wait(p.epc for p in props), multicast)
         assert isinstance(reply, Reply)
         if not silent:
             self._judge_form(reply)
@@ -300,7 +306,9 @@ class MeterChecks:
         return None
 
     def _search(self) -> Generator[Step, Any, None]:
-        reply = yield from self._get(0x80, to=self.eoj.with_instance(0x00))
+        """By multicast, as a controller searches [AIF 3.1.2]; only the device's answer counts."""
+        search = self.eoj.with_instance(0x00)
+        reply = yield from self._ask(Esv.GET, (Property(0x80),), to=search, multicast=True)
         frame = reply.frame
         if frame is None:
             self._add(SEARCH, Verdict.FAIL, "no answer", reply.evidence)

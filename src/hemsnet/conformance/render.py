@@ -32,10 +32,15 @@ def as_text(report: Report) -> str:
     blocking = report.blocking
     lines.append(
         f"{report.count(Verdict.PASS)} passed, {report.count(Verdict.FAIL)} failed, "
-        f"{report.count(Verdict.SKIP)} skipped: "
-        + ("CONFORMS" if report.passed else f"DOES NOT CONFORM ({len(blocking)} mandatory)")
+        f"{report.count(Verdict.SKIP)} skipped: " + _conclusion(report, len(blocking))
     )
     return "\n".join(lines)
+
+
+def _conclusion(report: Report, blocking: int) -> str:
+    if not report.complete:
+        return "INTERRUPTED before every clause was checked"
+    return "CONFORMS" if report.passed else f"DOES NOT CONFORM ({blocking} mandatory)"
 
 
 def as_json(report: Report) -> str:
@@ -44,6 +49,7 @@ def as_json(report: Report) -> str:
         "started": report.started.isoformat(),
         "ended": report.ended.isoformat() if report.ended else None,
         "conforms": report.passed,
+        "complete": report.complete,
         "counts": {v.value: report.count(v) for v in Verdict},
         "clauses": [
             {

@@ -8,7 +8,7 @@ clause failed and none was left unchecked except where the user asked to skip it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -62,12 +62,17 @@ class Report:
     ended: datetime | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     skipped_by_user: frozenset[str] = frozenset()
+    listener: Callable[[Outcome], None] | None = None  # told each outcome as it is judged
+    complete: bool = False  # every clause judged (not an interrupted run)
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
+        if self.listener is not None:
+            self.listener(outcome)
 
     def extend(self, outcomes: Iterable[Outcome]) -> None:
-        self.outcomes.extend(outcomes)
+        for outcome in outcomes:
+            self.add(outcome)
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for o in self.outcomes if o.verdict is verdict)
@@ -87,4 +92,4 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        return bool(self.outcomes) and not self.blocking
+        return self.complete and bool(self.outcomes) and not self.blocking

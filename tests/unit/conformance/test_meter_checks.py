@@ -74,3 +74,17 @@ def test_the_tester_survives_any_answer_and_reports_it(seed: int) -> None:
     assert outcome(report, "response-form").verdict is Verdict.FAIL
     for render in (as_text, as_json, as_junit):
         assert render(report)
+
+
+def test_an_interrupted_run_does_not_conform_though_all_it_checked_passed() -> None:
+    from hemsnet.conformance.meter_checker import MeterChecker
+    from tests.unit.conformance.pair import Pair
+
+    checker = MeterChecker("device", now=START)
+    pair = Pair(checker.engine, hemsnet_meter(), START)
+    pair.start(b_first=True)
+    pair.run_until(lambda: len(checker.report.outcomes) >= 10, timedelta(hours=1))
+    report = checker.finish(pair.now)
+    assert failed(report) == [] and not report.complete
+    assert not report.passed
+    assert "INTERRUPTED" in as_text(report)

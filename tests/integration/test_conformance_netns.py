@@ -1,0 +1,87 @@
+"""``hemsnet conformance meter`` over real UDP between namespaces, against ``hemsnet meter``:
+the start-up announcement seen, every clause judged, the reports written, exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+
+from hemsnet.testbed.netns import Link, Namespaces, can_create_namespaces
+
+pytestmark = pytest.mark.netns
+
+
+@pytest.fixture
+def cf_topology() -> Iterator[Namespaces]:
+    """Namespaces named ``cf…``: apart from other suites' running at the same time."""
+    reason = can_create_namespaces()
+    if reason is not None:
+        pytest.skip(reason)
+    topo = Namespaces(f"cf{os.getpid() % 100000:05d}")
+    try:
+        yield topo
+    finally:
+        topo.close()
+
+
+async def _spawn(link: Link, *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        "ip", "netns", "exec", link.netns, sys.executable, "-m", "hemsnet", *args,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("meter_class", ["028F", "0288"])
+def test_hemsnet_meter_conforms_over_real_udp(
+    cf_topology: Namespaces, tmp_path: Path, meter_class: str
+) -> None:
+    meter_end, tester_end = cf_topology.link(
+        cf_topology.namespace("meter"), cf_topology.namespace("tester")
+    )
+    report_json, report_xml = tmp_path / "report.json", tmp_path / "report.xml"
+
+    async def scenario() -> tuple[int, str, str]:
+        tester = await _spawn(
+            tester_end, "conformance", "meter", "--iface", tester_end.iface, meter_end.address,
+            "--class", meter_class, "--wait-startup", "30", "--silence-wait", "1",
+            "--json", str(report_json), "--junit", str(report_xml),
+        )  # fmt: skip
+        meter = None
+        try:
+            assert tester.stderr is not None and tester.stdout is not None
+            first = await asyncio.wait_for(tester.stderr.readline(), 30)
+            assert b"checking meter" in first, first  # listening: now power the meter on
+            # 600x: a half-hour of meter time every 3 s, the notification comes quickly
+            meter = await _spawn(
+                meter_end, "meter", "--iface", meter_end.iface, "--class", meter_class,
+                "--speed", "600", "--seed", "5",
+            )  # fmt: skip
+            out, err = await asyncio.wait_for(tester.communicate(), 120)
+            assert tester.returncode is not None
+            return tester.returncode, out.decode(), first.decode() + err.decode()
+        finally:
+            for proc in (tester, meter):
+                if proc is not None and proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+
+    code, out, err = asyncio.run(scenario())
+    assert code == 0, out + err
+    assert "CONFORMS" in out
+    doc: dict[str, Any] = json.loads(report_json.read_text())
+    assert doc["conforms"] is True
+    verdicts = {c["id"]: c["verdict"] for c in doc["clauses"]}
+    assert verdicts["startup-announcement"] == "pass"
+    assert verdicts["scheduled-notification"] == "pass"
+    assert set(verdicts.values()) == {"pass"}
+    suite = ElementTree.parse(report_xml).getroot()
+    assert suite.get("failures") == "0" and int(suite.get("tests", "0")) == len(verdicts)
+    assert "pass scheduled-notification" in err  # the progress, clause by clause
