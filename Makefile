@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/hemsnet demo
 
 sysdeps:
-	@scripts/ensure-debian-packages iproute2 procps nftables chromium  # ip netns, sysctl, nft: namespace tests; chromium: browser tests
+	@scripts/ensure-debian-packages iproute2 procps nftables chromium tshark  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; tshark (and its text2pcap, dumpcap): the dissector tests
 
 lint: install
 	$(BIN)/ruff check src tests bench

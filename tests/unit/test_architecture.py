@@ -43,6 +43,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "appliances": ("physics", "devices", "echonet", "errors"),
         "controller": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         "skstack": ("meter", "physics", "metering", "devices", "echonet", "errors"),
+        "dissector": ("devices", "echonet", "errors"),
         "conformance": (
             *("controller", "meter", "physics", "metering", "devices", "echonet", "errors"),
         ),
@@ -59,7 +60,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         ),
         "cli": (
             *("aio", "web", "testbed", "store", "controller", "meter", "appliances", "skstack"),
-            "conformance",
+            *("conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),

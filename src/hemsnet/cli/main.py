@@ -23,6 +23,7 @@ from hemsnet.cli import (
     dashboard,
     decode,
     demo,
+    dissector,
     dongle,
     export,
     homenet,
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.register(commands)
     homenet.register(commands)
     conformance.register(commands)
+    dissector.register(commands)
     return parser
 
 
