@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from xml.etree import ElementTree
 import pytest
 
 from hemsnet.testbed.netns import Link, Namespaces, can_create_namespaces
+from tests.tshark import compare, dissect, need_tshark, write_lua
 
 pytestmark = pytest.mark.netns
 
@@ -47,8 +50,19 @@ def test_hemsnet_meter_conforms_over_real_udp(
         cf_topology.namespace("meter"), cf_topology.namespace("tester")
     )
     report_json, report_xml = tmp_path / "report.json", tmp_path / "report.xml"
+    capture = tmp_path / "run.pcapng"
+    dumpcap_path = shutil.which("dumpcap")
 
     async def scenario() -> tuple[int, str, str]:
+        dumpcap = None
+        if dumpcap_path is not None:  # the run captured, for the dissector's test below
+            dumpcap = await asyncio.create_subprocess_exec(
+                "ip", "netns", "exec", tester_end.netns, dumpcap_path, "-i", tester_end.iface,
+                "-w", str(capture), stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            assert dumpcap.stderr is not None
+            while b"Capturing on" not in await asyncio.wait_for(dumpcap.stderr.readline(), 30):
+                pass
         tester = await _spawn(
             tester_end, "conformance", "meter", "--iface", tester_end.iface, meter_end.address,
             "--class", meter_class, "--wait-startup", "30", "--silence-wait", "1",
@@ -66,9 +80,12 @@ def test_hemsnet_meter_conforms_over_real_udp(
             )  # fmt: skip
             out, err = await asyncio.wait_for(tester.communicate(), 120)
             assert tester.returncode is not None
+            if dumpcap is not None:
+                dumpcap.send_signal(signal.SIGINT)  # it writes out the capture and leaves
+                await asyncio.wait_for(dumpcap.wait(), 30)
             return tester.returncode, out.decode(), first.decode() + err.decode()
         finally:
-            for proc in (tester, meter):
+            for proc in (tester, meter, dumpcap):
                 if proc is not None and proc.returncode is None:
                     proc.kill()
                     await proc.wait()
@@ -85,3 +102,10 @@ def test_hemsnet_meter_conforms_over_real_udp(
     suite = ElementTree.parse(report_xml).getroot()
     assert suite.get("failures") == "0" and int(suite.get("tests", "0")) == len(verdicts)
     assert "pass scheduled-notification" in err  # the progress, clause by clause
+    # The capture of the run, in the generated dissector: every frame the tester and the
+    # meter exchanged decodes as hemsnet decode --json does, the malformed probes flagged.
+    need_tshark()
+    dissected = dissect(capture, write_lua(tmp_path))
+    assert len(dissected) > 100
+    assert compare(dissected) > 100
+    assert sum(f.malformed for f in dissected) == 5  # the tester's malformed probes
