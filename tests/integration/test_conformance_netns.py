@@ -109,3 +109,41 @@ def test_hemsnet_meter_conforms_over_real_udp(
     assert len(dissected) > 100
     assert compare(dissected) > 100
     assert sum(f.malformed for f in dissected) == 5  # the tester's malformed probes
+
+
+def test_hemsnet_controller_conforms_over_real_udp(cf_topology: Namespaces, tmp_path: Path) -> None:
+    """``hemsnet conformance controller`` serves the watching meter; ``hemsnet controller`` runs
+    against it, both at 600x: two hours of meter time in 12 s. (0x0288: through the dongle,
+    test_conformance_pty.py.)"""
+    meter_class = "028F"
+    meter_end, ctl_end = cf_topology.link(
+        cf_topology.namespace("watch"), cf_topology.namespace("ctl")
+    )
+    report_json = tmp_path / "report.json"
+
+    async def scenario() -> tuple[int, str, str]:
+        watch = await _spawn(
+            meter_end, "conformance", "controller", "--iface", meter_end.iface,
+            "--class", meter_class, "--speed", "600", "--duration", "120",
+            "--json", str(report_json),
+        )  # fmt: skip
+        controller = await _spawn(
+            ctl_end, "controller", "--iface", ctl_end.iface, "--speed", "600",
+            "--db", str(tmp_path / "ctl.db"),
+        )  # fmt: skip
+        try:
+            out, err = await asyncio.wait_for(watch.communicate(), 120)
+            assert watch.returncode is not None
+            return watch.returncode, out.decode(), err.decode()
+        finally:
+            for proc in (watch, controller):
+                if proc.returncode is None:
+                    proc.kill()
+                    await proc.wait()
+
+    code, out, err = asyncio.run(scenario())
+    assert code == 0, out + err
+    doc: dict[str, Any] = json.loads(report_json.read_text())
+    verdicts = {c["id"]: c["verdict"] for c in doc["clauses"]}
+    assert set(verdicts.values()) == {"pass"}, out
+    assert len(verdicts) == 12

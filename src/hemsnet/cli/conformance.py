@@ -1,5 +1,7 @@
 """``hemsnet conformance meter``: check a meter against the interface specification, clause by
-clause, over an interface or a Wi-SUN dongle; the report as text, JSON or JUnit XML."""
+clause, over an interface or a Wi-SUN dongle; ``hemsnet conformance controller``: serve a meter
+that watches a controller, on an interface or behind an emulated dongle on a pty. The report as
+text, JSON or JUnit XML."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ import asyncio
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.pty_dongle import PtyDongle
 from hemsnet.aio.runner import EngineRunner
 from hemsnet.aio.serial_link import BAUD_RATE, LinkNotice, SerialLink
 from hemsnet.aio.udp import (
@@ -23,14 +26,20 @@ from hemsnet.aio.udp import (
     parse_address,
     peer_identity,
 )
-from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError, parse_speed
 from hemsnet.cli.controller import dongle_setup
+from hemsnet.cli.dongle import DEFAULT_ID, DEFAULT_PASSWORD
+from hemsnet.conformance.controller_watch import ControllerWatch, WatchDone
 from hemsnet.conformance.exchange import ScriptDone, ScriptEngine
 from hemsnet.conformance.meter_checker import MeterChecker
 from hemsnet.conformance.meter_checks import MeterCheckOptions
 from hemsnet.conformance.render import as_json, as_junit, as_text
 from hemsnet.conformance.report import Outcome, Report
 from hemsnet.echonet.timers import TIMER_1_MIN
+from hemsnet.meter.config import MeterConfig
+from hemsnet.meter.engine import MeterEngine
+from hemsnet.meter.faults import FaultPlan, Window
+from hemsnet.skstack.emulator import DongleEmulator, MeterRadio
 
 __all__ = ["register", "write_report"]
 
@@ -86,6 +95,49 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _report_arguments(meter)
     meter.set_defaults(run=_run_meter, ipv4=False)
 
+    controller = which.add_parser(
+        "controller",
+        help="act as a meter and watch a controller",
+        description="Serve an emulated meter (hemsnet's, 0x028F or 0x0288) on an interface or "
+        "behind an emulated Wi-SUN dongle on a pty, and judge the controller that talks to "
+        "it for --duration: one request at a time, no TID reused, OPC 1..12, history EPCs "
+        "alone, SetC values in range, nothing asked but the meter. To see how it copes, the "
+        "meter leaves one single-property and one history request unanswered (it must wait "
+        "40 s and 180 s), serves one history under another day than the one set (it must "
+        "not trust it), and goes into fault for a while (it should pause, and must resume). "
+        "The meter answers 1 s after each request, as over the air.",
+        epilog="examples: hemsnet conformance controller --iface eth1 --junit report.xml; "
+        "hemsnet conformance controller --pty --link /tmp/wisun (then point the controller "
+        f"at /tmp/wisun with the Route B ID {DEFAULT_ID} and password {DEFAULT_PASSWORD})",
+    )
+    controller.add_argument("--iface", metavar="IF", help="serve the meter on this interface")
+    controller.add_argument("--pty", action="store_true", help="serve it behind a dongle on a pty")
+    controller.add_argument("--link", type=Path, metavar="PATH", help="a stable path to the pty")
+    controller.add_argument(
+        "--class", dest="meter_class", choices=sorted(_CLASSES), default="028F",
+        help="the meter's class: 028F (the default) or 0288",
+    )  # fmt: skip
+    controller.add_argument(
+        "--duration", type=_minutes, default=180.0, metavar="MIN",
+        help="how long to watch, in minutes of meter time (180)",
+    )  # fmt: skip
+    controller.add_argument(
+        "--fault-at", type=_minutes, default=70.0, metavar="MIN",
+        help="when the meter goes into fault, minutes after the start (70)",
+    )  # fmt: skip
+    controller.add_argument(
+        "--fault-minutes", type=_minutes, default=30.0, metavar="MIN",
+        help="how long the fault lasts (30)",
+    )  # fmt: skip
+    controller.add_argument(
+        "--speed", type=parse_speed, default=1.0, metavar="N",
+        help="meter time N times faster: only for a controller whose own time runs as fast "
+        "(hemsnet controller --speed N); a real controller's timers run at 1x",
+    )  # fmt: skip
+    controller.add_argument("--seed", type=int, default=0, metavar="N", help="the meter's seed")
+    _report_arguments(controller)
+    controller.set_defaults(run=_run_controller)
+
 
 def _dongle_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
@@ -109,6 +161,16 @@ def _report_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the JSON report")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML")
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of minutes") from None
+    if not 0 < value <= 7 * 24 * 60:
+        raise argparse.ArgumentTypeError(f"{text} min is not within 0..10080")
+    return value
 
 
 def _seconds(text: str) -> float:
@@ -200,3 +262,86 @@ async def _pump(
     runner = EngineRunner(engine, link, clock, on_events=on_events)
     await runner.run(stop)
     return finish(clock.now())
+
+
+def _run_controller(args: argparse.Namespace) -> int:
+    if args.pty == (args.iface is not None):
+        raise CliError("give --iface IF or --pty: the meter is served one way")
+    if args.fault_at + args.fault_minutes >= args.duration:
+        raise CliError("--fault-at plus --fault-minutes must end before --duration")
+    now = datetime.now().replace(microsecond=0)
+    fault = Window(
+        now + timedelta(minutes=args.fault_at),
+        now + timedelta(minutes=args.fault_at + args.fault_minutes),
+    )
+    config = MeterConfig.low_voltage() if args.meter_class == "0288" else MeterConfig()
+    meter = MeterEngine(
+        config,
+        now=now,
+        seed=args.seed,
+        installed=now - timedelta(days=7),
+        faults=FaultPlan(faults=(fault,)),
+        identify=peer_identity,
+        answer_to=echonet_endpoint,
+    )
+    end = now + timedelta(minutes=args.duration)
+    where = "behind a dongle on a pty" if args.pty else f"on {args.iface}"
+    subject = f"the controller of a meter {where}"
+    watch = ControllerWatch(meter, now=now, end=end, subject=subject, identify=peer_identity)
+    clock = ScaledClock(now, args.speed)
+    print(
+        f"hemsnet conformance: meter {meter.eoj} {where}, watching the controller until "
+        f"{end.isoformat()} (meter time at {args.speed:g}x); fault from {fault.start.time()} "
+        f"to {fault.end.time()}",
+        file=sys.stderr,
+        flush=True,
+    )
+    if args.pty:
+        asyncio.run(_watch_on_pty(watch, now, clock, args.link))
+    else:
+        asyncio.run(_watch_on_iface(watch, clock, args.iface))
+    return write_report(args, watch.finish(clock.now()))
+
+
+def _stop_on(stop: asyncio.Event) -> Callable[[Sequence[object]], None]:
+    def on_events(events: Sequence[object]) -> None:
+        if any(isinstance(event, WatchDone) for event in events):
+            stop.set()
+
+    return on_events
+
+
+def _signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):  # stopped: the report so far, exit 1
+        loop.add_signal_handler(signum, stop.set)
+
+
+async def _watch_on_iface(watch: ControllerWatch, clock: ScaledClock, iface: str) -> None:
+    stop = asyncio.Event()
+    _signals(stop)
+    on_events = _stop_on(stop)
+    link = UdpTransport(Interface.lookup(iface))
+    runner = EngineRunner(watch, link, clock, on_events=lambda events, _: on_events(events))
+    await runner.run(stop)
+
+
+async def _watch_on_pty(
+    watch: ControllerWatch, now: datetime, clock: ScaledClock, link: Path | None
+) -> None:
+    stop = asyncio.Event()
+    _signals(stop)
+    radio = MeterRadio(DEFAULT_ID, DEFAULT_PASSWORD)
+    emulator = DongleEmulator(watch, radio, now=now)
+    pty = PtyDongle(emulator, clock, link=link, on_events=_stop_on(stop))
+    pty.plug()
+    print(
+        f"hemsnet conformance: the dongle is {pty.path}; Route B ID {DEFAULT_ID}, password "
+        f"{DEFAULT_PASSWORD}",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        await stop.wait()
+    finally:
+        pty.unplug()

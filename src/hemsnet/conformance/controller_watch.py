@@ -16,7 +16,7 @@ in range [AIF 2.4.5] and that it asks nothing but the meter [AIF 2.1, G.9958 I.2
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -126,6 +126,7 @@ class ControllerWatch:
         end: datetime,
         options: WatchOptions | None = None,
         subject: str = "controller",
+        identify: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.meter = meter
         self.options = options or WatchOptions()
@@ -135,7 +136,8 @@ class ControllerWatch:
         self._eoj = meter.eoj
         self._day_selector = 0xE1 if self._eoj.class_id == 0x028F else 0xE5
         self._f = _Findings()
-        self._controller: Hashable | None = None
+        self._controller: Hashable | None = None  # its identity: its source port may vary
+        self._identify = identify
         self._answer_leaves: datetime | None = None  # the last answer's departure
         self._silenced: tuple[_Seen, float] | None = None  # a request left unanswered, its timer
         self._silenced_1 = False
@@ -169,9 +171,10 @@ class ControllerWatch:
         self._now = now
         frame = _decode(data)
         if frame is not None and frame.esv.is_request:
+            who = self._identify(source)
             if self._controller is None:
-                self._controller = source
-            if source == self._controller:
+                self._controller = who
+            if who == self._controller:
                 seen = _Seen(now, bytes(data), frame)
                 if not self._judge_request(seen):
                     return []  # left unanswered on purpose
