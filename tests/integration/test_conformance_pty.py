@@ -46,3 +46,35 @@ def test_hemsnet_controller_through_a_dongle_conforms_with_a_low_voltage_meter(
     assert watch.returncode == 0, out + err
     verdicts = {c["id"]: c["verdict"] for c in json.loads(report.read_text())["clauses"]}
     assert set(verdicts.values()) == {"pass"}, out
+
+
+def test_a_meter_through_a_dongle_conforms(tmp_path: Path) -> None:
+    """``hemsnet conformance meter --dongle``: scan, join, then every clause, over SKSTACK IP."""
+    for name, secret in (("id", DEFAULT_ID), ("pw", DEFAULT_PASSWORD)):
+        (tmp_path / name).write_text(secret + "\n")
+        (tmp_path / name).chmod(0o600)
+    link, report = tmp_path / "wisun", tmp_path / "report.json"
+    dongle = subprocess.Popen(
+        [sys.executable, "-m", "hemsnet", "dongle", "--pty", "--link", str(link), "--speed",
+         SPEED],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert dongle.stdout is not None
+        assert "hemsnet dongle: SKSTACK IP" in dongle.stdout.readline()
+        tester = subprocess.run(
+            [sys.executable, "-m", "hemsnet", "conformance", "meter", "--dongle", str(link),
+             "--routeb-id-file", str(tmp_path / "id"), "--routeb-password-file",
+             str(tmp_path / "pw"), "--silence-wait", "1", "--json", str(report)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        dongle.kill()
+        dongle.wait()
+    assert tester.returncode == 0, tester.stdout + tester.stderr
+    doc = json.loads(report.read_text())
+    verdicts = {c["id"]: c["verdict"] for c in doc["clauses"]}
+    assert verdicts["scheduled-notification"] == "pass"
+    # The emulated meter announces itself as the dongle joins its PAN: seen at start-up.
+    assert set(verdicts.values()) == {"pass"}
+    assert doc["conforms"] is True
