@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/loop_stall.py --slow-fsync 20
+	$(BIN)/python bench/conformance.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
