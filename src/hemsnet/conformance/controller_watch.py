@@ -145,7 +145,7 @@ class ControllerWatch:
         self._answered = 0
         self._tids: deque[int] = deque(maxlen=_TID_MEMORY)
         self._selected_day: int | None = None
-        self._wrong_day: tuple[int, _Seen] | None = None  # the day served wrong, and when
+        self._wrong_day: tuple[int, Evidence] | None = None  # the day served wrong, its frame
         self._day_asked_again = False
         self._attributes_read: set[int] = set()
         self._measured = False
@@ -366,7 +366,7 @@ class ControllerWatch:
             properties=(prop._replace(edt=other.to_bytes(2, "big") + prop.edt[2:]),)
         )
         out = encode_frame(changed)
-        self._wrong_day = (day, _Seen(now, out, changed))
+        self._wrong_day = (day, Evidence(now + ANSWER_DELAY, True, out))
         return out
 
     @property
@@ -421,7 +421,7 @@ class ControllerWatch:
             if self._day_asked_again:
                 f.good(DAY, f"day {day} asked again after a history of another day")
             else:
-                f.bad(DAY, f"day {day} never asked again: the history was trusted", served.evidence)
+                f.bad(DAY, f"day {day} never asked again: the history was trusted", served)
         if self._controller is not None:
             f.good(ONE, "every request")
             f.good(TID, "every request")
