@@ -20,8 +20,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "hemsnet's class tables: the header, the services, the objects, every property's "
         "name and its value decoded as hemsnet decode shows it (units, date-times, history "
         "arrays, signed values, no-data codes); frames that break the structure are flagged "
-        "malformed, values that do not fit their property invalid. It takes UDP 3610 from "
-        "Wireshark's own ECHONET Lite dissector.",
+        "malformed, values that do not fit their property invalid. It registers on UDP 3610 "
+        "(Wireshark 4.0 has no ECHONET Lite dissector of its own).",
         epilog="example: hemsnet dissector > echonet-lite.lua; "
         "tshark -X lua_script:echonet-lite.lua -r capture.pcapng -V",
     )
