@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,7 +79,7 @@ class EchonetClient:
 
     def __init__(self, transport: UdpTransport) -> None:
         self.transport = transport
-        self.engine = ClientEngine(identify=peer_identity)
+        self.engine = ClientEngine(draw=secrets.randbelow, identify=peer_identity)
         self._runner = EngineRunner(
             self.engine, transport, ScaledClock(datetime.now()), on_events=self._on_events
         )

@@ -18,6 +18,7 @@ their controller here, so that each runs the same thing:
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -190,6 +191,7 @@ class ControllerService:
             now=now,
             meter=setup.meter,
             identify=peer_identity,
+            tid_draw=secrets.randbelow,
             endpoint=echonet_endpoint,
         )
         self.writer = DiskWriter("hemsnet-store")

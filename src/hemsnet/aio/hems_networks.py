@@ -9,6 +9,7 @@ meter's network [G.9958 6.3.2, 6.4.1]: its monitor then shares the Route B socke
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, peer_identity
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.controller.config import ApplianceConfig
 from hemsnet.controller.engine import ControllerEngine
+from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import ConfigError
 
 __all__ = ["HemsNetworks", "RouteBLane"]
@@ -66,7 +68,8 @@ class HemsNetworks:
                 )
                 self.monitors.append((monitor, link.appliances))
             else:
-                monitor = ApplianceMonitor(config, now=now, identify=peer_identity)
+                own = TidAllocator(secrets.randbelow)
+                monitor = ApplianceMonitor(config, now=now, identify=peer_identity, tids=own)
                 self.monitors.append((monitor, _open(name)))
 
     def describe(self) -> str:

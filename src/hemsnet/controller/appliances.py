@@ -116,7 +116,7 @@ class ApplianceMonitor:
         *,
         now: datetime,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
-        tids: TidAllocator | None = None,
+        tids: TidAllocator,
         gate: LaneGate | None = None,
     ) -> None:
         self.config = config
@@ -125,7 +125,7 @@ class ApplianceMonitor:
         self.nodes: dict[Hashable, ApplianceNode] = {}
         self.counters: dict[str, int] = {}
         self._identify = identify
-        self._tids = tids or TidAllocator()  # the Route B engine's when sharing its socket
+        self._tids = tids  # the Route B engine's when sharing its socket
         self._gate = gate
         self._next_discovery = now
         self._events: list[ApplianceEvent | FrameDiscarded] = []

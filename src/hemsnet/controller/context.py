@@ -83,9 +83,15 @@ class Context(Protocol):
     def pair(self, address: Hashable, eoj: Eoj) -> None: ...
 
     def take_values(
-        self, values: dict[int, bytes], source: Source, *, day: date | None = None
+        self,
+        values: dict[int, bytes],
+        source: Source,
+        *,
+        day: date | None = None,
+        evidence: bytes = b"",
     ) -> list[Sample]:
-        """Record the readings among ``values`` (EPC -> EDT); returns what was recorded."""
+        """Record the readings among ``values`` (EPC -> EDT) that pass the checks; returns
+        what was recorded. ``evidence`` is the frame they came in, kept with a rejection."""
         ...
 
     def decode(self, row: PropertyDef[T], edt: bytes) -> T | None:

@@ -38,7 +38,10 @@ from hemsnet.controller.events import (
     FaultStarted,
     MeterPaired,
     MeterRestarted,
+    ReadingDisputed,
+    ReadingRejected,
     Recorded,
+    RegisterRestarted,
     Warned,
 )
 from hemsnet.controller.meter_state import MeterState
@@ -47,16 +50,17 @@ from hemsnet.controller.pacing import LinkQuality, Pacer, RateMeter
 from hemsnet.controller.plan import PLANS
 from hemsnet.controller.requests import Answer, Match, Request, RequestLane, history_epcs
 from hemsnet.controller.tasks import Priority, Procedure, Sleep, Step
+from hemsnet.controller.vetting import CLOCK_SKEW, Verdict, Vetting
 from hemsnet.devices.hv_meter_bidir import CUMULATIVE_ENERGY, FAULT_STATUS
 from hemsnet.devices.model import Access, PropertyDef
 from hemsnet.devices.values import FaultStatus
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
-from hemsnet.echonet.frame import Frame
+from hemsnet.echonet.frame import Frame, encode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
-from hemsnet.echonet.tid import TidAllocator
+from hemsnet.echonet.tid import Draw, TidAllocator
 from hemsnet.errors import InvalidValue
 from hemsnet.metering.attributes import MeterScales
 from hemsnet.metering.samples import Sample, samples_of
@@ -116,13 +120,16 @@ class ControllerEngine:
         now: datetime,
         meter: Hashable | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        tid_draw: Draw | None = None,
         endpoint: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.config = config
         self.now = now
         # An appliance monitor sharing the Route B socket draws from it too, so that no TID of
-        # its requests is mistaken for one of ours [AIF 2.4.3] (decision C24).
-        self.tids = TidAllocator()
+        # its requests is mistaken for one of ours [AIF 2.4.3] (decision C24). The runners
+        # draw TIDs from the CSPRNG; without one (tests), a stream of the seed (n = 0: the
+        # retry jitter uses n >= 1).
+        self.tids = TidAllocator(tid_draw or Draws(mix(config.seed, 0)).below)
         self.lane = RequestLane(
             timer_1=config.timer_1,
             timer_2=config.timer_2,
@@ -147,7 +154,9 @@ class ControllerEngine:
         self._events: list[Event] = []
         self._tasks: list[_Task] = []
         self._seq = itertools.count()
-        self._held: list[tuple[int, bytes]] = []  # notified readings waiting for the scales
+        # Notified readings waiting for the scales or the clock: EPC, EDT, the frame.
+        self._held: list[tuple[int, bytes, bytes]] = []
+        self.vetting = Vetting()
         self._retry_draws = itertools.count(1)
         self.history_known = False  # whether restore() said what the store holds
         # The search for the meter [AIF 3.1.2], once the instance list is out [AIF 3.1.1].
@@ -230,6 +239,8 @@ class ControllerEngine:
         fetches only what is missing. Call it once the meter is paired (MeterPaired): the
         scheduled fetch and the recovery wait for it."""
         self.coverage.merge(held)
+        newest = {s: max(c.items()) for s, c in held.real.items() if c and s.cumulative}
+        self.vetting.restore(held.latest | newest, held.peak_kw)
         self.history_known = True
         self.wake("scheduled")
         self.wake("recovery")
@@ -260,9 +271,10 @@ class ControllerEngine:
         self.status.backfill_total = days
 
     def backfill_progress(self, done: int, day: date | None) -> None:
-        self.status.backfill_done = done
-        if day is None:
+        if day is None:  # over, maybe early: the meter holds nothing older (C37)
+            done = self.status.backfill_total
             self.status.backfilled_at = self.now
+        self.status.backfill_done = done
         self.emit(BackfillProgress(done, self.status.backfill_total, day))
 
     def spawn(
@@ -298,11 +310,22 @@ class ControllerEngine:
         self.emit(MeterPaired(at, eoj))
 
     def take_values(
-        self, values: dict[int, bytes], source: Source, *, day: date | None = None
+        self,
+        values: dict[int, bytes],
+        source: Source,
+        *,
+        day: date | None = None,
+        evidence: bytes = b"",
     ) -> list[Sample]:
         samples: list[Sample] = []
         plan = self.meter.plan
         for epc, edt in values.items():
+            if epc == plan.clock:
+                self._learn_clock(edt)
+            if not self.meter.clock_known:  # nothing can be dated or checked yet
+                if source is Source.NOTIFICATION:
+                    self._held.append((epc, edt, evidence))
+                continue
             try:
                 samples += samples_of(
                     epc,
@@ -314,30 +337,21 @@ class ControllerEngine:
                 )
             except InvalidValue as exc:
                 self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
-                continue
             except LookupError:
                 if source is Source.NOTIFICATION:
-                    self._held.append((epc, edt))
-                continue
-            if epc == plan.clock:
-                self._learn_offset(CUMULATIVE_ENERGY.decode(edt).at)
-        return self._record(samples, source)
+                    self._held.append((epc, edt, evidence))
+        return self._record(self._vetted(samples, source, evidence), source)
 
     def attributes_read(self) -> None:
         """Scale with the attributes just read, the notified readings held until now too."""
         class_id = self.meter.plan.class_id
         self.meter.scales = MeterScales(self.meter.attributes, class_id)
         self.status.attributes_read = True
-        held, self._held = self._held, []
-        for epc, edt in held:
-            try:
-                samples = samples_of(
-                    epc, edt, self.meter.scales, read_at=self.meter_now, class_id=class_id
-                )
-            except LookupError:
-                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
-                continue
-            self._record(samples, Source.NOTIFICATION)
+        if self.meter.plan.clock is None and not self.meter.clock_known:
+            # Nothing of this class is stamped to the second: its readings are checked
+            # against our clock, within the skew (C39).
+            self.meter.clock_known = True
+        self._release_held()
 
     def decode(self, row: PropertyDef[T], edt: bytes) -> T | None:
         try:
@@ -401,6 +415,58 @@ class ControllerEngine:
 
     # --- inside ------------------------------------------------------------------------------
 
+    def _release_held(self) -> None:
+        """The notified readings held for the scales or the clock, now that both may be known."""
+        if not (self.status.attributes_read and self.meter.clock_known):
+            return
+        held, self._held = self._held, []
+        for epc, edt, evidence in held:
+            try:
+                samples = samples_of(
+                    epc,
+                    edt,
+                    self.meter.scales,
+                    read_at=self.meter_now,
+                    class_id=self.meter.plan.class_id,
+                )
+            except InvalidValue as exc:
+                self.emit(Warned(f"the meter sent an invalid 0x{epc:02X}: {exc}"))
+                continue
+            except LookupError:
+                self.emit(Warned(f"0x{epc:02X} cannot be scaled: its unit is not known"))
+                continue
+            vetted = self._vetted(samples, Source.NOTIFICATION, evidence)
+            self._record(vetted, Source.NOTIFICATION)
+
+    def _vetted(self, samples: list[Sample], source: Source, evidence: bytes) -> list[Sample]:
+        """The samples that pass the checks (hemsnet.controller.vetting); the rest reported."""
+        judged = self.vetting.judge(
+            samples,
+            source,
+            meter_now=self.meter_now,
+            attributes=self.meter.attributes,
+            coverage=self.coverage,
+            retained_days=self.meter.retained_days,
+        )
+        kept = []
+        for judgement in judged:
+            sample, verdict, reason = judgement.sample, judgement.verdict, judgement.reason
+            at = sample.measured_at
+            if verdict is Verdict.REJECTED:
+                self._count_only("rejected")
+                self.emit(ReadingRejected(sample.series, at, reason, evidence))
+                continue
+            if verdict is Verdict.DISPUTED:
+                self._count_only("disputed")
+                self.coverage.dispute(sample.series, at)
+                self.emit(ReadingDisputed(sample.series, at, reason, evidence))
+                self.wake("recovery")  # the meter's history settles it
+                continue
+            if verdict is Verdict.RESTARTED:
+                self.emit(RegisterRestarted(sample.series, at, reason, evidence))
+            kept.append(sample)
+        return kept
+
     def _record(self, samples: list[Sample], source: Source) -> list[Sample]:
         settled_before = self.meter_now.replace(second=0, microsecond=0) - HALF_HOUR
         kept = self.coverage.add(samples, settled_before=settled_before)
@@ -417,9 +483,12 @@ class ControllerEngine:
 
     def _discard(self, event: FrameDiscarded) -> None:
         """A peer's misbehaviour: counted, reported, never raised."""
-        counter = DISCARD_COUNTERS[event.kind]
-        self.status.counters[counter] = self.status.counters.get(counter, 0) + 1
+        self._count_only(DISCARD_COUNTERS[event.kind])
         self._events.append(event)
+
+    def _count_only(self, counter: str) -> None:
+        """Counted in the status; the store counts it from the event that goes with it."""
+        self.status.counters[counter] = self.status.counters.get(counter, 0) + 1
 
     def _on_response(self, frame: Frame, source: Hashable, data: bytes) -> None:
         match = self.lane.match(frame, source)
@@ -470,7 +539,7 @@ class ControllerEngine:
             elif prop.epc in scheduled and prop.edt:
                 readings[prop.epc] = prop.edt
         if readings:
-            self.take_values(readings, Source.NOTIFICATION)
+            self.take_values(readings, Source.NOTIFICATION, evidence=encode_frame(frame))
 
     def _deliver(self, answer: Answer) -> None:
         if self.meter.in_fault and answer.declined():
@@ -536,11 +605,31 @@ class ControllerEngine:
         log.info("%s: %s", task.name, _describe(step))
         return Send(data, to)
 
-    def _learn_offset(self, at: datetime) -> None:
+    def _learn_clock(self, edt: bytes) -> None:
+        """The meter's clock from the time of its clock reading (0xE2 of 0x028F): learnt at once
+        the first time; a later step beyond the skew is believed when the next reading agrees
+        (decision C49)."""
+        try:
+            at = CUMULATIVE_ENERGY.decode(edt).at
+        except InvalidValue:
+            return  # reported where the reading is taken
+        meter = self.meter
         offset = at - self.now.replace(microsecond=0)
-        if abs(offset - self.meter.offset) > _OFFSET_TOLERANCE:
-            self.meter.offset = offset
+        if not meter.clock_known:
+            meter.offset, meter.clock_known = offset, True
             log.info("the meter's clock is %+.0f s from ours", offset.total_seconds())
+            self._release_held()
+            return
+        if abs(offset - meter.offset) <= _OFFSET_TOLERANCE:
+            meter.step = None
+        elif abs(offset - meter.offset) <= CLOCK_SKEW:
+            meter.offset, meter.step = offset, None
+        elif meter.step is not None and abs(offset - meter.step) <= _OFFSET_TOLERANCE:
+            shift = (offset - meter.offset).total_seconds()
+            meter.offset, meter.step = offset, None
+            self.emit(Warned(f"the meter's clock stepped by {shift:+.0f} s (seen twice)"))
+        else:
+            meter.step = offset
 
 
 def _describe(request: Request) -> str:

@@ -5,6 +5,9 @@ they include [AIF 3.1.3, 3.1.4], the scales of its readings, whether it reports 
 [AIF 3.4.1], how far its clock is from the controller's, and how many days of history it keeps
 (learnt from the first 0xE1 SetC_SNA [AIF 3.3.3]), and the properties it refuses though it
 should serve them.
+
+The meter's clock is learnt from the time stamp of 0xE2; a later reading that moves it by
+more than a few minutes is believed only when the next one agrees (decision C49).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class MeterState:
     scales: MeterScales = field(default_factory=lambda: MeterScales({}))  # its class's
     in_fault: bool = False
     offset: timedelta = timedelta()  # meter clock minus controller clock
+    clock_known: bool = False  # whether offset was learnt from the meter's 0xE2
+    step: timedelta | None = None  # a step of the meter's clock waiting for confirmation
     retained_days: int = UNKNOWN_RETENTION
     refused: set[int] = field(default_factory=set)  # not served, until the attributes again
     suspects: set[int] = field(default_factory=set)  # refused all at once: a fault, or not

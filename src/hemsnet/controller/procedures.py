@@ -41,6 +41,7 @@ from hemsnet.devices import hv_meter_bidir as meter
 from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.devices.values import FaultStatus, HistorySelector
 from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
+from hemsnet.echonet.frame import encode_frame
 from hemsnet.echonet.propmap import decode_property_map
 from hemsnet.metering.series import (
     HALF_HOUR,
@@ -117,6 +118,7 @@ def startup(ctl: Context) -> Sub[None]:
     """Search (unless the meter's 0xD5 arrives first), read the attributes, start the rest."""
     yield from search(ctl)
     yield from acquire_attributes(ctl)
+    yield from read_clock(ctl)
     config = ctl.config
     plan = ctl.meter.plan
     if config.instant_interval > 0 and ctl.meter.readable(plan.instant[0]):
@@ -246,13 +248,27 @@ def absorb(ctl: Context, answer: Answer) -> None:
     serve those; a refusal of all is checked against 0x88 first (C36)."""
     values = answer.values()
     if values:
-        ctl.take_values(values, Source.POLL)
+        ctl.take_values(values, Source.POLL, evidence=evidence(answer))
     declined = answer.declined()
     if declined and values:
         for epc in sorted(declined):
             ctl.refuse(epc, "while serving others")
     elif declined:
         ctl.suspect_fault(answer)
+
+
+def evidence(answer: Answer) -> bytes:
+    """The frame an answer came in, kept beside a reading the controller does not believe."""
+    return b"" if answer.frame is None else encode_frame(answer.frame)
+
+
+def read_clock(ctl: Context) -> Sub[None]:
+    """Get the class's clock reading (0xE2 of 0x028F, stamped to the second) before anything
+    is dated by it: the first measurements and the notifications held until then (C49)."""
+    clock = ctl.meter.plan.clock
+    # refused or invalid: the live plan, which asks for it too, teaches it later
+    if clock is not None and not ctl.meter.clock_known and ctl.meter.readable(clock):
+        absorb(ctl, (yield from ask_until_answered(Request.get(meter_eoj(ctl), clock))))
 
 
 def live(ctl: Context, groups: Sequence[tuple[Iterable[int], timedelta]]) -> Sub[None]:
@@ -387,18 +403,22 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
         reachable_from = day_start(
             ctl.meter_now.date() - timedelta(days=ctl.meter.retained_days - 1)
         )
-    tried: set[tuple[date, datetime]] = set()  # a day again once a newer half-hour is due
+    # A day again once a newer half-hour is due, or a reading of it is newly disputed.
+    tried: set[tuple[date, datetime, int]] = set()
     ctl.backfill_started(len(_days_missing(ctl, series, start, end, tried)))
     while True:
         end = floor_half_hour(ctl.meter_now)
-        days = _days_missing(ctl, series, start, end, tried)
+        # A disputed half-hour is fetched however new: it is held, so it is no longer 3.3.1's.
+        disputes_until = ctl.meter_now + HALF_HOUR
+        days = _days_missing(ctl, series, start, end, tried, disputes_until)
         if not days:
             break
         day = days[0]
-        tried.add((day, end))
+        tried.add(_attempt(ctl, day, end))
         ctl.backfill_progress(len(tried) - 1, day)
+        next_day = day_start(day) + timedelta(days=1)
         wanted = ctl.coverage.missing_days(
-            series, day_start(day), min(end, day_start(day) + timedelta(days=1))
+            series, day_start(day), min(end, next_day), min(disputes_until, next_day)
         )
         of_series = ctl.meter.plan.history_epcs
         epcs = [of_series[s] for s in series if s in wanted.get(day, ())]
@@ -421,21 +441,29 @@ def backfill_half_hours(ctl: Context) -> Sub[None]:
         ctl.emit(GapSettled(one, start_at, end_at, filled))
 
 
+def _attempt(ctl: Context, day: date, end: datetime) -> tuple[date, datetime, int]:
+    disputed = sum(1 for _, at in ctl.coverage.disputed if at.date() == day)
+    return day, end, disputed
+
+
 def _days_missing(
     ctl: Context,
     series: Sequence[Series],
     start: datetime,
     end: datetime,
-    tried: set[tuple[date, datetime]],
+    tried: set[tuple[date, datetime, int]],
+    disputes_until: datetime | None = None,
 ) -> list[date]:
-    """The days with a half-hour missing before ``end`` that the meter may hold and this pass
-    has not tried for this ``end`` yet, newest first."""
-    days = ctl.coverage.missing_days(series, start, end)
+    """The days with a half-hour missing before ``end`` (or disputed before
+    ``disputes_until``) that the meter may hold and this pass has not tried for this ``end``
+    yet, newest first."""
+    days = ctl.coverage.missing_days(series, start, end, disputes_until)
     return sorted(
         (
             day
             for day in days
-            if ctl.day_offset(day) < ctl.meter.retained_days and (day, end) not in tried
+            if ctl.day_offset(day) < ctl.meter.retained_days
+            and _attempt(ctl, day, end) not in tried
         ),
         reverse=True,
     )
@@ -479,7 +507,7 @@ def fetch_day(ctl: Context, day: date, epcs: Sequence[int]) -> Sub[DayResult]:
                 failures += 1
                 continue
             if history.day == offset and ctl.meter_now.date() == selected_on:
-                ctl.take_values({epc: edt}, Source.HISTORY, day=day)
+                ctl.take_values({epc: edt}, Source.HISTORY, day=day, evidence=evidence(answer))
                 remaining.pop(0)
                 continue
             failures += 1
@@ -526,8 +554,8 @@ def backfill_minutes(ctl: Context) -> Sub[None]:
 
 def _missing_minutes(ctl: Context, start: datetime, end: datetime) -> list[datetime]:
     coverage = ctl.coverage
-    normal = coverage.missing(Series.MINUTE_ENERGY_NORMAL, start, end)
-    reverse = coverage.missing(Series.MINUTE_ENERGY_REVERSE, start, end)
+    normal = coverage.to_fetch(Series.MINUTE_ENERGY_NORMAL, start, end)
+    reverse = coverage.to_fetch(Series.MINUTE_ENERGY_REVERSE, start, end)
     return sorted(set(normal) | set(reverse))
 
 
@@ -556,7 +584,7 @@ def fetch_minutes(ctl: Context, newest: datetime) -> Sub[DayResult]:
             return DayResult.FAULT
         history = ctl.decode(data, edt)
         if history is not None and history.start == newest:
-            ctl.take_values({data.epc: edt}, Source.HISTORY)
+            ctl.take_values({data.epc: edt}, Source.HISTORY, evidence=evidence(answer))
             return DayResult.DONE
         ctl.emit(
             Warned(

@@ -178,11 +178,19 @@ class RegisterHistory:
 
     ``versions`` maps each EPC of :func:`register_epcs` to its versions, oldest first. The
     first recorded version of an attribute is taken to hold from the start, since a controller
-    reads the attributes before it scales anything [AIF 3.1.4].
+    reads the attributes before it scales anything [AIF 3.1.4]. ``restarts`` are the meter
+    times at which the meter's registers restarted (a new meter, a reset counter): counts on
+    either side of one are not comparable.
     """
 
     quantity: Quantity
     versions: Mapping[int, Sequence[AttributeVersion]]
+    restarts: tuple[datetime, ...] = ()
+
+    def restarted_between(self, earlier: datetime, later: datetime) -> bool:
+        """Whether a restart lies in (earlier, later]."""
+        index = bisect_right(self.restarts, earlier)
+        return index < len(self.restarts) and self.restarts[index] <= later
 
     def missing(self) -> list[int]:
         """The EPCs of which no value was ever recorded."""

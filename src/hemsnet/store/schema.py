@@ -135,8 +135,31 @@ _V5: Final = """
 ALTER TABLE meter ADD COLUMN class INTEGER NOT NULL DEFAULT 655 CHECK (class IN (655, 648));
 """
 
+# What the controller did not believe, with the frame it came in (hemsnet.controller.vetting,
+# docs/threat-model.md), and where a cumulative register restarted: no energy across it.
+_V6: Final = """
+CREATE TABLE wire_event (
+    id INTEGER PRIMARY KEY,
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('rejected', 'disputed', 'restarted')),
+    series TEXT NOT NULL,
+    measured_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    frame BLOB NOT NULL
+) STRICT;
+CREATE INDEX wire_event_by_meter ON wire_event (meter_id, id);
+
+CREATE TABLE register_restart (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    measured_at TEXT NOT NULL,
+    series TEXT NOT NULL,
+    PRIMARY KEY (meter_id, measured_at, series)
+) STRICT, WITHOUT ROWID;
+"""
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
 
 
 def version(connection: sqlite3.Connection) -> int:

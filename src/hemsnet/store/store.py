@@ -41,12 +41,14 @@ from hemsnet.store.model import (
     Reading,
     RequestStats,
     SeriesSummary,
+    WireEvent,
     require_naive,
 )
 
-__all__ = ["Store"]
+__all__ = ["WIRE_EVENTS_KEPT", "Store"]
 
 _PRAGMAS: Final = ("synchronous = FULL", "foreign_keys = ON")
+WIRE_EVENTS_KEPT: Final = 10_000  # per meter: the newest, a bounded record of a peer's garbage
 
 # The last arrival wins [AIF 2.5.1]: a row replaces the stored one when it arrived at the same
 # time or later, except that a void never replaces a value; a value always replaces a void.
@@ -81,6 +83,11 @@ def _clock(at: datetime) -> str:
     """A controller-clock stamp, to the microsecond, fixed width."""
     require_naive("time", at)
     return at.isoformat(timespec="microseconds")
+
+
+def _wire_row(meter_id: int, event: WireEvent) -> tuple[object, ...]:
+    at, measured_at = _clock(event.at), _meter_time(event.measured_at)
+    return (meter_id, at, event.kind, event.series.value, measured_at, event.reason, event.frame)
 
 
 def _grid(series: Series) -> timedelta:
@@ -427,8 +434,9 @@ class Store:
         )
 
     def register_history(self, meter_id: int, quantity: Quantity) -> RegisterHistory:
-        """Every version of the attributes that scale the counters of ``quantity``; a
-        low-voltage meter's active energy is its own (E1, D3, D7), and it has no other."""
+        """Every version of the attributes that scale the counters of ``quantity``, and the
+        times the meter's registers restarted; a low-voltage meter's active energy is its own
+        (E1, D3, D7), and it has no other."""
         if self.meter_class(meter_id) == LV_METER_CLASS:
             if quantity is not Quantity.ACTIVE_ENERGY:
                 return RegisterHistory(quantity, {})
@@ -436,6 +444,7 @@ class Store:
         return RegisterHistory(
             quantity,
             {epc: self.attribute_history(meter_id, epc) for epc in register_epcs(quantity)},
+            tuple(self.restarts(meter_id)),
         )
 
     def attribute_history(self, meter_id: int, epc: int) -> list[AttributeVersion]:
@@ -447,6 +456,65 @@ class Store:
                 "ORDER BY valid_from",
                 meter_id,
                 epc,
+            )
+        ]
+
+    # What the controller did not believe, and restarts of its registers
+
+    def log_wire_events(self, meter_id: int, events: Iterable[WireEvent]) -> None:
+        """Keep ``events``, and only the newest :data:`WIRE_EVENTS_KEPT` of the meter's: a peer
+        that sends garbage all day must not fill the disk."""
+        rows = [_wire_row(meter_id, event) for event in events]
+        if not rows:
+            return
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO wire_event (meter_id, at, kind, series, measured_at, reason, frame) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute(
+                "DELETE FROM wire_event WHERE meter_id = ? AND id < (SELECT id FROM wire_event "
+                "WHERE meter_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (meter_id, meter_id, WIRE_EVENTS_KEPT - 1),
+            )
+
+    def wire_events(self, meter_id: int, limit: int = 50) -> list[WireEvent]:
+        """The newest events of the meter, newest first."""
+        return [
+            WireEvent(
+                datetime.fromisoformat(at),
+                kind,
+                Series(series),
+                datetime.fromisoformat(measured_at),
+                reason,
+                frame,
+            )
+            for at, kind, series, measured_at, reason, frame in self._rows(
+                "SELECT at, kind, series, measured_at, reason, frame FROM wire_event "
+                "WHERE meter_id = ? ORDER BY id DESC LIMIT ?",
+                meter_id,
+                limit,
+            )
+        ]
+
+    def record_restart(self, meter_id: int, series: Series, measured_at: datetime) -> None:
+        """A cumulative register of the meter restarted at ``measured_at`` (meter time)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO register_restart (meter_id, measured_at, series) "
+                "VALUES (?, ?, ?)",
+                (meter_id, _meter_time(measured_at), series.value),
+            )
+
+    def restarts(self, meter_id: int) -> list[datetime]:
+        """When the meter's registers restarted, oldest first."""
+        return [
+            datetime.fromisoformat(at)
+            for (at,) in self._rows(
+                "SELECT DISTINCT measured_at FROM register_restart WHERE meter_id = ? "
+                "ORDER BY measured_at",
+                meter_id,
             )
         ]
 

@@ -14,13 +14,14 @@ from hemsnet.controller.config import ApplianceConfig
 from hemsnet.echonet.eoj import NODE_PROFILE
 from hemsnet.echonet.esv import Esv
 from hemsnet.errors import ConfigError
+from tests.conftest import counting
 from tests.unit.aio.memory_link import IFACE, Segment
 
 NOW = datetime(2026, 11, 21, 10, 0)
 
 
 def engine() -> ControllerEngine:
-    return ControllerEngine(ControllerConfig(), now=NOW)
+    return ControllerEngine(ControllerConfig(), now=NOW, tid_draw=counting())
 
 
 def test_an_interface_given_twice_is_refused() -> None:

@@ -248,7 +248,7 @@ def test_status_text(run: Run, busy_db: Path) -> None:
     assert "    2026-11-14T07:00:00 .. (open)" in lines
     assert (
         "  requests: sent 767, answered 8, refused 0, timed_out 2, late_discarded 0, "
-        "foreign_dropped 1, malformed 0, unsolicited 0" in lines
+        "foreign_dropped 1, malformed 0, unsolicited 0, rejected 0, disputed 0" in lines
     )
     assert (
         "  requests per hour: 175 in the last whole hour (2026-11-14 11:00), at most 362 "
@@ -312,6 +312,8 @@ def test_status_json(run: Run, busy_db: Path) -> None:
         "foreign_dropped": 1,
         "malformed": 0,
         "unsolicited": 0,
+        "rejected": 0,
+        "disputed": 0,
     }
     by_epc = {a["epc"]: a for a in meter["attributes"]}
     assert by_epc["0xE6"]["value"] == 1 and by_epc["0xE6"]["text"] == "unit 0.1 kWh"

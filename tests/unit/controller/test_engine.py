@@ -342,7 +342,10 @@ def test_a_notification_that_wants_a_response_gets_infc_res_and_is_stored(
     s.run_for(minutes=1)
     assert s.meter is not None
     at = datetime(2026, 11, 16, 9, 0)
-    edt = bytes.fromhex("07EA0B10090000") + (1234).to_bytes(4, "big") + (5).to_bytes(4, "big")
+    meter_id = s.recorder.meter_id or 0
+    (before,) = s.store.readings(meter_id, Series.ENERGY_NORMAL, at, at + LATENCY)
+    assert before.raw is not None
+    edt = bytes.fromhex("07EA0B10090000") + before.raw.to_bytes(4, "big") + (5).to_bytes(4, "big")
     infc = Frame(0x4242, Eoj(0x02, 0x8F, 0x01), CONTROLLER, Esv.INFC, (Property(0xE3, edt),))
     s.inject(METER, CTL, encode_frame(infc))
     s.run_for(seconds=1)
@@ -350,8 +353,9 @@ def test_a_notification_that_wants_a_response_gets_infc_res_and_is_stored(
     assert [(w.to, w.frame.tid, w.frame.deoj, epcs(w)) for w in answers] == [
         (METER, 0x4242, Eoj(0x02, 0x8F, 0x01), (0xE3,))
     ]
-    reading = s.store.readings(s.recorder.meter_id or 0, Series.ENERGY_NORMAL, at, at + LATENCY)
-    assert [r.raw for r in reading] == [1234]
+    (after,) = s.store.readings(meter_id, Series.ENERGY_NORMAL, at, at + LATENCY)
+    assert (after.raw, after.source) == (before.raw, Source.NOTIFICATION)  # the last arrival
+    assert after.arrived_at > before.arrived_at
 
 
 # --- faults [AIF 3.4.1] -----------------------------------------------------------------------

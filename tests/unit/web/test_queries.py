@@ -367,6 +367,8 @@ def test_health_counts_missing_and_recovered_half_hours_gaps_and_faults(stored: 
         "foreign_dropped": 0,
         "malformed": 0,
         "unsolicited": 0,
+        "rejected": 0,
+        "disputed": 0,
     }
     assert result["link"]["state"] == "fault"
     assert result["meter"]["key"] == KEY
