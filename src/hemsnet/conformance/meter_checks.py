@@ -48,8 +48,10 @@ _LATE_MARGIN: Final = timedelta(minutes=10)
 _OPC_METER: Final = 12  # [AIF 2.4.4]
 _DAY_OUT_OF_RANGE: Final = 100  # 0xE1/0xE5 range 0..99 [MRA 0x028F, 0x0288]
 _SELECTED_DAY: Final = 1
+_DAY_OLDEST: Final = 99  # the selector's last day [MRA]: beyond most meters' retention
 _MINUTES_BACK: Final = timedelta(minutes=15)
 _MAX_EVIDENCE: Final = 6  # exchanges kept as evidence of an aggregated clause
+_NO_CLOCK: Final = "the meter's clock (0x97, 0x98) unreadable"
 
 # Malformed datagrams and the reason each is malformed [EL §3.2]: none may be answered, and
 # the meter must answer the next valid request as before.
@@ -103,6 +105,7 @@ HISTORY_MIXED = _clause(
 DAY = _clause("day-selection", "SetC of the day selector, then each day's history", "[AIF 3.3.3]")
 DAY_VOID = _clause("day-void", "today's half-hours still to come are void", "[AIF 3.3.3]")
 DAY_RANGE = _clause("day-out-of-range", "SetC of day 100 refused with SetC_SNA", "[AIF 2.4.5]")
+DAY_OLDEST = _clause("day-oldest", "day 99: SetC_SNA, or that day served", "[AIF 3.3.3, 2.4.5]")
 MINUTE = _clause("minute-selection", "SetC of the minute selector, then its history", "[AIF 3.3.5]")
 MINUTE_FUTURE = _clause(
     "minute-future", "minutes still to come: SetC_SNA or void segments", "[AIF 3.3.5, 2.4.5]"
@@ -165,6 +168,7 @@ class MeterChecks:
         self._form: list[tuple[str, Reply]] = []
         self._late: list[Reply] = []
         self._session: Session | None = None
+        self._clock_evidence: tuple[Evidence, ...] = ()  # the last read of the meter's clock
         if not options.notification:
             report.skipped_by_user |= {NOTIFY.id}
 
@@ -254,6 +258,7 @@ class MeterChecks:
     def _meter_time(self) -> Generator[Step, Any, datetime | None]:
         """The meter's clock: 0x98 and 0x97, to the minute [AIF Table 2-3]."""
         reply = yield from self._get(0x98, 0x97)
+        self._clock_evidence = reply.evidence
         date_edt, time_edt = self._edt(reply, 0x98), self._edt(reply, 0x97)
         if date_edt is None or time_edt is None:
             return None
@@ -490,6 +495,29 @@ class MeterChecks:
         frame = reply.frame
         ok = frame is not None and frame.esv is Esv.SETC_SNA
         self._judge(DAY_RANGE, None if ok else f"{_esv(reply)}, not SetC_SNA", reply, "SetC_SNA")
+        yield from self._day_oldest(selector)
+        yield from self._setc(selector.epc, selector.encode(0))  # left as a controller expects
+
+    def _day_oldest(self, selector: PropertyDef[int | None]) -> Generator[Step, Any, None]:
+        """Day 99, likely beyond what the meter keeps: refused, or served as day 99 (T21)."""
+        reply = yield from self._setc(selector.epc, selector.encode(_DAY_OLDEST))
+        frame = reply.frame
+        if frame is not None and frame.esv is Esv.SETC_SNA:
+            self._add(DAY_OLDEST, Verdict.PASS, "SetC_SNA: not kept")
+            return
+        if frame is None or frame.esv is not Esv.SET_RES:
+            self._add(DAY_OLDEST, Verdict.FAIL, _esv(reply), reply.evidence)
+            return
+        epc = next(iter(self.plan.day_histories))
+        got = yield from self._get(epc)
+        history = self._decoded(got, epc)
+        if not isinstance(history, HalfHourHistory):
+            self._add(DAY_OLDEST, Verdict.FAIL, f"0x{epc:02X}: {history}", got.evidence)
+        elif history.day != _DAY_OLDEST:
+            detail = f"Set_Res, then 0x{epc:02X} of day {history.day}, not {_DAY_OLDEST}"
+            self._add(DAY_OLDEST, Verdict.FAIL, detail, [*reply.evidence, *got.evidence])
+        else:
+            self._add(DAY_OLDEST, Verdict.PASS, f"day {_DAY_OLDEST} served")
 
     def _day_void(self, selector: PropertyDef[int | None]) -> Generator[Step, Any, None]:
         reply = yield from self._setc(selector.epc, selector.encode(0))
@@ -504,7 +532,7 @@ class MeterChecks:
             self._add(DAY_VOID, Verdict.FAIL, f"0x{epc:02X}: {history}", got.evidence)
             return
         if meter_now is None:
-            self._add(DAY_VOID, Verdict.FAIL, "the meter's clock (0x97, 0x98) unreadable")
+            self._add(DAY_VOID, Verdict.FAIL, _NO_CLOCK, self._clock_evidence)
             return
         midnight = datetime.combine(meter_now.date(), datetime.min.time())
         # A slot may be filled once its half-hour has begun; those after the clock are void.
@@ -527,7 +555,7 @@ class MeterChecks:
         meter_now = yield from self._meter_time()
         if meter_now is None:
             for clause in (MINUTE, MINUTE_FUTURE):
-                self._add(clause, Verdict.FAIL, "the meter's clock (0x97, 0x98) unreadable")
+                self._add(clause, Verdict.FAIL, _NO_CLOCK, self._clock_evidence)
         else:
             start = meter_now.replace(second=0, microsecond=0) - _MINUTES_BACK
             yield from self._minute_past(selector, history_row, HistorySelector(start, 10))
@@ -665,7 +693,7 @@ class MeterChecks:
             return
         meter_now = yield from self._meter_time()
         if meter_now is None:
-            self._add(NOTIFY, Verdict.FAIL, "the meter's clock (0x97, 0x98) unreadable")
+            self._add(NOTIFY, Verdict.FAIL, _NO_CLOCK, self._clock_evidence)
             return
         expected = [e for e in self.plan.scheduled if e in self.get_map or self._mandatory(e)]
         boundary = _next_half_hour(meter_now)
@@ -678,7 +706,8 @@ class MeterChecks:
         if notice is None:
             partial = [h for h in heard if h.frame is not None and h.frame.esv is Esv.INF]
             detail = f"no INF of {_epcs(expected)} within {wait:.0f} s"
-            self._add(NOTIFY, Verdict.FAIL, detail, [h.evidence for h in partial])
+            evidence = [*self._clock_evidence, *(h.evidence for h in partial)]
+            self._add(NOTIFY, Verdict.FAIL, detail, evidence)
             return
         clock = yield from self._meter_time()
         frame = notice.frame
@@ -687,7 +716,7 @@ class MeterChecks:
         if problem is None:
             self._add(NOTIFY, Verdict.PASS, f"INF of {_epcs(expected)} in time")
         else:
-            self._add(NOTIFY, Verdict.FAIL, problem, [notice.evidence])
+            self._add(NOTIFY, Verdict.FAIL, problem, [notice.evidence, *self._clock_evidence])
 
     def _mandatory(self, epc: int) -> bool:
         return self.table[epc].get is Access.MANDATORY

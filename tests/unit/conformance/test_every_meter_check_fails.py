@@ -105,6 +105,11 @@ CASES = {
             Esv.SET_RES, lambda r: r.esv is Esv.SETC and r.properties[0] == (0xE1, b"\x64")
         )
     ),
+    "day-oldest": Break(
+        rewrite=answer_as(
+            Esv.SET_RES, lambda r: r.esv is Esv.SETC and r.properties[0] == (0xE1, b"\x63")
+        )
+    ),
     "minute-selection": Break(rewrite=edt_of(0xED, lambda e: e[:5] + bytes([e[5] ^ 1]) + e[6:])),
     "minute-future": Break(rewrite=answer_as(Esv.SET_RES, asks(Esv.SETC, 0xEF))),
     "minute-invalid": Break(rewrite=answer_as(Esv.SET_RES, asks(Esv.SETC, 0xEF))),
