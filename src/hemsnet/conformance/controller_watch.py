@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from hemsnet.conformance.report import Clause, Evidence, Outcome, Report, Verdict
+from hemsnet.conformance.report import Clause, ClauseVerdict, Evidence, Outcome, Report
 from hemsnet.devices.model import Access
 from hemsnet.echonet.engine import FrameDiscarded
 from hemsnet.echonet.esv import Esv
@@ -449,11 +449,11 @@ class ControllerWatch:
         if problems:
             detail = "; ".join(d for d, _ in problems[:_MAX_EVIDENCE])
             evidence = tuple(e for _, ev in problems[:_MAX_EVIDENCE] for e in ev)
-            return Outcome(clause, Verdict.FAIL, f"{len(problems)}: {detail}", evidence)
+            return Outcome(clause, ClauseVerdict.FAIL, f"{len(problems)}: {detail}", evidence)
         observed = self._f.observed.get(clause.id)
         if observed is None:
-            return Outcome(clause, Verdict.SKIP, "not observed in the watch")
-        return Outcome(clause, Verdict.PASS, observed)
+            return Outcome(clause, ClauseVerdict.SKIP, "not observed in the watch")
+        return Outcome(clause, ClauseVerdict.PASS, observed)
 
 
 def _decode(data: bytes) -> Frame | None:

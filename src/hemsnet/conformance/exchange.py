@@ -1,8 +1,9 @@
 """A script of requests run as an engine: the tester's side of the request discipline.
 
 A check is a generator that yields what to do next (:class:`Ask` a request and wait for its
-answer, send :class:`Raw` bytes that no device may answer, :class:`Listen` for what the device
-sends of its own accord) and receives what came of it. :class:`ScriptEngine` keeps the
+answer, send :class:`RawDatagram` bytes that no device may answer, :class:`AwaitDevice` for
+what the device sends of its own accord) and receives what came of it (an :class:`AskResult`,
+or what was heard). :class:`ScriptEngine` keeps the
 engine contract (:mod:`hemsnet.echonet.engine`), so a runner drives it over UDP or a dongle and
 a test in virtual time. The engine, not the script, keeps the discipline: one request
 outstanding, a fresh TID for each, the next one only once the answer came or the response-wait
@@ -29,10 +30,10 @@ from hemsnet.errors import FrameError
 
 __all__ = [
     "Ask",
+    "AskResult",
+    "AwaitDevice",
     "Heard",
-    "Listen",
-    "Raw",
-    "Reply",
+    "RawDatagram",
     "Script",
     "ScriptDone",
     "ScriptEngine",
@@ -66,14 +67,14 @@ class Ask:
 
 
 @dataclass(frozen=True, slots=True)
-class Raw:
+class RawDatagram:
     """Send bytes that are no request (a malformed datagram); nothing is awaited."""
 
     data: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class Listen:
+class AwaitDevice:
     """Wait ``seconds``, or until a datagram from the device makes ``until`` true."""
 
     seconds: float
@@ -81,7 +82,7 @@ class Listen:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
+class AskResult:
     """What came of an :class:`Ask`: the answer under its TID (``None``: the timer ran out)
     and whatever else the device sent meanwhile."""
 
@@ -104,8 +105,8 @@ def _at(heard: Heard) -> datetime:
     return heard.at
 
 
-Step = Ask | Raw | Listen
-Script = Generator[Step, Reply | list[Heard] | None, None]
+Step = Ask | RawDatagram | AwaitDevice
+Script = Generator[Step, AskResult | list[Heard] | None, None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,7 @@ class ScriptEngine:
         self._started = False
         self._done = False
         self._pending: tuple[int, Ask, Evidence, Frame] | None = None
-        self._listening: Listen | None = None
+        self._listening: AwaitDevice | None = None
         self._collected: list[Heard] = []
         self._deadline: datetime | None = None
         self._events: list[ScriptDone | FrameDiscarded] = []
@@ -190,7 +191,7 @@ class ScriptEngine:
             frame = heard.frame
             if frame is not None and _answers(frame, tid, sent):
                 self._pending = None
-                reply = Reply(request, sent, heard, tuple(self._collected))
+                reply = AskResult(request, sent, heard, tuple(self._collected))
                 self._collected = []
                 return self._resume(reply)
             self._collected.append(heard)
@@ -212,7 +213,7 @@ class ScriptEngine:
         if self._pending is not None:
             _, _, request, sent = self._pending
             self._pending = None
-            reply = Reply(request, sent, None, tuple(self._collected))
+            reply = AskResult(request, sent, None, tuple(self._collected))
             self._collected = []
             return self._resume(reply)
         if self._listening is not None:
@@ -237,7 +238,7 @@ class ScriptEngine:
         self._listening = None
         return self._resume(heard)
 
-    def _resume(self, value: Reply | list[Heard] | None) -> list[Send]:
+    def _resume(self, value: AskResult | list[Heard] | None) -> list[Send]:
         sends: list[Send] = []
         self._deadline = None
         while not self._done:
@@ -248,12 +249,12 @@ class ScriptEngine:
                 self._events.append(ScriptDone(self.session.now))
                 break
             now = self.session.now
-            if isinstance(step, Raw):
+            if isinstance(step, RawDatagram):
                 self.session.sent.append(Evidence(now, True, step.data))
                 sends.append(Send(step.data, self._device))
                 value = None
                 continue
-            if isinstance(step, Listen):
+            if isinstance(step, AwaitDevice):
                 self._listening = step
                 self._collected = []
                 self._deadline = now + timedelta(seconds=step.seconds)

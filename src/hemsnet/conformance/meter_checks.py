@@ -22,8 +22,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from hemsnet.conformance.exchange import Ask, Heard, Listen, Raw, Reply, Script, Session, Step
-from hemsnet.conformance.report import Clause, Evidence, Outcome, Report, Verdict
+from hemsnet.conformance.exchange import (
+    Ask,
+    AskResult,
+    AwaitDevice,
+    Heard,
+    RawDatagram,
+    Script,
+    Session,
+    Step,
+)
+from hemsnet.conformance.report import Clause, ClauseVerdict, Evidence, Outcome, Report
 from hemsnet.controller.plan import PLANS, MeterPlan
 from hemsnet.devices.model import Access, PropertyDef
 from hemsnet.devices.node_profile import NODE_PROFILE as NODE_PROFILE_TABLE
@@ -165,8 +174,8 @@ class MeterChecks:
         self.report = report
         self.values: dict[int, bytes] = {}
         self.get_map: frozenset[int] = frozenset()
-        self._form: list[tuple[str, Reply]] = []
-        self._late: list[Reply] = []
+        self._form: list[tuple[str, AskResult]] = []
+        self._late: list[AskResult] = []
         self._session: Session | None = None
         self._clock_evidence: tuple[Evidence, ...] = ()  # the last read of the meter's clock
         if not options.notification:
@@ -201,7 +210,7 @@ class MeterChecks:
         return self._session.now
 
     def _add(
-        self, clause: Clause, verdict: Verdict, detail: str, evidence: Iterable[Evidence] = ()
+        self, clause: Clause, verdict: ClauseVerdict, detail: str, evidence: Iterable[Evidence] = ()
     ) -> None:
         self.report.add(Outcome(clause, verdict, detail, tuple(evidence)))
 
@@ -218,23 +227,23 @@ class MeterChecks:
         to: Eoj | None = None,
         silent: bool = False,
         multicast: bool = False,
-    ) -> Generator[Step, Any, Reply]:
+    ) -> Generator[Step, Any, AskResult]:
         """Ask and judge the answer's form and time (unless silence is the right answer)."""
         props = tuple(props)
         frame = Frame(0, CONTROLLER, to or self.eoj, esv, props)
         reply = yield Ask(frame, self._wait(p.epc for p in props), multicast)
-        assert isinstance(reply, Reply)
+        assert isinstance(reply, AskResult)
         if not silent:
             self._judge_form(reply)
         return reply
 
-    def _get(self, *epcs: int, to: Eoj | None = None) -> Generator[Step, Any, Reply]:
+    def _get(self, *epcs: int, to: Eoj | None = None) -> Generator[Step, Any, AskResult]:
         return (yield from self._ask(Esv.GET, (Property(e) for e in epcs), to=to))
 
-    def _setc(self, epc: int, edt: bytes) -> Generator[Step, Any, Reply]:
+    def _setc(self, epc: int, edt: bytes) -> Generator[Step, Any, AskResult]:
         return (yield from self._ask(Esv.SETC, (Property(epc, edt),)))
 
-    def _judge_form(self, reply: Reply) -> None:
+    def _judge_form(self, reply: AskResult) -> None:
         junk = [h for h in reply.stray if h.frame is None]
         if junk:  # a meter sends ECHONET Lite frames, nothing else [EL §3.2]
             self._form.append((f"{len(junk)} undecodable datagrams", reply))
@@ -247,7 +256,7 @@ class MeterChecks:
         if problem is not None:
             self._form.append((problem, reply))
 
-    def _edt(self, reply: Reply, epc: int) -> bytes | None:
+    def _edt(self, reply: AskResult, epc: int) -> bytes | None:
         """The EDT of ``epc`` in a Get_Res, or None when it was not given."""
         frame = reply.frame
         if frame is None or frame.esv is not Esv.GET_RES:
@@ -273,7 +282,7 @@ class MeterChecks:
 
     def _startup_wait(self) -> Generator[Step, Any, None]:
         if self._announcement() is None and self.options.wait_startup > 0:
-            yield Listen(self.options.wait_startup, until=_is_announcement)
+            yield AwaitDevice(self.options.wait_startup, until=_is_announcement)
 
     def _startup_judge(self) -> None:
         """Judged at the end: an announcement heard at any time of the run counts."""
@@ -284,13 +293,13 @@ class MeterChecks:
                 detail = "not observed: the meter was running (--wait-startup to observe it)"
             else:
                 detail = f"no INF 0xD5 within {self.options.wait_startup:g} s"
-            verdict = Verdict.SKIP if self.options.wait_startup <= 0 else Verdict.FAIL
+            verdict = ClauseVerdict.SKIP if self.options.wait_startup <= 0 else ClauseVerdict.FAIL
             self._add(STARTUP, verdict, detail)
             return
         frame = seen.frame
         assert frame is not None
         problem = self._instance_list_problem(frame.edt_of(0xD5) or b"", NODE_PROFILE_TABLE[0xD5])
-        verdict = Verdict.PASS if problem is None else Verdict.FAIL
+        verdict = ClauseVerdict.PASS if problem is None else ClauseVerdict.FAIL
         self._add(STARTUP, verdict, problem or "INF 0xD5 lists the meter", [seen.evidence])
 
     def _announcement(self) -> Heard | None:
@@ -316,11 +325,13 @@ class MeterChecks:
         reply = yield from self._ask(Esv.GET, (Property(0x80),), to=search, multicast=True)
         frame = reply.frame
         if frame is None:
-            self._add(SEARCH, Verdict.FAIL, "no answer", reply.evidence)
+            self._add(SEARCH, ClauseVerdict.FAIL, "no answer", reply.evidence)
         elif frame.esv is not Esv.GET_RES or frame.seoj != self.eoj:
-            self._add(SEARCH, Verdict.FAIL, f"{frame.esv.symbol} from {frame.seoj}", reply.evidence)
+            self._add(
+                SEARCH, ClauseVerdict.FAIL, f"{frame.esv.symbol} from {frame.seoj}", reply.evidence
+            )
         else:
-            self._add(SEARCH, Verdict.PASS, f"Get_Res from {frame.seoj}")
+            self._add(SEARCH, ClauseVerdict.PASS, f"Get_Res from {frame.seoj}")
 
     def _node_profile(self) -> Generator[Step, Any, None]:
         problems: list[str] = []
@@ -342,12 +353,12 @@ class MeterChecks:
                     evidence.extend(reply.evidence)
             if epc == 0xD6:
                 problem = self._instance_list_problem(edt, NODE_PROFILE_TABLE[0xD6])
-                verdict = Verdict.PASS if problem is None else Verdict.FAIL
+                verdict = ClauseVerdict.PASS if problem is None else ClauseVerdict.FAIL
                 self._add(INSTANCES, verdict, problem or "0xD6 lists the meter", reply.evidence)
         if problems:
-            self._add(NODE, Verdict.FAIL, "; ".join(problems), evidence)
+            self._add(NODE, ClauseVerdict.FAIL, "; ".join(problems), evidence)
         else:
-            self._add(NODE, Verdict.PASS, f"{len(mandatory)} mandatory properties, valid")
+            self._add(NODE, ClauseVerdict.PASS, f"{len(mandatory)} mandatory properties, valid")
 
     # --- attributes, maps, properties, access ------------------------------------------------
 
@@ -384,11 +395,11 @@ class MeterChecks:
                 return "lists EPCs whose Set is not allowed: " + _epcs(wrong)
         return None
 
-    def _judge(self, clause: Clause, problem: str | None, reply: Reply, ok: str) -> None:
+    def _judge(self, clause: Clause, problem: str | None, reply: AskResult, ok: str) -> None:
         if problem is None:
-            self._add(clause, Verdict.PASS, ok)
+            self._add(clause, ClauseVerdict.PASS, ok)
         else:
-            self._add(clause, Verdict.FAIL, problem, reply.evidence)
+            self._add(clause, ClauseVerdict.FAIL, problem, reply.evidence)
 
     def _properties(self) -> Generator[Step, Any, None]:
         for row in self.table:
@@ -402,9 +413,11 @@ class MeterChecks:
             if edt is not None and problem is None:
                 self.values[row.epc] = edt
                 text = row.codec.describe(row.decode(edt))
-                self._add(clause, Verdict.PASS, text if len(text) < 100 else text[:97] + "...")
+                self._add(
+                    clause, ClauseVerdict.PASS, text if len(text) < 100 else text[:97] + "..."
+                )
             else:
-                self._add(clause, Verdict.FAIL, problem or "no value", reply.evidence)
+                self._add(clause, ClauseVerdict.FAIL, problem or "no value", reply.evidence)
 
     def _access(self) -> Generator[Step, Any, None]:
         """SetC where the tables allow no Set: SetC_SNA [AIF Tables 2-3, 2-4, 2.4.5]."""
@@ -415,10 +428,10 @@ class MeterChecks:
             frame = reply.frame
             clause = access_clause(self.table.class_id, row)
             if frame is not None and frame.esv is Esv.SETC_SNA:
-                self._add(clause, Verdict.PASS, "SetC_SNA")
+                self._add(clause, ClauseVerdict.PASS, "SetC_SNA")
             else:
                 got = frame.esv.symbol if frame is not None else "no answer"
-                self._add(clause, Verdict.FAIL, f"{got}, not SetC_SNA", reply.evidence)
+                self._add(clause, ClauseVerdict.FAIL, f"{got}, not SetC_SNA", reply.evidence)
 
     # --- OPC and the history exception ------------------------------------------------------
 
@@ -430,7 +443,7 @@ class MeterChecks:
         ][:_OPC_METER]
         if len(plain) < _OPC_METER:
             detail = f"only {len(plain)} mandatory properties were readable"
-            self._add(OPC_12, Verdict.FAIL, detail)
+            self._add(OPC_12, ClauseVerdict.FAIL, detail)
         else:
             yield from self._opc_12(plain)
         yield from self._history_mixed()
@@ -487,9 +500,9 @@ class MeterChecks:
                     problems.append(f"0x{epc:02X} is day {history.day}, not {_SELECTED_DAY}")
                     evidence.extend(got.evidence)
         if problems:
-            self._add(DAY, Verdict.FAIL, "; ".join(problems), evidence)
+            self._add(DAY, ClauseVerdict.FAIL, "; ".join(problems), evidence)
         else:
-            self._add(DAY, Verdict.PASS, f"day {_SELECTED_DAY} selected and served")
+            self._add(DAY, ClauseVerdict.PASS, f"day {_SELECTED_DAY} selected and served")
         yield from self._day_void(selector)
         reply = yield from self._setc(selector.epc, bytes([_DAY_OUT_OF_RANGE]))
         frame = reply.frame
@@ -503,36 +516,36 @@ class MeterChecks:
         reply = yield from self._setc(selector.epc, selector.encode(_DAY_OLDEST))
         frame = reply.frame
         if frame is not None and frame.esv is Esv.SETC_SNA:
-            self._add(DAY_OLDEST, Verdict.PASS, "SetC_SNA: not kept")
+            self._add(DAY_OLDEST, ClauseVerdict.PASS, "SetC_SNA: not kept")
             return
         if frame is None or frame.esv is not Esv.SET_RES:
-            self._add(DAY_OLDEST, Verdict.FAIL, _esv(reply), reply.evidence)
+            self._add(DAY_OLDEST, ClauseVerdict.FAIL, _esv(reply), reply.evidence)
             return
         epc = next(iter(self.plan.day_histories))
         got = yield from self._get(epc)
         history = self._decoded(got, epc)
         if not isinstance(history, HalfHourHistory):
-            self._add(DAY_OLDEST, Verdict.FAIL, f"0x{epc:02X}: {history}", got.evidence)
+            self._add(DAY_OLDEST, ClauseVerdict.FAIL, f"0x{epc:02X}: {history}", got.evidence)
         elif history.day != _DAY_OLDEST:
             detail = f"Set_Res, then 0x{epc:02X} of day {history.day}, not {_DAY_OLDEST}"
-            self._add(DAY_OLDEST, Verdict.FAIL, detail, [*reply.evidence, *got.evidence])
+            self._add(DAY_OLDEST, ClauseVerdict.FAIL, detail, [*reply.evidence, *got.evidence])
         else:
-            self._add(DAY_OLDEST, Verdict.PASS, f"day {_DAY_OLDEST} served")
+            self._add(DAY_OLDEST, ClauseVerdict.PASS, f"day {_DAY_OLDEST} served")
 
     def _day_void(self, selector: PropertyDef[int | None]) -> Generator[Step, Any, None]:
         reply = yield from self._setc(selector.epc, selector.encode(0))
         if reply.frame is None or reply.frame.esv is not Esv.SET_RES:
-            self._add(DAY_VOID, Verdict.FAIL, f"SetC day 0: {_esv(reply)}", reply.evidence)
+            self._add(DAY_VOID, ClauseVerdict.FAIL, f"SetC day 0: {_esv(reply)}", reply.evidence)
             return
         epc = next(iter(self.plan.day_histories))
         got = yield from self._get(epc)
         meter_now = yield from self._meter_time()
         history = self._decoded(got, epc)
         if not isinstance(history, HalfHourHistory):
-            self._add(DAY_VOID, Verdict.FAIL, f"0x{epc:02X}: {history}", got.evidence)
+            self._add(DAY_VOID, ClauseVerdict.FAIL, f"0x{epc:02X}: {history}", got.evidence)
             return
         if meter_now is None:
-            self._add(DAY_VOID, Verdict.FAIL, _NO_CLOCK, self._clock_evidence)
+            self._add(DAY_VOID, ClauseVerdict.FAIL, _NO_CLOCK, self._clock_evidence)
             return
         midnight = datetime.combine(meter_now.date(), datetime.min.time())
         # A slot may be filled once its half-hour has begun; those after the clock are void.
@@ -542,20 +555,20 @@ class MeterChecks:
             if value is not None and midnight + i * _HALF_HOUR > meter_now + _CLOCK_TOLERANCE
         ]
         if history.day != 0:
-            self._add(DAY_VOID, Verdict.FAIL, f"day {history.day}, not 0", got.evidence)
+            self._add(DAY_VOID, ClauseVerdict.FAIL, f"day {history.day}, not 0", got.evidence)
         elif future:
             first = (midnight + future[0] * _HALF_HOUR).strftime("%H:%M")
             detail = f"{len(future)} half-hours after {meter_now:%H:%M} carry values, from {first}"
-            self._add(DAY_VOID, Verdict.FAIL, detail, got.evidence)
+            self._add(DAY_VOID, ClauseVerdict.FAIL, detail, got.evidence)
         else:
-            self._add(DAY_VOID, Verdict.PASS, f"void after {meter_now:%H:%M}")
+            self._add(DAY_VOID, ClauseVerdict.PASS, f"void after {meter_now:%H:%M}")
 
     def _minute(self) -> Generator[Step, Any, None]:
         selector, history_row = self.plan.minute_selector, self.plan.minute_history
         meter_now = yield from self._meter_time()
         if meter_now is None:
             for clause in (MINUTE, MINUTE_FUTURE):
-                self._add(clause, Verdict.FAIL, _NO_CLOCK, self._clock_evidence)
+                self._add(clause, ClauseVerdict.FAIL, _NO_CLOCK, self._clock_evidence)
         else:
             start = meter_now.replace(second=0, microsecond=0) - _MINUTES_BACK
             yield from self._minute_past(selector, history_row, HistorySelector(start, 10))
@@ -575,18 +588,22 @@ class MeterChecks:
     ) -> Generator[Step, Any, None]:
         reply = yield from self._setc(selector.epc, selector.encode(wanted))
         if reply.frame is None or reply.frame.esv is not Esv.SET_RES:
-            self._add(MINUTE, Verdict.FAIL, f"SetC {wanted.start}: {_esv(reply)}", reply.evidence)
+            self._add(
+                MINUTE, ClauseVerdict.FAIL, f"SetC {wanted.start}: {_esv(reply)}", reply.evidence
+            )
             return
         got = yield from self._get(history_row.epc)
         history = self._decoded(got, history_row.epc)
         if not isinstance(history, SegmentHistory):
-            self._add(MINUTE, Verdict.FAIL, f"0x{history_row.epc:02X}: {history}", got.evidence)
+            self._add(
+                MINUTE, ClauseVerdict.FAIL, f"0x{history_row.epc:02X}: {history}", got.evidence
+            )
         elif history.start != wanted.start or history.count != wanted.count:
             served = f"{history.start} x{history.count}"
             detail = f"served {served}, asked {wanted.start} x{wanted.count}"
-            self._add(MINUTE, Verdict.FAIL, detail, got.evidence)
+            self._add(MINUTE, ClauseVerdict.FAIL, detail, got.evidence)
         else:
-            self._add(MINUTE, Verdict.PASS, f"{wanted.start:%H:%M}, {wanted.count} segments")
+            self._add(MINUTE, ClauseVerdict.PASS, f"{wanted.start:%H:%M}, {wanted.count} segments")
 
     def _minute_future(
         self,
@@ -597,24 +614,24 @@ class MeterChecks:
         reply = yield from self._setc(selector.epc, selector.encode(wanted))
         frame = reply.frame
         if frame is not None and frame.esv is Esv.SETC_SNA:
-            self._add(MINUTE_FUTURE, Verdict.PASS, "SetC_SNA")
+            self._add(MINUTE_FUTURE, ClauseVerdict.PASS, "SetC_SNA")
             return
         if frame is None or frame.esv is not Esv.SET_RES:
-            self._add(MINUTE_FUTURE, Verdict.FAIL, _esv(reply), reply.evidence)
+            self._add(MINUTE_FUTURE, ClauseVerdict.FAIL, _esv(reply), reply.evidence)
             return
         got = yield from self._get(history_row.epc)
         history = self._decoded(got, history_row.epc)
         if not isinstance(history, SegmentHistory):
-            self._add(MINUTE_FUTURE, Verdict.FAIL, str(history), got.evidence)
+            self._add(MINUTE_FUTURE, ClauseVerdict.FAIL, str(history), got.evidence)
             return
         filled = [s for s in history.segments if s.normal is not None or s.reverse is not None]
         if filled:
             detail = f"{len(filled)} segments of minutes to come carry values"
-            self._add(MINUTE_FUTURE, Verdict.FAIL, detail, got.evidence)
+            self._add(MINUTE_FUTURE, ClauseVerdict.FAIL, detail, got.evidence)
         else:
-            self._add(MINUTE_FUTURE, Verdict.PASS, "accepted, every segment void")
+            self._add(MINUTE_FUTURE, ClauseVerdict.PASS, "accepted, every segment void")
 
-    def _decoded(self, reply: Reply, epc: int) -> object:
+    def _decoded(self, reply: AskResult, epc: int) -> object:
         """The decoded value of ``epc`` in a Get_Res, or a string saying what was wrong."""
         edt = self._edt(reply, epc)
         problem = _value_problem(self.table[epc], edt, reply)
@@ -632,9 +649,9 @@ class MeterChecks:
         if problem is None and 0x88 not in self._anno_map():
             problem = "0x88 not in the announcement map 0x9D"
         if problem is not None or edt is None:
-            self._add(FAULT, Verdict.FAIL, problem or "no value", reply.evidence)
+            self._add(FAULT, ClauseVerdict.FAIL, problem or "no value", reply.evidence)
         else:
-            self._add(FAULT, Verdict.PASS, row.codec.describe(row.decode(edt)))
+            self._add(FAULT, ClauseVerdict.PASS, row.codec.describe(row.decode(edt)))
 
     def _anno_map(self) -> frozenset[int]:
         edt = self.values.get(0x9D)
@@ -644,7 +661,7 @@ class MeterChecks:
         lacking = (e for e in range(0xFF, 0xEF, -1) if e not in self.table)
         epc = next((e for e in lacking if e not in self.get_map), None)
         if epc is None:
-            self._add(UNKNOWN, Verdict.SKIP, "the meter lists every EPC 0xF0-0xFF")
+            self._add(UNKNOWN, ClauseVerdict.SKIP, "the meter lists every EPC 0xF0-0xFF")
             return
         problems: list[str] = []
         evidence: list[Evidence] = []
@@ -663,60 +680,60 @@ class MeterChecks:
                 problems.append(f"{sna.symbol} does not echo 0x{epc:02X} with PDC 0")
                 evidence.extend(reply.evidence)
         if problems:
-            self._add(UNKNOWN, Verdict.FAIL, "; ".join(problems), evidence)
+            self._add(UNKNOWN, ClauseVerdict.FAIL, "; ".join(problems), evidence)
         else:
-            self._add(UNKNOWN, Verdict.PASS, f"0x{epc:02X}: Get_SNA and SetC_SNA")
+            self._add(UNKNOWN, ClauseVerdict.PASS, f"0x{epc:02X}: Get_SNA and SetC_SNA")
 
     def _malformed(self) -> Generator[Step, Any, None]:
         eoj = self.eoj.to_bytes()
         for data, _ in _MALFORMED:
-            yield Raw(data.replace(bytes.fromhex("028F01"), eoj))
+            yield RawDatagram(data.replace(bytes.fromhex("028F01"), eoj))
         reply = yield from self._get(0x80)
         answered = [h for h in reply.stray if h.frame is None or h.frame.esv is not Esv.INF]
         frame = reply.frame
         sent = [Evidence(self.now, True, d) for d, _ in _MALFORMED]
         if frame is None or frame.esv is not Esv.GET_RES:
             detail = f"after {len(_MALFORMED)} malformed datagrams a Get 0x80: {_esv(reply)}"
-            self._add(MALFORMED, Verdict.FAIL, detail, [*sent, *reply.evidence])
+            self._add(MALFORMED, ClauseVerdict.FAIL, detail, [*sent, *reply.evidence])
         elif answered:
             detail = f"{len(answered)} datagrams answered the malformed ones"
-            self._add(MALFORMED, Verdict.FAIL, detail, [*sent, *reply.evidence])
+            self._add(MALFORMED, ClauseVerdict.FAIL, detail, [*sent, *reply.evidence])
         else:
             reasons = ", ".join(reason for _, reason in _MALFORMED)
-            self._add(MALFORMED, Verdict.PASS, f"ignored ({reasons}), then answered")
+            self._add(MALFORMED, ClauseVerdict.PASS, f"ignored ({reasons}), then answered")
 
     # --- the scheduled notification, the absent object ------------------------------------
 
     def _notification(self) -> Generator[Step, Any, None]:
         if not self.options.notification:
-            self._add(NOTIFY, Verdict.SKIP, "not waited for (--no-notification)")
+            self._add(NOTIFY, ClauseVerdict.SKIP, "not waited for (--no-notification)")
             return
         meter_now = yield from self._meter_time()
         if meter_now is None:
-            self._add(NOTIFY, Verdict.FAIL, _NO_CLOCK, self._clock_evidence)
+            self._add(NOTIFY, ClauseVerdict.FAIL, _NO_CLOCK, self._clock_evidence)
             return
         expected = [e for e in self.plan.scheduled if e in self.get_map or self._mandatory(e)]
         boundary = _next_half_hour(meter_now)
         # At the meter's pace, the notification is due 5 min after the boundary; a meter faster
         # than real time (an emulator with --speed) ends the wait sooner.
         wait = (boundary - meter_now + _NOTIFY_WITHIN + _LATE_MARGIN).total_seconds()
-        heard = yield Listen(wait, until=lambda h: self._is_scheduled(h, expected))
+        heard = yield AwaitDevice(wait, until=lambda h: self._is_scheduled(h, expected))
         assert isinstance(heard, list)
         notice = next((h for h in heard if self._is_scheduled(h, expected)), None)
         if notice is None:
             partial = [h for h in heard if h.frame is not None and h.frame.esv is Esv.INF]
             detail = f"no INF of {_epcs(expected)} within {wait:.0f} s"
             evidence = [*self._clock_evidence, *(h.evidence for h in partial)]
-            self._add(NOTIFY, Verdict.FAIL, detail, evidence)
+            self._add(NOTIFY, ClauseVerdict.FAIL, detail, evidence)
             return
         clock = yield from self._meter_time()
         frame = notice.frame
         assert frame is not None
         problem = self._notification_problem(frame, expected, clock)
         if problem is None:
-            self._add(NOTIFY, Verdict.PASS, f"INF of {_epcs(expected)} in time")
+            self._add(NOTIFY, ClauseVerdict.PASS, f"INF of {_epcs(expected)} in time")
         else:
-            self._add(NOTIFY, Verdict.FAIL, problem, [notice.evidence, *self._clock_evidence])
+            self._add(NOTIFY, ClauseVerdict.FAIL, problem, [notice.evidence, *self._clock_evidence])
 
     def _mandatory(self, epc: int) -> bool:
         return self.table[epc].get is Access.MANDATORY
@@ -760,27 +777,29 @@ class MeterChecks:
         absent = self.eoj.with_instance(0x02)
         frame = Frame(0, CONTROLLER, absent, Esv.GET, (Property(0x80),))
         reply = yield Ask(frame, self.options.silence_wait)
-        assert isinstance(reply, Reply)
+        assert isinstance(reply, AskResult)
         got = reply.frame
         if got is None:
-            self._add(ABSENT, Verdict.PASS, f"no answer in {self.options.silence_wait:g} s")
+            self._add(ABSENT, ClauseVerdict.PASS, f"no answer in {self.options.silence_wait:g} s")
         elif got.esv is Esv.GET_SNA:
-            self._add(ABSENT, Verdict.PASS, "Get_SNA (tolerated)")
+            self._add(ABSENT, ClauseVerdict.PASS, "Get_SNA (tolerated)")
         else:
-            self._add(ABSENT, Verdict.FAIL, f"{got.esv.symbol} from {got.seoj}", reply.evidence)
+            self._add(
+                ABSENT, ClauseVerdict.FAIL, f"{got.esv.symbol} from {got.seoj}", reply.evidence
+            )
 
     def _aggregate(self) -> None:
         if self._form:
             detail = "; ".join(problem for problem, _ in self._form[:_MAX_EVIDENCE])
             evidence = [e for _, r in self._form[:_MAX_EVIDENCE] for e in r.evidence]
-            self._add(FORM, Verdict.FAIL, f"{len(self._form)} answers: {detail}", evidence)
+            self._add(FORM, ClauseVerdict.FAIL, f"{len(self._form)} answers: {detail}", evidence)
         else:
-            self._add(FORM, Verdict.PASS, "every answer")
+            self._add(FORM, ClauseVerdict.PASS, "every answer")
         if self._late:
             evidence = [e for r in self._late[:_MAX_EVIDENCE] for e in r.evidence]
-            self._add(TIMER, Verdict.FAIL, f"{len(self._late)} requests unanswered", evidence)
+            self._add(TIMER, ClauseVerdict.FAIL, f"{len(self._late)} requests unanswered", evidence)
         else:
-            self._add(TIMER, Verdict.PASS, "every request")
+            self._add(TIMER, ClauseVerdict.PASS, "every request")
 
 
 def _is_announcement(heard: Heard) -> bool:
@@ -814,7 +833,7 @@ def _form_problem(sent: Frame, answer: Frame) -> str | None:
     return None
 
 
-def _value_problem(row: PropertyDef[Any], edt: bytes | None, reply: Reply) -> str | None:
+def _value_problem(row: PropertyDef[Any], edt: bytes | None, reply: AskResult) -> str | None:
     if edt is None:
         frame = reply.frame
         return "no value" if frame is not None and frame.esv is Esv.GET_RES else _esv(reply)
@@ -825,7 +844,7 @@ def _value_problem(row: PropertyDef[Any], edt: bytes | None, reply: Reply) -> st
     return None
 
 
-def _esv(reply: Reply) -> str:
+def _esv(reply: AskResult) -> str:
     frame = reply.frame
     return "no answer" if frame is None else frame.esv.symbol
 

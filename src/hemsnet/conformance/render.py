@@ -12,7 +12,7 @@ import json
 from typing import Any
 from xml.etree import ElementTree
 
-from hemsnet.conformance.report import Outcome, Report, Verdict
+from hemsnet.conformance.report import ClauseVerdict, Outcome, Report
 
 __all__ = ["as_json", "as_junit", "as_text"]
 
@@ -27,12 +27,12 @@ def as_text(report: Report) -> str:
         mark = o.verdict.value.upper()
         opt = "" if o.clause.mandatory else " (optional)"
         lines.append(f"{mark:4}  {o.clause.id}{opt}  {o.clause.ref}  {o.clause.title}: {o.detail}")
-        if o.verdict is Verdict.FAIL:
+        if o.verdict is ClauseVerdict.FAIL:
             lines.extend(f"        {e.line()}" for e in o.evidence)
     blocking = report.blocking
     lines.append(
-        f"{report.count(Verdict.PASS)} passed, {report.count(Verdict.FAIL)} failed, "
-        f"{report.count(Verdict.SKIP)} skipped: " + _conclusion(report, len(blocking))
+        f"{report.count(ClauseVerdict.PASS)} passed, {report.count(ClauseVerdict.FAIL)} failed, "
+        f"{report.count(ClauseVerdict.SKIP)} skipped: " + _conclusion(report, len(blocking))
     )
     return "\n".join(lines)
 
@@ -50,7 +50,7 @@ def as_json(report: Report) -> str:
         "ended": report.ended.isoformat() if report.ended else None,
         "conforms": report.passed,
         "complete": report.complete,
-        "counts": {v.value: report.count(v) for v in Verdict},
+        "counts": {v.value: report.count(v) for v in ClauseVerdict},
         "clauses": [
             {
                 "id": o.clause.id,
@@ -80,18 +80,18 @@ def as_junit(report: Report) -> str:
         "testsuite",
         name=f"hemsnet conformance: {report.subject}",
         tests=str(len(report.outcomes)),
-        failures=str(report.count(Verdict.FAIL)),
-        skipped=str(report.count(Verdict.SKIP)),
+        failures=str(report.count(ClauseVerdict.FAIL)),
+        skipped=str(report.count(ClauseVerdict.SKIP)),
         errors="0",
         timestamp=report.started.isoformat(timespec="seconds"),
     )
     for o in report.outcomes:
         name = o.clause.id + ("" if o.clause.mandatory else " (optional)")
         case = ElementTree.SubElement(suite, "testcase", name=name, classname=o.clause.ref)
-        if o.verdict is Verdict.FAIL:
+        if o.verdict is ClauseVerdict.FAIL:
             failure = ElementTree.SubElement(case, "failure", message=o.detail)
             failure.text = "\n".join([o.clause.title, o.detail, *(e.line() for e in o.evidence)])
-        elif o.verdict is Verdict.SKIP:
+        elif o.verdict is ClauseVerdict.SKIP:
             ElementTree.SubElement(case, "skipped", message=o.detail)
         else:
             out = ElementTree.SubElement(case, "system-out")

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-__all__ = ["Clause", "Evidence", "Outcome", "Report", "Verdict"]
+__all__ = ["Clause", "ClauseVerdict", "Evidence", "Outcome", "Report"]
 
 
-class Verdict(Enum):
+class ClauseVerdict(Enum):
     PASS = "pass"
     FAIL = "fail"
     SKIP = "skip"  # not checked: not observed, or the user asked to skip it
@@ -48,7 +48,7 @@ class Evidence:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     clause: Clause
-    verdict: Verdict
+    verdict: ClauseVerdict
     detail: str
     evidence: tuple[Evidence, ...] = ()
 
@@ -74,7 +74,7 @@ class Report:
         for outcome in outcomes:
             self.add(outcome)
 
-    def count(self, verdict: Verdict) -> int:
+    def count(self, verdict: ClauseVerdict) -> int:
         return sum(1 for o in self.outcomes if o.verdict is verdict)
 
     @property
@@ -85,8 +85,8 @@ class Report:
             for o in self.outcomes
             if o.clause.mandatory
             and (
-                o.verdict is Verdict.FAIL
-                or (o.verdict is Verdict.SKIP and o.clause.id not in self.skipped_by_user)
+                o.verdict is ClauseVerdict.FAIL
+                or (o.verdict is ClauseVerdict.SKIP and o.clause.id not in self.skipped_by_user)
             )
         ]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from hemsnet.conformance.meter_checker import MeterChecker
 from hemsnet.conformance.meter_checks import MeterCheckOptions
-from hemsnet.conformance.report import Outcome, Report, Verdict
+from hemsnet.conformance.report import ClauseVerdict, Outcome, Report
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan
@@ -52,4 +52,4 @@ def outcome(report: Report, clause_id: str) -> Outcome:
 
 
 def failed(report: Report) -> list[str]:
-    return [o.clause.id for o in report.outcomes if o.verdict is Verdict.FAIL]
+    return [o.clause.id for o in report.outcomes if o.verdict is ClauseVerdict.FAIL]

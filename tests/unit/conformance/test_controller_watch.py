@@ -9,7 +9,7 @@ import pytest
 
 from hemsnet.conformance.controller_watch import ControllerWatch
 from hemsnet.conformance.render import as_json, as_text
-from hemsnet.conformance.report import Verdict
+from hemsnet.conformance.report import ClauseVerdict
 from tests.unit.conformance.harness import START, failed, hemsnet_meter, outcome
 from tests.unit.conformance.watch_harness import hemsnet_controller, watch_controller
 
@@ -19,7 +19,7 @@ def test_hemsnet_controller_conforms(class_id: int) -> None:
     report, _ = watch_controller(hemsnet_controller(), class_id=class_id)
     print(as_text(report))
     assert failed(report) == []
-    assert all(o.verdict is Verdict.PASS for o in report.outcomes), as_text(report)
+    assert all(o.verdict is ClauseVerdict.PASS for o in report.outcomes), as_text(report)
     assert report.passed
     assert "waited" in outcome(report, "timer-2").detail
 

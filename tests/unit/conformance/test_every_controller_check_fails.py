@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from hemsnet.conformance.render import as_junit, as_text
-from hemsnet.conformance.report import Verdict
+from hemsnet.conformance.report import ClauseVerdict
 from tests.unit.conformance import broken_controller as bc
 from tests.unit.conformance.harness import outcome
 from tests.unit.conformance.watch_harness import hemsnet_controller, watch_controller
@@ -52,7 +52,7 @@ CASES: dict[str, Callable[[], bc.BrokenController]] = {
 def test_the_clause_fails_on_a_controller_that_breaks_it(clause: str) -> None:
     report, _ = watch_controller(CASES[clause]())
     result = outcome(report, clause)
-    assert result.verdict is Verdict.FAIL, as_text(report)
+    assert result.verdict is ClauseVerdict.FAIL, as_text(report)
     assert result.evidence, "a failure carries its frames"
     first = result.evidence[0].data.hex().upper()
     assert first in as_text(report) and first in as_junit(report)

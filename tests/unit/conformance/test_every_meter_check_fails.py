@@ -9,7 +9,7 @@ import pytest
 
 from hemsnet.conformance.meter_checks import MeterCheckOptions
 from hemsnet.conformance.render import as_json, as_junit, as_text
-from hemsnet.conformance.report import Verdict
+from hemsnet.conformance.report import ClauseVerdict
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame
@@ -128,7 +128,7 @@ def test_the_clause_fails_on_a_meter_that_breaks_it(clause: str) -> None:
     meter = BrokenMeter(hemsnet_meter(), CASES[clause])
     report, _ = check_meter(meter)
     result = outcome(report, clause)
-    assert result.verdict is Verdict.FAIL, as_text(report)
+    assert result.verdict is ClauseVerdict.FAIL, as_text(report)
     assert result.evidence, "a failure carries its frames"
     assert not report.passed
     # The report forms carry the failure with its frames in hex.
@@ -150,18 +150,18 @@ def test_a_low_voltage_meter_serving_another_day_fails_the_day_selection() -> No
     report, _ = check_meter(
         BrokenMeter(hemsnet_meter(class_id=0x0288), broken), device_class=0x0288
     )
-    assert outcome(report, "day-selection").verdict is Verdict.FAIL
+    assert outcome(report, "day-selection").verdict is ClauseVerdict.FAIL
 
 
 def test_a_start_up_announcement_awaited_and_missing_fails() -> None:
     silent = Break(rewrite=lambda f, _: None if f.edt_of(0xD5) is not None else f)
     options = MeterCheckOptions(wait_startup=30)
     report, _ = check_meter(BrokenMeter(hemsnet_meter(), silent), options=options)
-    assert outcome(report, "startup-announcement").verdict is Verdict.FAIL
+    assert outcome(report, "startup-announcement").verdict is ClauseVerdict.FAIL
 
 
 def test_skipping_the_notification_is_the_users_choice_and_still_conforms() -> None:
     report, pair = check_meter(hemsnet_meter(), options=MeterCheckOptions(notification=False))
-    assert outcome(report, "scheduled-notification").verdict is Verdict.SKIP
+    assert outcome(report, "scheduled-notification").verdict is ClauseVerdict.SKIP
     assert report.passed
     assert pair.now - report.started < timedelta(minutes=5)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from hemsnet.conformance.render import as_json, as_junit, as_text
-from hemsnet.conformance.report import Verdict
+from hemsnet.conformance.report import ClauseVerdict
 from hemsnet.echonet.send import Send
 from hemsnet.meter.config import MixedHistory
 from tests.unit.conformance.harness import START, check_meter, failed, hemsnet_meter, outcome
@@ -21,8 +21,8 @@ def test_hemsnet_meter_conforms(class_id: int) -> None:
     print(as_text(report))
     assert failed(report) == []
     assert report.passed
-    assert outcome(report, "startup-announcement").verdict is Verdict.PASS
-    assert outcome(report, "scheduled-notification").verdict is Verdict.PASS
+    assert outcome(report, "startup-announcement").verdict is ClauseVerdict.PASS
+    assert outcome(report, "scheduled-notification").verdict is ClauseVerdict.PASS
 
 
 def test_a_low_voltage_meter_checked_as_a_high_voltage_one_fails_without_a_crash() -> None:
@@ -71,7 +71,7 @@ class _Garbage:
 def test_the_tester_survives_any_answer_and_reports_it(seed: int) -> None:
     report, _ = check_meter(_Garbage(seed, START))
     assert not report.passed
-    assert outcome(report, "response-form").verdict is Verdict.FAIL
+    assert outcome(report, "response-form").verdict is ClauseVerdict.FAIL
     for render in (as_text, as_json, as_junit):
         assert render(report)
 
