@@ -144,9 +144,9 @@ def test_energy_bars_are_the_daily_sums_of_hemsnet_export(page: Page, dashboard:
     days = [date.fromisoformat(day) for day in page.evaluate(LABELS, "energy")]
     assert days[-1] == shown_day(page)
     past = days[:-1]  # today is still filling up
-    # A day's energy is its 48 half-hours ending 00:30 ... next day 00:00.
+    # One day, one rule: --from D --to D+1 is D's 48 half-hours, ending 00:30 ... 24:00.
     rows = csv.DictReader(io.StringIO(export_csv(
-        dashboard, f"{past[0]}T00:30", f"{days[-1]}T00:30", "energy").decode()))  # fmt: skip
+        dashboard, past[0].isoformat(), days[-1].isoformat(), "energy").decode()))  # fmt: skip
     sums: dict[date, dict[str, Decimal]] = {}
     for entry in rows:
         day = (datetime.fromisoformat(entry["time"]) - timedelta(minutes=30)).date()

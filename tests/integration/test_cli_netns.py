@@ -26,8 +26,8 @@ def test_cli_discover_get_set_against_a_node(topology: Namespaces) -> None:
             assert code == 0
             assert json.loads(out) == [{"address": meter_end.address, "instances": ["028F01"]}]
 
-            code, out, _ = await hemsnet_in(ctl_end, "get", *iface, *target, "80", "E5")
-            assert code == 0
+            code, out, _ = await hemsnet_in(ctl_end, "get", *iface, *target, "80", "E5", "-v")
+            assert code == 0  # -v after the command, as the README shows
             assert "0x80  Operation status: ON" in out
             assert "0xE5" in out and "8" in out
 
@@ -45,9 +45,12 @@ def test_cli_discover_get_set_against_a_node(topology: Namespaces) -> None:
             assert code == 1 and "refused EPC 0xE1" in err
 
             code, _, err = await hemsnet_in(
-                ctl_end, "get", *iface, meter_end.address, "028801", "80", "--timeout", "0.5"
+                ctl_end, "get", *iface, meter_end.address, "028801", "80", "--timeout", "1.5"
             )
-            assert code == 1 and "no response within 0.5 s" in err
+            assert code == 1 and "no response within 1.5 s" in err
+            # Silent for a second, then it says what it waits for.
+            waiting = f"waiting up to 1.5 s for 028801 at {meter_end.address} to answer"
+            assert waiting in err.splitlines()[0]
         finally:
             runner.close()
 

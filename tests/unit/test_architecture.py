@@ -54,13 +54,17 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("devices", "echonet", "errors"),
         ),
         "testbed": ("homenet", "store", "metering", "errors"),
-        "web": (
+        "uplink": (
             *("aio", "store", "controller", "metering", "devices", "echonet"),
+            *("errors", "tomlconfig"),
+        ),
+        "web": (
+            *("uplink", "aio", "store", "controller", "metering", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
         "cli": (
-            *("aio", "web", "testbed", "store", "controller", "meter", "appliances", "skstack"),
-            *("conformance", "dissector"),
+            *("aio", "web", "uplink", "testbed", "store", "controller", "meter", "appliances"),
+            *("skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),

@@ -29,7 +29,14 @@ from typing import Final
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.runner import EngineRunner
-from hemsnet.aio.udp import ECHONET_PORT, Address, Interface, UdpTransport, peer_identity
+from hemsnet.aio.udp import (
+    ECHONET_PORT,
+    Address,
+    DatagramLink,
+    Interface,
+    UdpTransport,
+    peer_identity,
+)
 from hemsnet.controller.client import (
     Answered,
     ClientEngine,
@@ -77,7 +84,7 @@ class SearchHit:
 class EchonetClient:
     """A controller node on one interface that sends requests and collects answers."""
 
-    def __init__(self, transport: UdpTransport) -> None:
+    def __init__(self, transport: DatagramLink) -> None:
         self.transport = transport
         self.engine = ClientEngine(draw=secrets.randbelow, identify=peer_identity)
         self._runner = EngineRunner(
@@ -95,8 +102,12 @@ class EchonetClient:
         """Bind to ``iface`` (None: every interface) and start serving; call from a loop."""
         interface = Interface.lookup(iface) if iface is not None else None
         client = cls(UdpTransport(interface, port=port, ipv4=ipv4))
-        client._runner.start()
+        client.start()
         return client
+
+    def start(self) -> None:
+        """Start serving the link (``open`` does); call from a running event loop."""
+        self._runner.start()
 
     @property
     def stats(self) -> ClientStats:

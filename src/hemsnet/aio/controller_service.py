@@ -12,7 +12,10 @@ their controller here, so that each runs the same thing:
   datagram path; when the meter is paired, what the store already holds is read on that thread
   and handed back to the engine (:meth:`ControllerEngine.restore`);
 * a status line when something a person cares about changes, and every ``status_every``
-  seconds of real time.
+  seconds of real time;
+* the same events handed to each :class:`EventSink` added (an MQTT uplink), on the event
+  loop's thread: a sink must not block, it queues; and commands from a sink to an appliance
+  (:meth:`ControllerService.command`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Protocol, Self
 
 from hemsnet.aio.appliance_recorder import ApplianceRecorder, class_name
 from hemsnet.aio.clock import ScaledClock, wait_for_stop
@@ -40,7 +43,6 @@ from hemsnet.controller.appliance_events import (
     ApplianceEvent,
     ApplianceFound,
     ApplianceLost,
-    AppliancePower,
 )
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.controller.config import ControllerConfig
@@ -58,16 +60,31 @@ from hemsnet.controller.events import (
 )
 from hemsnet.echonet.engine import FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
+from hemsnet.errors import RequestNotAllowed
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.skstack.driver import KnownPan, RouteBCredentials
 from hemsnet.skstack.protocol import PanDescription
 from hemsnet.store.store import Store
 
-__all__ = ["ControllerService", "ControllerSetup", "DongleSetup", "StatusView"]
+__all__ = ["ControllerService", "ControllerSetup", "DongleSetup", "EventSink", "StatusView"]
 
 _NOTABLE: Final = (MeterPaired, MeterRestarted, FaultStarted, FaultEnded, GapSettled, Warned)
 
 Report = Callable[[str], None]
+
+
+class EventSink(Protocol):
+    """What else consumes a controller's events, besides the store (an uplink).
+
+    Both calls come on the event loop's thread, right after the engine's, so they must only
+    queue (never wait on I/O); ``run`` is a service run with the controller's own.
+    """
+
+    def meter_events(self, events: Sequence[Event], now: datetime) -> None: ...
+
+    def appliance_events(self, events: Sequence[ApplianceEvent], now: datetime) -> None: ...
+
+    async def run(self, stop: asyncio.Event) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +233,7 @@ class ControllerService:
             )
             for monitor, link in self.hems.monitors
         ]
+        self.sinks: list[EventSink] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._last_status = 0.0
         self._last_tenth = -1
@@ -238,6 +256,24 @@ class ControllerService:
     ) -> None:
         self.writer.close()
         self.store.close()
+
+    def add_sink(self, sink: EventSink) -> None:
+        """Hand every event to ``sink`` too, and run it with the controller (before
+        :meth:`run`)."""
+        self.sinks.append(sink)
+
+    def command(self, key: str, eoj: Eoj, epc: int, edt: bytes) -> None:
+        """SetC ``epc`` = ``edt`` on the appliance object ``eoj`` of the node whose store key
+        is ``key``; the outcome comes to the sinks as an ``ApplianceCommanded`` event.
+
+        Raises :class:`~hemsnet.errors.RequestNotAllowed` when no HEMS network knows the
+        object, or the class table refuses the value."""
+        for monitor, runner in zip(self.monitors, self.monitor_runners, strict=True):
+            node = next((k for k, n in monitor.nodes.items() if peer_key(n.address) == key), None)
+            if node is not None:
+                runner.dispatch(monitor.command(node, eoj, epc, edt, self.setup.clock.now()))
+                return
+        raise RequestNotAllowed(f"no appliance {eoj} at {key} on the HEMS networks")
 
     def describe(self) -> str:
         """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any)."""
@@ -275,6 +311,7 @@ class ControllerService:
         self._loop = asyncio.get_running_loop()
         self.writer.start()
         services: list[Service] = [self.runner.run, *(r.run for r in self.monitor_runners)]
+        services += [sink.run for sink in self.sinks]
         services.append(self._report_every)
         try:
             await run_together(services, stop)
@@ -290,6 +327,8 @@ class ControllerService:
     def _on_events(self, events: Sequence[Event], now: datetime) -> None:
         recorder = self.recorder
         self.writer.submit(lambda: recorder.apply(events, now))
+        for sink in self.sinks:
+            sink.meter_events(events, now)
         if any(isinstance(event, MeterPaired) for event in events):
             self.writer.submit(lambda: self._restore(now))
         if any(isinstance(event, _NOTABLE) for event in events) or self._progressed(events):
@@ -315,10 +354,10 @@ class ControllerService:
         network = link.iface.name if link.iface else "any interface"
 
         def on_events(events: Sequence[ApplianceEvent | FrameDiscarded], now: datetime) -> None:
-            kept = [
-                e for e in events if isinstance(e, ApplianceFound | ApplianceLost | AppliancePower)
-            ]
+            kept = [e for e in events if not isinstance(e, FrameDiscarded)]
             self.writer.submit(lambda: recorder.apply(kept, now))
+            for sink in self.sinks:
+                sink.appliance_events(kept, now)
             report = self.setup.report
             for event in kept:
                 if isinstance(event, ApplianceFound | ApplianceLost) and report is not None:

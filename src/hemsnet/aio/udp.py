@@ -344,7 +344,8 @@ class UdpTransport:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.iface.name.encode())
         except PermissionError:
             raise ConfigError(
-                f"binding to interface {self.iface.name} needs root or CAP_NET_RAW"
+                f"binding to interface {self.iface.name} needs CAP_NET_RAW (or root) on "
+                "Linux before 5.7"
             ) from None
         except OSError as exc:
             raise ConfigError(f"cannot bind to interface {self.iface.name}: {exc}") from None

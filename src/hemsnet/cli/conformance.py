@@ -137,6 +137,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     controller.add_argument("--seed", type=int, default=0, metavar="N", help="the meter's seed")
     _report_arguments(controller)
     controller.set_defaults(run=_run_controller)
+    for sub in (meter, controller):  # -v after the subcommand too, as after a command
+        sub.add_argument(
+            "-v", "--verbose", action="count", default=argparse.SUPPRESS,
+            help="log more (-v every frame, -vv debug)",
+        )  # fmt: skip
 
 
 def _dongle_arguments(parser: argparse.ArgumentParser) -> None:

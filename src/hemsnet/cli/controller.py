@@ -23,10 +23,12 @@ from hemsnet.cli.common import (
     parse_speed,
     run_until_signalled,
 )
-from hemsnet.cli.dashboard import listen_argument, read_configs, url_line
+from hemsnet.cli.configs import read_configs
+from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.controller import ControllerConfig
 from hemsnet.controller.config import RouteBConfig
 from hemsnet.skstack.driver import KnownPan, RouteBCredentials
+from hemsnet.uplink.config import with_url
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
@@ -45,10 +47,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "Route B interface specification's chapter 3 describes. Runs until interrupted "
         "(Ctrl-C or SIGTERM). A status line shows the meter, the last reading, gaps, faults "
         "and request counts; -v logs every sequence step and frame.",
-        epilog="examples: hemsnet controller --iface eth0 --db meter.db; hemsnet controller "
-        "--dongle /dev/ttyUSB0 --routeb-id-file id.txt --routeb-password-file pw.txt",
+        epilog="examples: hemsnet controller --iface eth0 --db meter.db --mqtt mqtt://127.0.0.1; "
+        "hemsnet controller --dongle /dev/ttyUSB0 --routeb-id-file id.txt "
+        "--routeb-password-file pw.txt",
     )
-    controller.add_argument("--iface", metavar="IF", help="the Route B interface")
+    controller.add_argument(
+        "--iface", metavar="IF", help="the Route B interface (default: [link] iface of --config)"
+    )
     dongle = controller.add_argument_group(
         "Route B through a Wi-SUN dongle (SKSTACK IP: BP35A1, BP35C0, BP35C2, RL7023)",
         "instead of --iface; the same keys in the [routeb] table of --config; the Route B ID "
@@ -83,10 +88,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "answers the search); frames from any other address are dropped",
     )
     controller.add_argument(
-        "--db", type=Path, default=DEFAULT_DB, metavar="FILE", help="SQLite store (hemsnet.db)"
+        "--db",
+        type=Path,
+        metavar="FILE",
+        help=f"SQLite store (default: [store] db of --config, else {DEFAULT_DB})",
     )
     controller.add_argument(
-        "--config", type=Path, metavar="FILE", help="controller.toml (see examples/)"
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="controller.toml: timers, polling, appliances, [dashboard], [mqtt], [link], "
+        "[store] (see examples/)",
     )
     controller.add_argument(
         "--ipv4", action="store_true", help="also use IPv4 (224.0.23.0) for IPv4-only meters"
@@ -99,6 +111,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="ADDR:PORT",
         help="also serve the dashboard (see hemsnet dashboard), at ADDR:PORT or else at "
         "[dashboard] listen of --config, else 127.0.0.1:8080",
+    )
+    controller.add_argument(
+        "--mqtt",
+        metavar="URL",
+        help="publish the meter and the appliances to this MQTT broker with Home Assistant "
+        "discovery, mqtt://[USER[:PASSWORD]@]HOST[:PORT] or mqtts://... (default: [mqtt] url "
+        "of --config)",
     )
     testing = controller.add_argument_group("time (for tests and demos with an emulated meter)")
     testing.add_argument(
@@ -125,7 +144,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run(args: argparse.Namespace) -> int:
-    config, dashboard = read_configs(args.config)
+    configs = read_configs(args.config)
+    config, dashboard, deployment = configs.controller, configs.dashboard, configs.deployment
+    mqtt = with_url(configs.mqtt, args.mqtt) if args.mqtt else configs.mqtt
+    db = args.db or deployment.db or DEFAULT_DB
     if args.status_every <= 0:
         raise CliError("--status-every must be positive")
     dongle = _dongle(args, config.routeb)
@@ -136,12 +158,17 @@ def _run(args: argparse.Namespace) -> int:
         route_b = dongle
         where = f"through the dongle {dongle.path}"
     else:
-        if args.iface is None:
-            raise CliError("give --iface IF, or --dongle PATH for a Wi-SUN dongle")
-        iface = Interface.lookup(args.iface)
-        meter = parse_address(args.meter, iface) if args.meter else None
+        iface_name = args.iface or deployment.iface
+        if iface_name is None:
+            raise CliError(
+                "give --iface IF (or [link] iface in --config), or --dongle PATH for a Wi-SUN "
+                "dongle"
+            )
+        iface = Interface.lookup(iface_name)
+        meter_text = args.meter or deployment.meter
+        meter = parse_address(meter_text, iface) if meter_text else None
         try:
-            transport = UdpTransport(iface, ipv4=args.ipv4)
+            transport = UdpTransport(iface, ipv4=args.ipv4 or deployment.ipv4)
         except OSError as exc:
             raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
         route_b = transport
@@ -151,21 +178,26 @@ def _run(args: argparse.Namespace) -> int:
     setup = ControllerSetup(
         config,
         route_b,
-        args.db,
+        db,
         clock,
         meter=meter,
-        hems=args.hems_iface,
+        hems=args.hems_iface or deployment.hems_ifaces,
         report=_print,
         status_every=args.status_every,
     )
     with ControllerService.open(setup) as controller:
         services: list[Service] = [controller.run]
         if args.web is not None:  # after the store exists, before anything runs
-            web, url = _dashboard(args, dashboard, config, clock)
+            web, url = _dashboard(args, db, dashboard, config, clock)
             services.append(web)
+        uplink = ""
+        if mqtt.broker is not None:  # the MQTT client is loaded only when it is used
+            from hemsnet.uplink.homeassistant import attach
+
+            uplink = attach(controller, mqtt)
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
-            f"hemsnet controller: {where}; {target}{controller.describe()}; store {args.db}; "
+            f"hemsnet controller: {where}; {target}{controller.describe()}; store {db}{uplink}; "
             f"time {now.isoformat()} at {args.speed:g}x"
         )
         if args.web is not None:
@@ -253,6 +285,7 @@ def _int_auto(text: str) -> int:
 
 def _dashboard(
     args: argparse.Namespace,
+    db: Path,
     dashboard: DashboardConfig,
     config: ControllerConfig,
     clock: ScaledClock,
@@ -263,7 +296,7 @@ def _dashboard(
         dashboard = replace(dashboard, listen=args.web)
     dashboard = secured(dashboard)
     sock = bind(dashboard.listen)
-    app = build_app(args.db, dashboard, clock.now, config)
+    app = build_app(db, dashboard, clock.now, config)
     return partial(serve, app, sock), url_line(dashboard, sock.getsockname()[1])
 
 

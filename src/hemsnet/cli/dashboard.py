@@ -12,13 +12,12 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from hemsnet.cli.common import EXIT_OK, run_until_signalled
-from hemsnet.controller.config import ControllerConfig, parse_config
-from hemsnet.tomlconfig import read_toml
+from hemsnet.cli.common import EXIT_OK, CliError, run_until_signalled
+from hemsnet.cli.configs import read_configs
 from hemsnet.web.app import bind, build_app, serve
-from hemsnet.web.config import DashboardConfig, Listen, parse_dashboard, parse_listen, secured
+from hemsnet.web.config import DashboardConfig, Listen, parse_listen, secured
 
-__all__ = ["listen_argument", "read_configs", "register", "url_line"]
+__all__ = ["listen_argument", "register", "url_line"]
 
 
 def listen_argument(text: str) -> Listen:
@@ -27,15 +26,6 @@ def listen_argument(text: str) -> Listen:
         return parse_listen(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def read_configs(path: Path | None) -> tuple[ControllerConfig, DashboardConfig]:
-    """The controller's config and its ``[dashboard]`` table from one TOML file (defaults
-    without one)."""
-    if path is None:
-        return ControllerConfig(), DashboardConfig()
-    data = read_toml(path)
-    return parse_config(data, str(path)), parse_dashboard(data, str(path))
 
 
 def url_line(config: DashboardConfig, port: int) -> str:
@@ -48,14 +38,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "dashboard",
         help="serve the web dashboard of a controller's database",
         description="Serve the dashboard (30-minute demand and its forecast, energy, power "
-        "factor, meter health, CSV export) of the SQLite file a controller writes. It only "
+        "factor, meter health, appliances, CSV export, in English or Japanese) and the "
+        "Prometheus metrics (/metrics) of the SQLite file a controller writes. It only "
         "reads the file, polling it once a second for live values, so it can run beside "
         "the controller. Bound to 127.0.0.1 by default; on any other address the data "
-        "(/api/*, /openapi.json) needs a token (generated and printed when none is "
-        "configured).",
+        "(/api/*, /openapi.json, /metrics) needs a token (generated and printed when none "
+        "is configured).",
         epilog="example: hemsnet dashboard --db hemsnet.db --config controller.toml",
     )
-    parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
+    parser.add_argument(
+        "--db", type=Path, metavar="FILE", help="the database (default: [store] db of --config)"
+    )
     parser.add_argument(
         "--listen",
         type=listen_argument,
@@ -67,22 +60,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--config",
         type=Path,
         metavar="FILE",
-        help="the controller's TOML file: its [dashboard] table, and its instant poll "
-        "interval for the link state",
+        help="the controller's TOML file: its [dashboard] and [store] tables, and its instant "
+        "poll interval for the link state",
     )
     parser.add_argument("--token", metavar="TOKEN", help="require this token (overrides config)")
     parser.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    controller, config = read_configs(args.config)
+    configs = read_configs(args.config)
+    controller, config = configs.controller, configs.dashboard
+    db = args.db or configs.deployment.db
+    if db is None:
+        raise CliError("--db FILE is needed (or [store] db in --config)")
     if args.listen is not None:
         config = replace(config, listen=args.listen)
     if args.token is not None:
         config = replace(config, token=args.token)
     config = secured(config)
     with bind(config.listen) as sock:
-        app = build_app(args.db, config, datetime.now, controller)
+        app = build_app(db, config, datetime.now, controller)
         print(url_line(config, sock.getsockname()[1]), flush=True)
         run_until_signalled(partial(serve, app, sock))
     return EXIT_OK

@@ -31,6 +31,7 @@ from hemsnet.controller import ControllerConfig
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.physics.load import LoadSettings, Profile, Surge
+from hemsnet.uplink.config import MqttConfig, with_url
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DEFAULT_LISTEN, DashboardConfig
 
@@ -81,6 +82,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     demo.add_argument(
         "--seed", type=int, default=1, metavar="N", help="seed of the meter's load model (1)"
     )
+    demo.add_argument(
+        "--mqtt",
+        metavar="URL",
+        help="also publish the meter to this MQTT broker with Home Assistant discovery "
+        "(mqtt://HOST[:PORT])",
+    )
     demo.set_defaults(run=_run)
 
 
@@ -97,6 +104,8 @@ def demo_meter_config(now: datetime) -> MeterConfig:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.mqtt is not None:
+        with_url(MqttConfig(), args.mqtt)  # a bad URL stops the demo before anything runs
     if not 1 <= args.days <= DEMO_DAYS_MAX:
         raise CliError(f"--days {args.days}: give 1..{DEMO_DAYS_MAX}")
     if not args.listen.loopback:
@@ -135,9 +144,14 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
     )
     with ControllerService.open(setup) as controller:
         app = build_app(db, dashboard, clock.now, config)  # reads the store the service made
+        uplink = ""
+        if args.mqtt:  # the MQTT client is loaded only when it is used
+            from hemsnet.uplink.homeassistant import attach
+
+            uplink = attach(controller, with_url(MqttConfig(), args.mqtt))
         _print(
             f"hemsnet demo: meter 028F01 at {meter_address} with {args.days} days of history; "
-            f"controller at [::1]:{controller_link.port}; store {db}; "
+            f"controller at [::1]:{controller_link.port}; store {db}{uplink}; "
             f"contract demand {TARGET_KW:g} kW"
         )
         _print(url_line(dashboard, sock.getsockname()[1]))

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hemsnet.cli.common import EXIT_OK, CliError
 from hemsnet.localtime import parse_local_time
-from hemsnet.store.export import ExportQuantity, build_table, write_csv, write_json
+from hemsnet.store.export import (
+    MAX_EXPORT_DAYS,
+    ExportQuantity,
+    build_table,
+    write_csv,
+    write_json,
+)
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 
@@ -17,16 +23,22 @@ __all__ = ["open_existing", "pick_meter", "register"]
 
 _QUANTITIES = "\n".join(f"  {q.value:<11} {q.description}" for q in ExportQuantity)
 _DESCRIPTION = """\
-Write the readings stored for one meter in [--from, --to), meter local time
-(e.g. 2026-11-14 or 2026-11-14T10:30). One row per :00/:30 instant, or per
-minute when 'minute' is asked for. Values are exact decimals; a cell is empty
-(CSV) or null (JSON) where the meter had no data or nothing is stored.
+Write the readings stored for one meter, meter local time (e.g. 2026-11-14
+or 2026-11-14T10:30). A row is the half-hour (or the minute, when 'minute'
+is asked for) that ends at its time, and the rows are those within
+[--from, --to): --from 2026-11-14 --to 2026-11-15 is that day's 48
+half-hours, ending 00:30 ... 24:00, the dashboard's day. Values are exact
+decimals; a cell is empty (CSV) or null (JSON) where the meter had no data
+or nothing is stored.
 
-energy, reactive and demand cover the half-hour ending at the row's time.
-energy and reactive are computed from the two cumulative readings that bound
-the half-hour, across a counter wrap at 10^digits (0xE5, 0xCC), with the
-attributes in effect when the readings arrived; a cell is empty if either
-reading is missing or the attributes changed between them."""
+energy, reactive and demand cover the row's half-hour; cumulative and
+minute are the readings at its end. energy and reactive are computed from
+the two cumulative readings that bound the half-hour, across a counter wrap
+at 10^digits (0xE5, 0xCC), with the attributes in effect when the readings
+arrived; a cell is empty if either reading is missing or the attributes
+changed between them.
+
+A range covers at most 400 days, in 2000-01-01 .. 2099-12-31."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,9 +53,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
     parser.add_argument(
-        "--from", dest="start", required=True, metavar="ISO", help="first instant, included"
+        "--from", dest="start", required=True, metavar="ISO", help="start of the range"
     )
-    parser.add_argument("--to", dest="end", required=True, metavar="ISO", help="end, excluded")
+    parser.add_argument(
+        "--to", dest="end", required=True, metavar="ISO", help="end of the range (the last row)"
+    )
     parser.add_argument(
         "--meter", metavar="KEY", help="the meter's key (needed when several are stored)"
     )
@@ -54,7 +68,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="Q",
         help="energy, demand, reactive, minute or cumulative (see below); repeatable",
     )
-    parser.add_argument("--format", required=True, choices=("csv", "json"), help="output format")
+    parser.add_argument(
+        "--format", default="csv", choices=("csv", "json"), help="output format (csv)"
+    )
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE, not stdout")
     parser.set_defaults(run=_run)
 
@@ -100,6 +116,11 @@ def _run(args: argparse.Namespace) -> int:
     start, end = _time("--from", args.start), _time("--to", args.end)
     if start > end:
         raise CliError(f"--from {args.start} is after --to {args.end}")
+    if end - start > timedelta(days=MAX_EXPORT_DAYS):
+        raise CliError(
+            f"--from {args.start} --to {args.end} is more than {MAX_EXPORT_DAYS} days; "
+            "export it in parts"
+        )
     quantities = [_quantity(text) for text in args.quantity]
     with open_existing(args.db) as store:
         meter = pick_meter(store, args.meter)

@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     homenet.register(commands)
     conformance.register(commands)
     dissector.register(commands)
+    for command in commands.choices.values():  # -v after the command too, as the README shows
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=argparse.SUPPRESS,
+            help="log more (-v info, -vv debug)",
+        )
     return parser
 
 

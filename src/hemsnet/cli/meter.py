@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.services import meter_service
-from hemsnet.aio.state_file import load_state
+from hemsnet.aio.state_file import check_writable, load_state
 from hemsnet.aio.udp import (
     Interface,
     UdpTransport,
@@ -129,7 +129,10 @@ def _run(args: argparse.Namespace) -> int:
     plan = _fault_plan(args)
     iface = Interface.lookup(args.iface)
     controllers = tuple(parse_address(text, iface) for text in config.controllers)
-    state = load_state(args.state) if args.state else None
+    state = None
+    if args.state is not None:
+        state = load_state(args.state)
+        check_writable(args.state)  # refuse now rather than lose the state at the first save
     now = datetime.now().replace(microsecond=0)
     if args.start is not None and args.start > now:
         raise CliError(f"--start {args.start.isoformat()} is in the future")

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Final
 
 from hemsnet.aio.client import EchonetClient
 from hemsnet.aio.udp import Address, Interface, parse_address
-from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError, parse_epc, parse_hex
+from hemsnet.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CliError,
+    parse_epc,
+    parse_hex,
+    parse_seconds,
+)
 from hemsnet.cli.render import property_json, property_text
+from hemsnet.controller.requests import history_epcs
 from hemsnet.echonet.eoj import Eoj, parse_eoj
+from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN, needs_timer_2
 from hemsnet.errors import RequestRefused, ResponseTimeout
 
 __all__ = ["register"]
+
+#: A request still unanswered after this long says on stderr what it waits for.
+SAY_AFTER: Final = 1.0
 
 _TIMEOUT_HELP = (
     "seconds to wait for the response (default: the AIF response-wait timer, 40 s for one "
@@ -32,7 +46,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _common(discover)
     discover.add_argument(
-        "--wait", type=float, default=3.0, metavar="S", help="seconds to collect answers (3)"
+        "--wait",
+        type=parse_seconds,
+        default=3.0,
+        metavar="S",
+        help="seconds to collect answers (3)",
     )
     discover.set_defaults(run=_run_discover)
 
@@ -45,7 +63,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _common(get)
     _target(get)
     get.add_argument("epcs", nargs="+", metavar="EPC", type=_epc, help="property codes (hex)")
-    get.add_argument("--timeout", type=float, metavar="S", help=_TIMEOUT_HELP)
+    get.add_argument("--timeout", type=parse_seconds, metavar="S", help=_TIMEOUT_HELP)
     get.set_defaults(run=_run_get)
 
     set_ = commands.add_parser(
@@ -57,7 +75,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _common(set_)
     _target(set_)
     set_.add_argument("values", nargs="+", metavar="EPC=HEX", type=_assignment, help="e.g. E1=01")
-    set_.add_argument("--timeout", type=float, metavar="S", help=_TIMEOUT_HELP)
+    set_.add_argument("--timeout", type=parse_seconds, metavar="S", help=_TIMEOUT_HELP)
     set_.set_defaults(run=_run_set)
 
 
@@ -129,15 +147,56 @@ def _run_discover(args: argparse.Namespace) -> int:
     return _with_client(args, work)
 
 
+@contextlib.asynccontextmanager
+async def _saying_what_it_waits_for(
+    args: argparse.Namespace, epcs: list[int]
+) -> AsyncIterator[None]:
+    """After :data:`SAY_AFTER` s without an answer, one line on stderr: for whom, how long at
+    most, and why that long."""
+    if args.timeout is not None:
+        seconds, why = args.timeout, "--timeout"
+    elif needs_timer_2(epcs, history_epcs(args.eoj)):
+        seconds, why = TIMER_2_MIN, "AIF timer 2: several EPCs or a history EPC"
+    else:
+        seconds, why = TIMER_1_MIN, "AIF timer 1"
+
+    def say() -> None:
+        print(
+            f"hemsnet {args.command}: waiting up to {seconds:g} s for {args.eoj} at "
+            f"{args.address} to answer ({why}); Ctrl-C stops",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    handle = asyncio.get_running_loop().call_later(SAY_AFTER, say)
+    try:
+        yield
+    finally:
+        handle.cancel()
+
+
+def _history_alone(args: argparse.Namespace) -> str:
+    """Why a node may refuse the whole request: a history EPC among others [AIF 2.4.4]."""
+    mixed = [epc for epc in args.epcs if epc in history_epcs(args.eoj)]
+    if not mixed or len(args.epcs) == 1:
+        return ""
+    codes = ", ".join(f"0x{epc:02X}" for epc in mixed)
+    return (
+        f"; {codes} is a history property, which a meter answers only alone in a request "
+        "[AIF 2.4.4]: get it on its own"
+    )
+
+
 def _run_get(args: argparse.Namespace) -> int:
     peer = _peer(args)
 
     async def work(client: EchonetClient) -> int:
         try:
-            values = await client.get(peer, args.eoj, args.epcs, timeout=args.timeout)
+            async with _saying_what_it_waits_for(args, args.epcs):
+                values = await client.get(peer, args.eoj, args.epcs, timeout=args.timeout)
         except RequestRefused as exc:
             _report(args, exc.accepted, refused=exc.refused)
-            raise CliError(str(exc), EXIT_FAILED) from None
+            raise CliError(f"{exc}{_history_alone(args)}", EXIT_FAILED) from None
         except ResponseTimeout as exc:
             raise CliError(f"{peer}: {exc}", EXIT_FAILED) from None
         _report(args, values, refused=())
@@ -152,7 +211,8 @@ def _run_set(args: argparse.Namespace) -> int:
 
     async def work(client: EchonetClient) -> int:
         try:
-            await client.set(peer, args.eoj, values, timeout=args.timeout)
+            async with _saying_what_it_waits_for(args, list(values)):
+                await client.set(peer, args.eoj, values, timeout=args.timeout)
         except RequestRefused as exc:
             raise CliError(str(exc), EXIT_FAILED) from None
         except ResponseTimeout as exc:

@@ -1,5 +1,6 @@
-"""``hemsnet status``: what the store holds for each meter, for people or as JSON, and the
-appliances of the HEMS networks with their last power (text only)."""
+"""``hemsnet status``: what the store holds for each meter, and the appliances of the HEMS
+networks with their last power, for people or as JSON (``{"meters": [...], "appliances":
+[...]}``)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,11 @@ def _run(args: argparse.Namespace) -> int:
     with open_existing(args.db) as store:
         meters = store.meters()
         if args.json:
-            print(json.dumps([_as_json(store, meter) for meter in meters], indent=2))
+            document = {
+                "meters": [_as_json(store, meter) for meter in meters],
+                "appliances": [_appliance_json(store, a) for a in store.appliances()],
+            }
+            print(json.dumps(document, indent=2))
         else:
             blocks = [_as_text(store, meter) for meter in meters]
             if not meters:
@@ -104,6 +109,21 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
             for epc, edt in sorted(store.attributes(meter.id).items())
         ],
         "absent": [f"0x{epc:02X}" for epc in sorted(store.absent(meter.id))],
+    }
+
+
+def _appliance_json(store: Store, appliance: ApplianceRecord) -> dict[str, Any]:
+    latest = store.latest_appliance_power(appliance.id)
+    return {
+        "key": appliance.key,
+        "address": appliance.address,
+        "eoj": appliance.eoj,
+        "class": appliance.class_name,
+        "first_seen": _stamp(appliance.first_seen),
+        "last_seen": _stamp(appliance.last_seen),
+        "reachable": appliance.reachable,
+        "power_w": None if latest is None else latest.watts,
+        "power_at": None if latest is None else _stamp(latest.measured_at),
     }
 
 

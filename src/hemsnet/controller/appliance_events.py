@@ -12,7 +12,13 @@ from datetime import datetime
 
 from hemsnet.echonet.eoj import Eoj
 
-__all__ = ["ApplianceEvent", "ApplianceFound", "ApplianceLost", "AppliancePower"]
+__all__ = [
+    "ApplianceCommanded",
+    "ApplianceEvent",
+    "ApplianceFound",
+    "ApplianceLost",
+    "AppliancePower",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,4 +50,16 @@ class AppliancePower:
     operating: bool | None
 
 
-ApplianceEvent = ApplianceFound | ApplianceLost | AppliancePower
+@dataclass(frozen=True, slots=True)
+class ApplianceCommanded:
+    """The outcome of a Set a user asked for (:meth:`ApplianceMonitor.command`): ``accepted``
+    when the object answered Set_Res, else ``reason`` says why not (SetC_SNA, no answer)."""
+
+    address: Hashable
+    eoj: Eoj
+    epc: int
+    accepted: bool
+    reason: str = ""
+
+
+ApplianceEvent = ApplianceFound | ApplianceLost | AppliancePower | ApplianceCommanded

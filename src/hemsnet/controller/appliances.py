@@ -22,6 +22,10 @@ events (:mod:`hemsnet.controller.appliance_events`) out.
   again at once under a fresh TID, up to ``retries`` times; then the poll is missed. A node
   that misses ``unreachable_after`` polls in a row is lost, and found again as soon as it
   answers or announces itself.
+* **Commands.** :meth:`ApplianceMonitor.command` sends one SetC a user asked for (an
+  uplink's command topic), ahead of the node's polls and under the same lane; its outcome is an
+  :class:`~hemsnet.controller.appliance_events.ApplianceCommanded` event, and the object is
+  polled at once after it so that its new state is reported.
 * **The controller's own node** answers Gets of its node profile and 0x05FF01, as on Route B.
 """
 
@@ -36,6 +40,7 @@ from types import MappingProxyType
 from typing import Final, Protocol, TypeVar
 
 from hemsnet.controller.appliance_events import (
+    ApplianceCommanded,
     ApplianceEvent,
     ApplianceFound,
     ApplianceLost,
@@ -55,7 +60,7 @@ from hemsnet.echonet.frame import Frame, Property, encode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
-from hemsnet.errors import InvalidValue
+from hemsnet.errors import InvalidValue, RequestNotAllowed
 
 __all__ = ["POWER_ROWS", "ApplianceMonitor", "ApplianceNode", "LaneGate"]
 
@@ -177,6 +182,21 @@ class ApplianceMonitor:
         events, self._events = self._events, []
         return events
 
+    def command(self, key: Hashable, eoj: Eoj, epc: int, edt: bytes, now: datetime) -> list[Send]:
+        """SetC ``epc`` = ``edt`` on object ``eoj`` of the node ``key`` names (its identity,
+        e.g. its address without port); the outcome comes as an ``ApplianceCommanded`` event.
+
+        Raises :class:`~hemsnet.errors.RequestNotAllowed` for an object this monitor does not
+        know or a value the class table refuses [AIF 2.4.5]."""
+        self.now = now
+        node = self.nodes.get(key)
+        if node is None or eoj not in node.eojs:
+            raise RequestNotAllowed(f"no object {eoj} at {key} on this network")
+        request = Request.setc(eoj, epc, edt)
+        node.lane.check(request)
+        node.queue.appendleft(request)  # a person is waiting: before the polls
+        return self._pump()
+
     @property
     def known(self) -> int:
         """How many objects the monitor knows on its network."""
@@ -263,6 +283,9 @@ class ApplianceMonitor:
 
     def _answered(self, node: ApplianceNode, answer: Answer) -> None:
         node.missed = 0
+        if answer.request.esv is Esv.SETC:
+            self._commanded(node, answer)
+            return
         if not node.reachable:
             node.reachable = True
             log.info("node %s answers again", node.address)
@@ -271,14 +294,34 @@ class ApplianceMonitor:
         if eoj not in node.eojs:
             return
         values = answer.values()  # a Get_SNA serves some: the rest stay None
-        watts = _decode(eoj, POWER_ROWS[eoj.class_id], values)
+        power = POWER_ROWS.get(eoj.class_id)  # none: a class read only after a command
+        watts = None if power is None else _decode(eoj, power, values)
         status = _decode(eoj, superclass.OPERATION_STATUS, values)
         operating = None if status is None else status is OperationStatus.ON
         self._events.append(AppliancePower(node.address, eoj, self.now, watts, operating))
 
+    def _commanded(self, node: ApplianceNode, answer: Answer) -> None:
+        """A command's Set_Res or SetC_SNA: reported, then the object polled at once."""
+        request = answer.request
+        eoj, epc = request.deoj, request.properties[0].epc
+        accepted = answer.accepted
+        reason = "" if accepted else f"the object refused 0x{epc:02X} (SetC_SNA)"
+        self._events.append(ApplianceCommanded(node.address, eoj, epc, accepted, reason))
+        power = POWER_ROWS.get(eoj.class_id)
+        epcs = (superclass.OPERATION_STATUS.epc, *(() if power is None else (power.epc,)))
+        node.queue.appendleft(Request.get(eoj, *epcs))
+
     def _timed_out(self, node: ApplianceNode) -> None:
         answer = node.lane.settle(None)
         self._count("timed_out")
+        if answer.request.esv is Esv.SETC:  # not sent again: the person may try once more
+            request = answer.request
+            epc = request.properties[0].epc
+            reason = f"no answer to the Set of 0x{epc:02X} within {self.config.timeout:g} s"
+            self._events.append(
+                ApplianceCommanded(node.address, request.deoj, epc, accepted=False, reason=reason)
+            )
+            return
         node.attempts += 1
         if node.attempts <= self.config.retries:
             node.queue.appendleft(answer.request)  # at once, under a fresh TID [AIF 2.4.3]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,7 +20,14 @@ from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
 from hemsnet.echonet.timers import TIMER_1_MIN, TIMER_2_MIN
 from hemsnet.tomlconfig import TomlTable, read_toml
 
-__all__ = ["ApplianceConfig", "ControllerConfig", "RouteBConfig", "load_config", "parse_config"]
+__all__ = [
+    "ApplianceConfig",
+    "ControllerConfig",
+    "RouteBConfig",
+    "link_state",
+    "load_config",
+    "parse_config",
+]
 
 _METER_OPC_MIN: Final = 12  # what a meter must accept in one request [AIF 2.4.4]
 _FETCH_AFTER_MIN: Final = 300.0  # "05 and 35 minutes after every hour or later" [AIF 3.3.1]
@@ -27,6 +35,11 @@ _DAY: Final = 86_400.0
 _MAC_DIGITS: Final = 16
 _CHANNEL_MIN: Final = 33  # the 920 MHz band's channels [ARIB STD-T108]
 _CHANNEL_MAX: Final = 60
+_UP_FLOOR: Final = timedelta(seconds=90)
+#: Tables of the same file that others read: the dashboard (hemsnet.web), the MQTT uplink
+#: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment).
+_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store")
+_STALE_WITHIN: Final = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +108,23 @@ class ControllerConfig:
         if self.pace < 0:
             raise ValueError("pace is 0 (unpaced) or more seconds")
 
+    @property
+    def up_within(self) -> timedelta:
+        """How recent the meter's last answer keeps the link ``up``: 3 instant polls (EA,
+        EB), at least 90 s."""
+        return max(3 * timedelta(seconds=self.instant_interval), _UP_FLOOR)
+
+
+def link_state(config: ControllerConfig, last_answer: datetime | None, now: datetime) -> str:
+    """The meter link by its last answer (controller time): ``up`` within
+    :attr:`ControllerConfig.up_within`, ``stale`` within 15 minutes, else ``down``; the one
+    rule of the dashboard, the metrics and the MQTT uplink (a fault is told apart by them)."""
+    if last_answer is not None and now - last_answer <= config.up_within:
+        return "up"
+    if last_answer is not None and now - last_answer <= _STALE_WITHIN:
+        return "stale"
+    return "down"
+
 
 _KEYS: Final = {
     "timers": ("timer_1", "timer_2"),
@@ -130,8 +160,7 @@ _KEYS: Final = {
 
 def parse_config(data: Mapping[str, Any], source: str = "config") -> ControllerConfig:
     """A config from parsed TOML; a ConfigError names ``source`` and the key path."""
-    # [dashboard] shares the file and is read by hemsnet.web.config (the core imports no web).
-    root = TomlTable(data, source, "", (*_KEYS, "dashboard"))
+    root = TomlTable(data, source, "", (*_KEYS, *_OTHER_TABLES))
     timers = root.table("timers", _KEYS["timers"])
     requests = root.table("requests", _KEYS["requests"])
     polling = root.table("polling", _KEYS["polling"])

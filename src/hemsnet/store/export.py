@@ -1,13 +1,19 @@
-"""Stored readings as a table, one row per grid instant, written as CSV or JSON.
+"""Stored readings as a table, one row per interval, written as CSV or JSON.
 
-Rows are every instant of the grid in [start, end): the :00 and :30 instants, or every whole
-minute when a one-minute quantity is asked for, so that a missing reading shows as an empty
-cell rather than a missing row. Values are exact decimal strings, never floats; a void or
-missing reading is an empty CSV cell and a JSON ``null``.
+A row stands for the interval (the half-hour, or the minute when a one-minute quantity is asked
+for) that *ends* at its time, as the meter stamps what it measured [AIF 3.2.1: E3 and C3 at
+:00/:30 are those of the half-hour ending then]. The rows of a range [start, end) are the
+intervals that lie within it: from one step after ``start`` through ``end``. A day,
+[D 00:00, D+1 00:00), is thus its 48 half-hours ending 00:30 … 24:00 (D+1 00:00): one rule for
+the export and the dashboard's bars and daily energy (docs/storage.md, "One day, one rule").
+Every interval has its row, so a missing reading shows as an empty cell rather than a missing
+row. Values are exact decimal strings, never floats; a void or missing reading is an empty CSV
+cell and a JSON ``null``.
 
-Interval quantities (``energy``, ``reactive``) are the energy of the half-hour *ending* at the
-row's time, from the cumulative readings that bound it (:mod:`hemsnet.metering.energy`), like the
-demand of the same row, which is the average of that half-hour (docs/meter.md M1).
+Interval quantities (``energy``, ``reactive``) are the energy of the row's half-hour, from the
+cumulative readings that bound it (:mod:`hemsnet.metering.energy`), like the demand of the same
+row, which is the average of that half-hour (docs/meter.md M1); ``cumulative`` and ``minute``
+are the readings at the row's time, the end of its interval.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import csv
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Final, TextIO
@@ -27,7 +33,22 @@ from hemsnet.metering.energy import interval_energy
 from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, instants
 from hemsnet.store.store import Store
 
-__all__ = ["ExportError", "ExportQuantity", "Table", "build_table", "write_csv", "write_json"]
+__all__ = [
+    "MAX_EXPORT_DAYS",
+    "ExportError",
+    "ExportQuantity",
+    "Table",
+    "build_table",
+    "write_csv",
+    "write_json",
+]
+
+#: The longest range one export covers, on the command line and the dashboard alike: a
+#: table is built in memory (400 days of minutes is 576,000 rows); split a longer one.
+MAX_EXPORT_DAYS: Final = 400
+
+
+_JUST_AFTER: Final = timedelta(microseconds=1)  # makes [a, b) of the store's queries [a, b]
 
 
 class ExportError(HemsnetError):
@@ -112,15 +133,16 @@ def build_table(
     start: datetime,
     end: datetime,
 ) -> Table:
-    """The table of ``quantities`` (in the order given) for [start, end).
+    """The table of ``quantities`` (in the order given) for the intervals within [start, end).
 
     Raises :class:`ExportError` when an interval quantity needs an attribute (digits, unit,
     coefficient, multiplier) the store never recorded for the meter.
     """
     columns = [column for q in dict.fromkeys(quantities) for column in _COLUMNS[q]]
     step = MINUTE if any(c.series.step == MINUTE for c in columns) else HALF_HOUR
-    times = instants(start, end, step)
-    cells = [_cells(store, meter_id, column, times, start, end) for column in columns]
+    # The intervals within [start, end) end from one step after start through end.
+    times = instants(start + step, end + _JUST_AFTER, step)
+    cells = [_cells(store, meter_id, column, times, start, end + _JUST_AFTER) for column in columns]
     return Table(
         tuple(column.name for column in columns),
         tuple((at, tuple(cell[i] for cell in cells)) for i, at in enumerate(times)),
@@ -144,7 +166,7 @@ def _cells(
     if missing := registers.missing():
         codes = ", ".join(f"0x{epc:02X}" for epc in missing)
         raise ExportError(f"{column.name} needs {codes}, never recorded for this meter")
-    # An interval is the half-hour ending at its time: the first needs the reading before start.
+    # An interval is the half-hour ending at its time: it needs the reading half an hour before.
     readings = {
         r.measured_at: r for r in store.readings(meter_id, column.series, start - HALF_HOUR, end)
     }

@@ -252,7 +252,8 @@ class Store:
     # Readings
 
     def record(self, readings: Iterable[Reading]) -> None:
-        """Store a batch in one transaction; once this returns, the batch is on disk.
+        """Store a batch in one transaction; once this returns, the batch is on disk. The
+        meter's ``last_seen`` moves on to the latest arrival.
 
         A reading for a (meter, series, measurement time) already stored replaces it when it
         arrived at the same time or later, unless it is void and the stored one is not
@@ -271,8 +272,16 @@ class Store:
             )
             for r in readings
         ]
+        # The meter was heard when its newest reading arrived: last_seen follows it.
+        latest: dict[int, str] = {}
+        for row in rows:
+            latest[row[0]] = max(latest.get(row[0], row[7]), row[7])
         with self._write() as db:
             db.executemany(_UPSERT, rows)
+            db.executemany(
+                "UPDATE meter SET last_seen = ? WHERE id = ? AND last_seen < ?",
+                [(at, meter_id, at) for meter_id, at in latest.items()],
+            )
 
     def readings(
         self, meter_id: int, series: Series, start: datetime, end: datetime

@@ -11,7 +11,7 @@ import asyncio
 import io
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -22,15 +22,22 @@ from aiohttp import web
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.errors import ConfigError
 from hemsnet.localtime import parse_local_time
-from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
+from hemsnet.store.export import (
+    MAX_EXPORT_DAYS,
+    ExportError,
+    ExportQuantity,
+    build_table,
+    write_csv,
+)
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
-from hemsnet.web import demand, energy, health, link, live
+from hemsnet.web import demand, energy, health, link, live, metrics, recent
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
+from hemsnet.web.language import language
 from hemsnet.web.openapi import openapi
 from hemsnet.web.security import guard, secure_headers
-from hemsnet.web.stream import Snapshot, stream
+from hemsnet.web.stream import Snapshot, StreamHub, StreamLimits
 
 __all__ = ["STATIC", "bind", "build_app", "open_store", "serve"]
 
@@ -43,16 +50,21 @@ _T = TypeVar("_T")
 
 
 class _Context:
-    """What the handlers read: the store, the configs, the clock; ``closing`` ends streams."""
+    """What the handlers read: the store, the configs, the clock, the event streams."""
 
     def __init__(
-        self, store: Store, config: DashboardConfig, now: Clock, controller: ControllerConfig
+        self,
+        store: Store,
+        config: DashboardConfig,
+        now: Clock,
+        controller: ControllerConfig,
+        limits: StreamLimits,
     ) -> None:
         self.store = store
         self.config = config
         self.now = now
         self.controller = controller
-        self.closing = asyncio.Event()
+        self.streams = StreamHub(partial(_snapshots, self), now, limits)
 
     def meter(self, request: web.Request) -> Meter:
         return pick_meter(self.store, request.query.get("meter"))
@@ -87,11 +99,19 @@ async def _json(
     return web.json_response(await _query(request, query))
 
 
-async def _page(request: web.Request) -> web.FileResponse:
+async def _page(request: web.Request) -> web.Response:
+    """The page in the reader's language (``Accept-Language``: Japanese or English, D16); the
+    page's own switch overrides it."""
     index = STATIC / "index.html"
     if not index.is_file():
         raise ApiError(404, "the page is not installed (hemsnet/web/static/index.html)")
-    return web.FileResponse(index)
+    lang = language(request.headers.get("Accept-Language", ""))
+    text = await asyncio.to_thread(index.read_text, encoding="utf-8")
+    return web.Response(
+        text=text.replace('<html lang="en">', f'<html lang="{lang}">', 1),
+        content_type="text/html",
+        headers={"Content-Language": lang, "Vary": "Accept-Language"},
+    )
 
 
 async def _meters(request: web.Request) -> web.Response:
@@ -118,22 +138,46 @@ async def _now(request: web.Request) -> web.Response:
     return await _json(request, query)
 
 
+async def _power(request: web.Request) -> web.Response:
+    text = request.query.get("minutes", "10")
+    if not text.isdigit() or not 1 <= int(text) <= recent.MAX_MINUTES:
+        raise ApiError(400, f"minutes={text!r} is not a number 1..{recent.MAX_MINUTES}")
+
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return recent.recent_power(ctx.store, ctx.meter(request), int(text))
+
+    return await _json(request, query)
+
+
+async def _appliances(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return recent.appliances(ctx.store)
+
+    return await _json(request, query)
+
+
+# Parameters are checked before the meter is looked up: a bad one is a 400 whatever the meter.
+
+
 async def _demand(request: web.Request) -> web.Response:
+    day = parse_day("date", request.query.get("date"))
+
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         meter = ctx.meter(request)
         today = ctx.today(meter, now)
-        day = parse_day("date", request.query.get("date"), today)
-        return demand.demand_day(ctx.store, meter, day, ctx.config, today)
+        return demand.demand_day(ctx.store, meter, day or today, ctx.config, today)
 
     return await _json(request, query)
 
 
 async def _energy(request: web.Request) -> web.Response:
+    last = parse_day("to", request.query.get("to"))
+    first = parse_day("from", request.query.get("from"))
+
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         meter = ctx.meter(request)
-        today = ctx.today(meter, now)
-        end = parse_day("to", request.query.get("to"), today + timedelta(days=1))
-        start = parse_day("from", request.query.get("from"), end - timedelta(_ENERGY_DAYS_DEFAULT))
+        end = last or ctx.today(meter, now) + timedelta(days=1)
+        start = first or end - timedelta(_ENERGY_DAYS_DEFAULT)
         if start >= end:
             raise ApiError(400, f"from={start} is not before to={end} (to is excluded)")
         if (end - start).days > energy.MAX_DAYS:
@@ -173,8 +217,8 @@ async def _export(request: web.Request) -> web.Response:
     end = _instant("to", request.query.get("to"))
     if start > end:
         raise ApiError(400, f"from={start.isoformat()} is after to={end.isoformat()}")
-    if end - start > timedelta(days=energy.MAX_DAYS):
-        raise ApiError(400, f"the range is more than {energy.MAX_DAYS} days")
+    if end - start > timedelta(days=MAX_EXPORT_DAYS):
+        raise ApiError(400, f"the range is more than {MAX_EXPORT_DAYS} days")
     quantities = [_quantity(text) for text in request.query.getall("quantity", [])]
     if not quantities:
         raise ApiError(400, "quantity is required: energy, demand, reactive, minute, cumulative")
@@ -206,6 +250,12 @@ def _snapshot(ctx: _Context, key: str | None, now: datetime) -> Snapshot:
     return Snapshot(reading, demand.forecast(ctx.store, meter, ctx.config), reading["link"])
 
 
+def _snapshots(
+    ctx: _Context, now: datetime, keys: Collection[str | None]
+) -> dict[str | None, Snapshot]:
+    return {key: _snapshot(ctx, key, now) for key in keys}
+
+
 async def _stream(request: web.Request) -> web.StreamResponse:
     ctx = request.app[_CONTEXT]
     key = request.query.get("meter")
@@ -213,7 +263,15 @@ async def _stream(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(pick_meter, ctx.store, key)  # an unknown meter: 404 at once
     if request.method == "HEAD":
         return web.Response(content_type="text/event-stream")
-    return await stream(request, partial(_snapshot, ctx, key), ctx.now, ctx.closing)
+    return await ctx.streams.serve(request, key)
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> bytes:
+        return metrics.metrics_text(ctx.store, now, ctx.controller)
+
+    body = await _query(request, query)
+    return web.Response(body=body, headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def _openapi(request: web.Request) -> web.Response:
@@ -225,30 +283,36 @@ def build_app(
     config: DashboardConfig,
     now: Clock,
     controller: ControllerConfig | None = None,
+    limits: StreamLimits | None = None,
 ) -> web.Application:
     """The dashboard for the store at ``db_path``; ``config.token``, when set, is required.
 
     ``now`` is the dashboard's clock (controller time); ``controller`` the controller's config,
-    for its instant poll interval (link state) and backfill window (missing half-hours).
+    for its instant poll interval (link state) and backfill window (missing half-hours);
+    ``limits`` those of the event streams (default: ``config.max_streams`` of them).
     """
     store = open_store(db_path)
     app = web.Application(middlewares=[guard(config.token)])
-    context = _Context(store, config, now, controller or ControllerConfig())
+    limits = limits or StreamLimits(max_streams=config.max_streams)
+    context = _Context(store, config, now, controller or ControllerConfig(), limits)
     app[_CONTEXT] = context
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/meters", _meters)
     app.router.add_get("/api/now", _now)
+    app.router.add_get("/api/power", _power)
+    app.router.add_get("/api/appliances", _appliances)
     app.router.add_get("/api/demand", _demand)
     app.router.add_get("/api/energy", _energy)
     app.router.add_get("/api/health", _health)
     app.router.add_get("/api/export.csv", _export)
     app.router.add_get("/api/stream", _stream)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_get("/openapi.json", _openapi)
     app.on_response_prepare.append(secure_headers)
 
     async def on_shutdown(app: web.Application) -> None:
-        context.closing.set()
+        context.streams.close()
 
     async def on_cleanup(app: web.Application) -> None:
         store.close()

@@ -17,9 +17,11 @@ With ``E`` the energy since the start (across a counter wrap) and ``t`` the time
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 from hemsnet.devices.model import Quantity
+from hemsnet.localtime import in_window
 from hemsnet.metering.billing import fixed_date, month_start
 from hemsnet.metering.energy import interval_energy
 from hemsnet.metering.series import HALF_HOUR, Series, floor_half_hour
@@ -43,19 +45,52 @@ def _levels(config: DashboardConfig) -> dict[str, float | None]:
     }
 
 
+def _provisional(
+    store: Store, meter: Meter, series: tuple[Series, Series], ends: list[datetime]
+) -> dict[datetime, Decimal]:
+    """The demand of each half-hour in ``ends`` from the cumulative readings that bound it, the
+    one-minute (0xD0) else the 30-minute (0xE3) ones: energy / 0.5 h (docs/meter.md M1). What
+    the page shows until the meter's own demand (C3, C6) is stored (docs/dashboard.md D13)."""
+    registers = store.register_history(meter.id, Quantity.ACTIVE_ENERGY)
+    if registers.missing():
+        return {}
+    first, last = ends[0] - HALF_HOUR, ends[-1] + timedelta(seconds=1)
+    found: dict[datetime, Decimal] = {}
+    for cumulative in series:
+        readings = {r.measured_at: r for r in store.readings(meter.id, cumulative, first, last)}
+        for at in ends:
+            if at in found:
+                continue
+            energy = interval_energy(readings.get(at - HALF_HOUR), readings.get(at), registers)
+            if energy is not None:
+                found[at] = energy * 2  # kWh in half an hour -> kW
+    return found
+
+
 def demand_day(
     store: Store, meter: Meter, day: date, config: DashboardConfig, today: date
 ) -> dict[str, Any]:
-    """/api/demand: the 48 half-hours of ``day`` (ending 00:30 … next day 00:00)."""
+    """/api/demand: the 48 half-hours of ``day`` (ending 00:30 … next day 00:00); a half-hour
+    without its demand stored yet has it from the energy readings, marked ``provisional``."""
     first = datetime.combine(day, time()) + HALF_HOUR
     ends = [first + i * HALF_HOUR for i in range(_SLOTS)]
     end = ends[-1] + HALF_HOUR
-    normal = {
-        r.measured_at: r.value for r in store.readings(meter.id, Series.DEMAND_NORMAL, first, end)
-    }
-    reverse = {
-        r.measured_at: r.value for r in store.readings(meter.id, Series.DEMAND_REVERSE, first, end)
-    }
+
+    def stored(
+        series: Series, cumulative: tuple[Series, Series]
+    ) -> dict[datetime, tuple[Decimal | None, bool]]:
+        values = {r.measured_at: r.value for r in store.readings(meter.id, series, first, end)}
+        missing = [at for at in ends if values.get(at) is None]
+        if not missing:
+            return {at: (values[at], False) for at in ends}
+        estimated = _provisional(store, meter, cumulative, missing)
+        return {
+            at: (values[at], False) if values.get(at) is not None else (estimated.get(at), True)
+            for at in ends
+        }
+
+    normal = stored(Series.DEMAND_NORMAL, (Series.MINUTE_ENERGY_NORMAL, Series.ENERGY_NORMAL))
+    reverse = stored(Series.DEMAND_REVERSE, (Series.MINUTE_ENERGY_REVERSE, Series.ENERGY_REVERSE))
     return {
         "meter": meter.key,
         "date": day.isoformat(),
@@ -64,8 +99,10 @@ def demand_day(
         "slots": [
             {
                 "end": iso(at),
-                "normal_kw": number(normal.get(at)),
-                "reverse_kw": number(reverse.get(at)),
+                "normal_kw": number(normal[at][0]),
+                "reverse_kw": number(reverse[at][0]),
+                "provisional": (normal[at][1] and normal[at][0] is not None)
+                or (reverse[at][1] and reverse[at][0] is not None),
             }
             for at in ends
         ],
@@ -92,7 +129,7 @@ def forecast(store: Store, meter: Meter, config: DashboardConfig) -> dict[str, A
         store.latest(meter.id, Series.MINUTE_ENERGY_NORMAL),
         store.latest(meter.id, Series.PRESENT_ENERGY_NORMAL),
     )
-    if latest is None:
+    if latest is None or not in_window(latest.measured_at):  # a meter clock gone wrong
         return None
     start = floor_half_hour(latest.measured_at)
     elapsed = latest.measured_at - start
@@ -138,15 +175,17 @@ def month_max(store: Store, meter: Meter, today: date) -> dict[str, Any]:
     normal = store.latest(meter.id, Series.MAX_DEMAND_NORMAL)
     reverse = store.latest(meter.id, Series.MAX_DEMAND_REVERSE)
     read_at = normal.measured_at if normal is not None else None
+    # A reading dated outside the window (a meter clock gone wrong) places no month.
+    placed = read_at if read_at is not None and in_window(read_at) else None
     fixed = fixed_date(store.attributes(meter.id))
     at = None
     start = None
     if fixed is not None:
-        start = month_start(read_at or datetime.combine(today, time()), fixed)
-        if normal is not None and normal.value is not None and read_at is not None:
+        start = month_start(placed or datetime.combine(today, time()), fixed)
+        if normal is not None and normal.value is not None and placed is not None:
             first = datetime.combine(start, time()) + HALF_HOUR
             demands = store.readings(
-                meter.id, Series.DEMAND_NORMAL, first, read_at + timedelta(seconds=1)
+                meter.id, Series.DEMAND_NORMAL, first, placed + timedelta(seconds=1)
             )
             at = next((r.measured_at for r in demands if r.value == normal.value), None)
     return {

@@ -13,6 +13,7 @@ factor is worked out from the active and reactive energy meters.
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -115,16 +116,25 @@ def energy_days(store: Store, meter: Meter, start: date, end: date) -> dict[str,
 
 
 def _months(days: list[_Day]) -> list[dict[str, Any]]:
-    """Calendar months: the energy of their days in the range, and how many days had any."""
+    """Calendar months: the energy of their days in the range, how many days had any, and
+    whether the month is whole: every day of it in the range and complete (a partial month is
+    no monthly total, docs/dashboard.md D15)."""
     months: dict[str, list[_Day]] = {}
     for day in days:
         months.setdefault(day.date.strftime("%Y-%m"), []).append(day)
-    return [
-        {
-            "month": month,
-            "imported_kwh": number(_total([_total(d.imported) for d in members])),
-            "exported_kwh": number(_total([_total(d.exported) for d in members])),
-            "days": sum(1 for d in members if _total(d.imported) is not None),
-        }
-        for month, members in months.items()
-    ]
+    found = []
+    for month, members in months.items():
+        first = members[0].date
+        length = calendar.monthrange(first.year, first.month)[1]
+        found.append(
+            {
+                "month": month,
+                "imported_kwh": number(_total([_total(d.imported) for d in members])),
+                "exported_kwh": number(_total([_total(d.exported) for d in members])),
+                "days": sum(1 for d in members if _total(d.imported) is not None),
+                "days_in_month": length,
+                "complete": len(members) == length
+                and all(value is not None for d in members for value in d.imported),
+            }
+        )
+    return found

@@ -92,14 +92,16 @@ def _missing_half_hours(
     store: Store, meter: Meter, today: date, controller: ControllerConfig
 ) -> int:
     """ENERGY_NORMAL half-hours without a real reading between the first real one (or the
-    oldest day the controller backfills) and the latest (docs/dashboard.md D5)."""
+    oldest day the controller backfills) and the latest (docs/dashboard.md D5), at most to the
+    end of the meter's today (a reading dated later is a meter clock gone wrong)."""
     first = store.first(meter.id, Series.ENERGY_NORMAL)
     latest = store.latest(meter.id, Series.ENERGY_NORMAL)
     if first is None or latest is None:
         return 0
     oldest = datetime.combine(today - timedelta(days=controller.history_days), time())
+    tomorrow = datetime.combine(today + timedelta(days=1), time())
     start = max(first.measured_at, oldest)
-    end = latest.measured_at + HALF_HOUR
+    end = tomorrow if latest.measured_at >= tomorrow else latest.measured_at + HALF_HOUR
     return len(store.missing_half_hours(meter.id, Series.ENERGY_NORMAL, start, end))
 
 

@@ -13,26 +13,19 @@ is the last time the meter answered. The link is
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
-from hemsnet.controller.config import ControllerConfig
+from hemsnet.controller.config import ControllerConfig, link_state
 from hemsnet.metering.series import Series, Source
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web.common import iso
 
-__all__ = ["link", "up_within", "waiting"]
+__all__ = ["link", "waiting"]
 
-_UP_FLOOR: Final = timedelta(seconds=90)
-_STALE_WITHIN: Final = timedelta(minutes=15)
 #: The series a scheduled notification carries (E3, C3, CB [AIF 3.2.1]).
 _NOTIFIED: Final = (Series.ENERGY_NORMAL, Series.DEMAND_NORMAL, Series.REACTIVE_NORMAL)
-
-
-def up_within(controller: ControllerConfig) -> timedelta:
-    """How recent an answer keeps the link ``up``: 3 instant polls, at least 90 s."""
-    return max(3 * timedelta(seconds=controller.instant_interval), _UP_FLOOR)
 
 
 def waiting() -> dict[str, Any]:
@@ -61,14 +54,12 @@ def link(store: Store, meter: Meter, now: datetime, controller: ControllerConfig
     notified = _newest([store.latest_arrival(meter.id, s, Source.NOTIFICATION) for s in _NOTIFIED])
     faults = store.faults(meter.id)
     open_fault = faults[-1] if faults and faults[-1].open else None
+    since: datetime | None
     if open_fault is not None:
         state, since = "fault", open_fault.start
-    elif answered is not None and now - answered <= up_within(controller):
-        state, since = "up", None
-    elif answered is not None and now - answered <= _STALE_WITHIN:
-        state, since = "stale", answered
     else:
-        state, since = "down", answered
+        state = link_state(controller, answered, now)
+        since = None if state == "up" else answered
     return {
         "state": state,
         "last_answer_at": iso(answered),

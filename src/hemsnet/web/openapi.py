@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from hemsnet.localtime import WINDOW
+
 __all__ = ["openapi"]
 
 _TIME: Final = {"type": "string", "format": "date-time", "description": "naive local time"}
@@ -46,6 +48,27 @@ _SCHEMAS: Final[dict[str, Any]] = {
         current_t_a=_NUMBER,
         link={"$ref": "#/components/schemas/Link"},
     ),
+    "Power": _object(
+        meter={"type": "string"},
+        minutes={"type": "integer"},
+        points={"type": "array", "items": _object(at=_TIME, power_w={"type": "integer"})},
+    ),
+    "Appliances": _object(
+        appliances={
+            "type": "array",
+            "items": _object(
+                key={"type": "string"},
+                address={"type": "string"},
+                eoj={"type": "string"},
+                **{"class": {"type": "string"}},
+                reachable={"type": "boolean"},
+                last_seen=_TIME,
+                power_w=_nullable({"type": "integer"}),
+                operating=_nullable({"type": "boolean"}),
+                at=_N_TIME,
+            ),
+        }
+    ),
     "Forecast": _object(
         period_start=_TIME,
         period_end=_TIME,
@@ -76,7 +99,12 @@ _SCHEMAS: Final[dict[str, Any]] = {
             "type": "array",
             "minItems": 48,
             "maxItems": 48,
-            "items": _object(end=_TIME, normal_kw=_NUMBER, reverse_kw=_NUMBER),
+            "items": _object(
+                end=_TIME,
+                normal_kw=_NUMBER,
+                reverse_kw=_NUMBER,
+                provisional={"type": "boolean"},
+            ),
         },
         has_reverse={"type": "boolean"},
         forecast=_nullable({"$ref": "#/components/schemas/Forecast"}),
@@ -102,6 +130,8 @@ _SCHEMAS: Final[dict[str, Any]] = {
                 imported_kwh=_NUMBER,
                 exported_kwh=_NUMBER,
                 days=_COUNT,
+                days_in_month=_COUNT,
+                complete={"type": "boolean"},
             ),
         },
         units=_object(energy={"const": "kWh"}, reactive={"const": "kvarh"}),
@@ -236,6 +266,15 @@ _PATHS: Final[dict[str, Any]] = {
         _query("from", "first day (default: 30 days before today)", _DATE),
         _query("to", "day after the last (default: tomorrow); at most 400 days", _DATE),
     ),
+    "/api/power": _get(
+        "power (EA) of the last minutes before the newest reading, for the live chart",
+        "Power",
+        _METER,
+        _query("minutes", "how many minutes (1..60, default 10)", {"type": "integer"}),
+    ),
+    "/api/appliances": _get(
+        "the appliances found on the HEMS networks, with their latest power", "Appliances"
+    ),
     "/api/health": _get("identity, link, gaps, faults and request counters", "Health", _METER),
     "/api/export.csv": _get(
         "the CSV of `hemsnet export --format csv` for the range",
@@ -254,6 +293,11 @@ _PATHS: Final[dict[str, Any]] = {
             explode=True,
         ),
         media="text/csv",
+    ),
+    "/metrics": _get(
+        "the store now in the Prometheus text format (docs/dashboard.md, Metrics)",
+        None,
+        media="text/plain",
     ),
     "/api/stream": _get(
         "server-sent events: `now` (Now), `forecast` (Forecast or null), `health` (Link); "
@@ -274,7 +318,8 @@ def openapi() -> dict[str, Any]:
             "title": "hemsnet dashboard",
             "version": "1",
             "description": "Read-only view of the controller's store: demand, energy, health. "
-            "GET and HEAD only; times are naive local ISO strings. See docs/dashboard.md.",
+            "GET and HEAD only; times are naive local ISO strings, and those asked for lie in "
+            f"{WINDOW}. See docs/dashboard.md.",
         },
         "paths": _PATHS,
         "components": {

@@ -66,9 +66,9 @@ def _export(db: Path, *extra: str) -> list[str]:
         "--db",
         str(db),
         "--from",
-        "2026-11-14T00:30",
+        "2026-11-14T00:00",  # the half-hours ending 00:30 ... 02:00
         "--to",
-        "2026-11-14T02:30",
+        "2026-11-14T02:00",
         *extra,
     ]
 
@@ -120,7 +120,7 @@ def test_export_to_an_unwritable_place_is_one_line(run: Run, db: Path, tmp_path:
             {"--quantity": "power"},
             "unknown quantity 'power'; choose from energy, demand, reactive, minute, cumulative",
         ),
-        ({"--from": "2026-11-15"}, "--from 2026-11-15 is after --to 2026-11-14T02:30"),
+        ({"--from": "2026-11-15"}, "--from 2026-11-15 is after --to 2026-11-14T02:00"),
         ({"--to": "noon"}, "--to 'noon' is not an ISO date-time"),
         ({"--from": "2026-11-14T00:00+09:00"}, "the time is local, give no UTC offset"),
     ],
@@ -128,7 +128,7 @@ def test_export_to_an_unwritable_place_is_one_line(run: Run, db: Path, tmp_path:
 def test_export_argument_errors_are_one_line_and_exit_2(
     run: Run, db: Path, change: dict[str, str], message: str
 ) -> None:
-    options = {"--db": str(db), "--from": "2026-11-14", "--to": "2026-11-14T02:30"}
+    options = {"--db": str(db), "--from": "2026-11-14", "--to": "2026-11-14T02:00"}
     options |= {"--quantity": "energy", "--format": "csv"} | change
     code, out, err = run("export", *[part for pair in options.items() for part in pair])
     assert (code, out) == (2, "")
@@ -229,7 +229,7 @@ def test_status_text(run: Run, busy_db: Path) -> None:
     lines = out.splitlines()
     assert lines[:2] == [
         "meter 00000001 at fe80::1%veth0",
-        "  seen 2026-11-14T00:03:07.250000 .. 2026-11-14T00:03:07.250000",
+        "  seen 2026-11-14T00:03:07.250000 .. 2026-11-14T01:33:07.250000",  # the last arrival,
     ]
     assert (
         "    demand_normal                5 stored    0 void  latest 2026-11-14T02:00:00 0.17 kW"
@@ -264,7 +264,9 @@ def test_status_text(run: Run, busy_db: Path) -> None:
 def test_status_json(run: Run, busy_db: Path) -> None:
     code, out, _ = run("status", "--db", busy_db, "--json")
     assert code == 0
-    (meter,) = json.loads(out)
+    document = json.loads(out)
+    assert document["appliances"] == []
+    (meter,) = document["meters"]
     assert (meter["key"], meter["address"]) == ("00000001", "fe80::1%veth0")
     assert meter["series"]["demand_normal"] == {
         "stored": 5,
@@ -325,6 +327,7 @@ def test_status_of_an_empty_database(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "hems.db"
     Store.open(path).close()
     assert run("status", "--db", path) == (0, f"no meter is recorded in {path}\n", "")
-    assert run("status", "--db", path, "--json") == (0, "[]\n", "")
+    empty = json.dumps({"meters": [], "appliances": []}, indent=2)
+    assert run("status", "--db", path, "--json") == (0, f"{empty}\n", "")
     code, _, err = run(*_export(path, "--quantity", "energy", "--format", "csv"))
     assert (code, err) == (2, f"hemsnet export: no meter is recorded in {path}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,10 +25,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def status_of(
-    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *options: str,
 ) -> list[str]:
     monkeypatch.setattr(main, "build_parser", _parser)
-    assert main.main(["status", "--db", str(db)]) == 0
+    assert main.main(["status", "--db", str(db), *options]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     return out.splitlines()
@@ -76,3 +80,27 @@ def test_appliances_without_a_meter(
         add_appliances(store)
     lines = status_of(db, monkeypatch, capsys)
     assert lines[:3] == [f"no meter is recorded in {db}", "", "appliances: 3"]
+
+
+def test_the_json_lists_the_appliances_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "hems.db"
+    with Store.open(db) as store:
+        add_meter(store)
+        add_appliances(store)
+    document = json.loads("\n".join(status_of(db, monkeypatch, capsys, "--json")))
+    assert [m["key"] for m in document["meters"]] == ["00000001"]
+    battery = next(a for a in document["appliances"] if a["eoj"] == "027D01")
+    assert battery == {
+        "key": "fe80::2",
+        "address": "fe80::2",
+        "eoj": "027D01",
+        "class": "Storage battery",
+        "first_seen": SEEN.isoformat(),
+        "last_seen": (SEEN + timedelta(seconds=30)).isoformat(),
+        "reachable": True,
+        "power_w": -1500,
+        "power_at": (SEEN + timedelta(seconds=30)).isoformat(),
+    }
+    assert [a["reachable"] for a in document["appliances"]] == [True, True, False]

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hemsnet.controller.appliance_events import ApplianceFound, ApplianceLost, AppliancePower
+import pytest
+
+from hemsnet.controller.appliance_events import (
+    ApplianceCommanded,
+    ApplianceFound,
+    ApplianceLost,
+    AppliancePower,
+)
 from hemsnet.controller.config import ApplianceConfig
 from hemsnet.devices.objects import DeviceObject
+from hemsnet.devices.registry import class_def
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, encode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
+from hemsnet.errors import RequestNotAllowed
 from tests.unit.controller.appliance_sim import LATENCY, MONITOR, T0, HemsNet, appliance, node_of
 
 BATTERY = Eoj(0x02, 0x7D, 0x01)
@@ -217,3 +226,52 @@ def test_the_controllers_own_node_answers_a_get() -> None:
     assert answer.esv is Esv.GET_RES and answer.seoj == NODE_PROFILE
     edt = answer.edt_of(0xD6)
     assert edt is not None and decode_instance_list(edt).instances == (CONTROLLER,)
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def commanded(net: HemsNet) -> list[ApplianceCommanded]:
+    return [e for e in net.events if isinstance(e, ApplianceCommanded)]
+
+
+def test_a_command_is_a_setc_ahead_of_the_polls_then_the_object_is_read_again() -> None:
+    net = started(HemsNet(nodes={"bat": node_of(battery())}), 5)
+    net.events.clear()
+    sends = net.monitor.command("bat", BATTERY, 0x80, OFF, net.now)
+    net._from_monitor(sends)
+    net.run_for(1)
+    setc = [w.frame for w in net.sent_to("bat") if w.frame.esv is Esv.SETC]
+    assert [(p.epc, p.edt) for f in setc for p in f.properties] == [(0x80, OFF)]
+    assert commanded(net) == [ApplianceCommanded("bat", BATTERY, 0x80, accepted=True)]
+    assert powers(net)[-1].operating is False  # read again at once, not at the next poll
+
+
+def test_a_refused_command_says_why() -> None:
+    table = class_def(SOLAR.class_id)
+    assert table is not None
+    values = {0x80: OFF, 0x88: b"\x42", 0xE0: b"\x00\x10"}
+    readonly = DeviceObject(SOLAR, table, values, set=())  # it accepts no Set
+    net = started(HemsNet(nodes={"pv": node_of(readonly)}), 5)
+    net._from_monitor(net.monitor.command("pv", SOLAR, 0x80, ON, net.now))
+    net.run_for(1)
+    (result,) = commanded(net)
+    assert not result.accepted and "SetC_SNA" in result.reason
+
+
+def test_a_command_to_an_unknown_object_or_with_a_bad_value_is_not_sent() -> None:
+    net = started(HemsNet(nodes={"bat": node_of(battery())}), 5)
+    with pytest.raises(RequestNotAllowed, match="no object"):
+        net.monitor.command("bat", SOLAR, 0x80, ON, net.now)
+    with pytest.raises(RequestNotAllowed, match=r"AIF 2\.4\.5"):
+        net.monitor.command("bat", BATTERY, 0x80, b"\x99", net.now)
+
+
+def test_a_command_without_an_answer_times_out_once() -> None:
+    net = started(HemsNet(nodes={"bat": node_of(battery())}), 5)
+    net.muted.add("bat")
+    net._from_monitor(net.monitor.command("bat", BATTERY, 0x80, OFF, net.now))
+    net.run_for(6)
+    (result,) = commanded(net)
+    assert not result.accepted and "no answer" in result.reason
+    assert len([w for w in net.sent_to("bat") if w.frame.esv is Esv.SETC]) == 1

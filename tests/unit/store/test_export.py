@@ -43,14 +43,15 @@ def _text(table: Table, write: Callable[[Table, TextIO], None]) -> str:
 
 def test_energy_per_half_hour_across_the_counter_wrap_and_demand_as_csv(store: Store) -> None:
     meter_id = add_exported_meter(store)
-    table = build_table(store, meter_id, [ENERGY, DEMAND], T0, END)
+    # The half-hours ending 00:00 ... 02:00 lie within [23:30, 02:00).
+    table = build_table(store, meter_id, [ENERGY, DEMAND], T0 - HALF_HOUR, END - HALF_HOUR)
     # 999 990 -> 999 998 -> 5 (wrapped at 10**6) -> 12 counts of 0.1 kWh.
     assert _text(table, write_csv) == CSV
 
 
 def test_the_same_table_as_json(store: Store) -> None:
     meter_id = add_exported_meter(store)
-    table = build_table(store, meter_id, [ENERGY], T0 + HALF_HOUR, T0 + 2 * HALF_HOUR)
+    table = build_table(store, meter_id, [ENERGY], T0, T0 + HALF_HOUR)
     assert _text(table, write_json) == (
         "[\n"
         "  {\n"
@@ -64,7 +65,9 @@ def test_the_same_table_as_json(store: Store) -> None:
 
 def test_cumulative_readings_are_the_stored_values(store: Store) -> None:
     meter_id = add_exported_meter(store)
-    table = build_table(store, meter_id, [ExportQuantity.CUMULATIVE], T0, END)
+    table = build_table(
+        store, meter_id, [ExportQuantity.CUMULATIVE], T0 - HALF_HOUR, END - HALF_HOUR
+    )
     assert table.columns == ("cumulative_normal_kwh", "cumulative_reverse_kwh")
     assert [(at, values) for at, values in table.rows] == [
         (T0, (Decimal("99999.0"), None)),
@@ -75,13 +78,15 @@ def test_cumulative_readings_are_the_stored_values(store: Store) -> None:
     ]
 
 
-def test_rows_are_every_grid_instant_in_the_half_open_range(store: Store) -> None:
+def test_rows_are_the_half_hours_within_the_range(store: Store) -> None:
     meter_id = add_exported_meter(store)
-    start = T0 + timedelta(minutes=10)  # the first instant on the grid is 00:30
+    start = T0 + timedelta(minutes=10)  # the first half-hour within it is 00:30-01:00
     table = build_table(store, meter_id, [DEMAND, DEMAND], start, T0 + 3 * HALF_HOUR)
     assert table.columns == ("demand_normal_kw", "demand_reverse_kw")  # asked twice, once
-    assert [at for at, _ in table.rows] == [T0 + HALF_HOUR, T0 + 2 * HALF_HOUR]
+    assert [at for at, _ in table.rows] == [T0 + 2 * HALF_HOUR, T0 + 3 * HALF_HOUR]
     assert build_table(store, meter_id, [DEMAND], T0, T0).rows == ()
+    day = build_table(store, meter_id, [DEMAND], T0, T0 + timedelta(days=1))
+    assert [at for at, _ in day.rows] == [T0 + HALF_HOUR * (n + 1) for n in range(48)]
 
 
 def test_a_minute_quantity_puts_a_row_on_every_minute(store: Store) -> None:
@@ -94,7 +99,7 @@ def test_a_minute_quantity_puts_a_row_on_every_minute(store: Store) -> None:
         ]
     )
     table = build_table(
-        store, meter_id, [ExportQuantity.MINUTE, DEMAND], T0 + MINUTE * 29, T0 + MINUTE * 32
+        store, meter_id, [ExportQuantity.MINUTE, DEMAND], T0 + MINUTE * 28, T0 + MINUTE * 31
     )
     assert _text(table, write_csv) == (
         "time,minute_normal_kwh,minute_reverse_kwh,demand_normal_kw,demand_reverse_kw\n"
@@ -112,9 +117,7 @@ def test_reactive_energy_uses_the_reactive_digits_and_unit(store: Store) -> None
             reading(meter_id, 75, T0 + HALF_HOUR, Series.REACTIVE_NORMAL),
         ]
     )
-    table = build_table(
-        store, meter_id, [ExportQuantity.REACTIVE], T0 + HALF_HOUR, T0 + 2 * HALF_HOUR
-    )
+    table = build_table(store, meter_id, [ExportQuantity.REACTIVE], T0, T0 + HALF_HOUR)
     assert table.rows == ((T0 + HALF_HOUR, (Decimal(5), None)),)  # CD 0x00: 1 kvarh a count
 
 

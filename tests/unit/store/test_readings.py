@@ -282,3 +282,12 @@ def test_a_meter_is_created_once_and_kept_up_to_date(tmp_path: Path) -> None:
         meter, _ = store.meters()
         assert (meter.key, meter.address) == ("00000001", "fe80::9%eth0")
         assert (meter.first_seen, meter.last_seen) == (ARRIVED, ARRIVED + DAY)
+
+
+def test_last_seen_follows_the_latest_arrival(store: Store) -> None:
+    meter_id = add_meter(store)
+    (before,) = store.meters()
+    store.record([reading(meter_id, 100, arrived=DAY)])
+    store.record([reading(meter_id, 99, arrived=SECOND)])  # an older arrival written later
+    (meter,) = store.meters()
+    assert meter.last_seen == ARRIVED + DAY > before.last_seen

@@ -125,8 +125,18 @@ def test_demand_slots_of_a_day(stored: Stored) -> None:
     result = demand_day(stored.store, meter_of(stored), DAY, target(50), DAY)
     slots = result["slots"]
     assert len(slots) == 48
-    assert slots[0] == {"end": "2026-11-20T00:30:00", "normal_kw": 12.3, "reverse_kw": None}
-    assert slots[-1] == {"end": "2026-11-21T00:00:00", "normal_kw": 4.5, "reverse_kw": None}
+    assert slots[0] == {
+        "end": "2026-11-20T00:30:00",
+        "normal_kw": 12.3,
+        "reverse_kw": None,
+        "provisional": False,
+    }
+    assert slots[-1] == {
+        "end": "2026-11-21T00:00:00",
+        "normal_kw": 4.5,
+        "reverse_kw": None,
+        "provisional": False,
+    }
     assert all(s["normal_kw"] is None for s in slots[1:-1])
     assert result["has_reverse"] is False
     assert (result["target_kw"], result["warning_kw"], result["alarm_kw"]) == (50, 45, 50)
@@ -199,13 +209,20 @@ def test_daily_energy_across_a_wrap_equals_the_export(stored: Stored) -> None:
         stored.store,
         meter.id,
         [ExportQuantity.ENERGY],
-        datetime(2026, 11, 20, 0, 30),
-        datetime(2026, 11, 21, 0, 30),
+        datetime(2026, 11, 20),  # one day, one rule: the same bounds as the dashboard's day
+        datetime(2026, 11, 21),
     )
     exported = sum((values[0] for _, values in table.rows if values[0] is not None), Decimal(0))
     assert day["imported_kwh"] == float(exported)
     assert result["months"] == [
-        {"month": "2026-11", "imported_kwh": pytest.approx(192.0), "exported_kwh": None, "days": 1}
+        {
+            "month": "2026-11",
+            "imported_kwh": pytest.approx(192.0),
+            "exported_kwh": None,
+            "days": 1,
+            "days_in_month": 30,
+            "complete": False,
+        }
     ]
     assert result["units"] == {"energy": "kWh", "reactive": "kvarh"}
 
@@ -231,9 +248,60 @@ def test_months_split_the_range(stored: Stored) -> None:
     assert [d["imported_kwh"] for d in result["days"]] == pytest.approx([48.0, 96.0, None])
     assert result["days"][1]["power_factor"] == pytest.approx(2 / math.hypot(2, 1))
     assert result["months"] == [
-        {"month": "2026-10", "imported_kwh": pytest.approx(48.0), "exported_kwh": None, "days": 1},
-        {"month": "2026-11", "imported_kwh": pytest.approx(96.0), "exported_kwh": None, "days": 1},
+        {
+            "month": "2026-10",
+            "imported_kwh": pytest.approx(48.0),
+            "exported_kwh": None,
+            "days": 1,
+            "days_in_month": 31,
+            "complete": False,  # one day of 31: no monthly total
+        },
+        {
+            "month": "2026-11",
+            "imported_kwh": pytest.approx(96.0),
+            "exported_kwh": None,
+            "days": 1,
+            "days_in_month": 30,
+            "complete": False,
+        },
     ]
+
+
+def test_a_whole_month_is_complete(stored: Stored) -> None:
+    first = date(2026, 2, 1)
+    for n in range(28):
+        fill_day(stored, first + timedelta(days=n), n * 480, 10, 0)
+    result = energy_days(stored.store, meter_of(stored), first, date(2026, 3, 1))
+    (month,) = result["months"]
+    assert (month["days"], month["days_in_month"], month["complete"]) == (28, 28, True)
+
+
+def test_a_closed_half_hour_without_its_demand_is_provisional_from_the_energy(
+    stored: Stored,
+) -> None:
+    """Until C3 arrives (notified 1 to 299 s after, or fetched at :05/:35), the bar comes from
+    the one-minute readings at both ends, else the 30-minute ones: energy / 0.5 h."""
+    stored.add(Series.MINUTE_ENERGY_NORMAL, datetime(2026, 11, 20, 10, 0), 1000)
+    stored.add(Series.MINUTE_ENERGY_NORMAL, datetime(2026, 11, 20, 10, 30), 1025)  # 2.5 kWh
+    stored.add(Series.ENERGY_NORMAL, datetime(2026, 11, 20, 9, 30), 990)
+    stored.add(Series.ENERGY_NORMAL, datetime(2026, 11, 20, 10, 0), 1000)  # 1.0 kWh
+    stored.add(Series.DEMAND_NORMAL, datetime(2026, 11, 20, 9, 30), 11)
+    slots = {
+        s["end"]: s
+        for s in demand_day(stored.store, meter_of(stored), DAY, target(50), DAY)["slots"]
+    }
+    assert slots["2026-11-20T10:30:00"]["normal_kw"] == pytest.approx(5.0)
+    assert slots["2026-11-20T10:30:00"]["provisional"] is True
+    assert slots["2026-11-20T10:00:00"]["normal_kw"] == pytest.approx(2.0)  # from E3
+    assert slots["2026-11-20T10:00:00"]["provisional"] is True
+    assert slots["2026-11-20T09:30:00"] | {} == {
+        "end": "2026-11-20T09:30:00",
+        "normal_kw": pytest.approx(1.1),
+        "reverse_kw": None,
+        "provisional": False,  # the meter's own C3: confirmed
+    }
+    assert slots["2026-11-20T11:00:00"]["normal_kw"] is None  # not closed yet
+    assert slots["2026-11-20T11:00:00"]["provisional"] is False
 
 
 # --- link, health, identity ---------------------------------------------------------------
@@ -392,7 +460,7 @@ def test_the_meter_and_its_today(stored: Stored) -> None:
     with pytest.raises(ApiError, match="no meter 'x'") as caught:
         pick_meter(stored.store, "x")
     assert caught.value.status == 404
-    stored.store.meter("later", "fe80::2", NOW)
+    stored.store.meter("later", "fe80::2", datetime(2026, 11, 22))
     assert pick_meter(stored.store, None).key == "later"  # the most recently seen
     assert pick_meter(stored.store, KEY).key == KEY
 
@@ -414,6 +482,6 @@ def test_csv_of_the_export_builder(stored: Stored) -> None:
     write_csv(table, out)
     assert out.getvalue() == (
         "time,energy_normal_kwh,energy_reverse_kwh\n"
-        "2026-11-20T10:00:00,1.0,\n"
         "2026-11-20T10:30:00,1.0,\n"
+        "2026-11-20T11:00:00,1.0,\n"
     )

@@ -15,14 +15,34 @@
     reactive: '#94a3b8',
     level: { normal: '#15803d', warning: '#b45309', alarm: '#b91c1c', unknown: '#64748b' },
   };
-  const LEVEL_TEXT = {
-    normal: 'Normal: below the warning level',
-    warning: 'Warning: near the target',
-    alarm: 'Alarm: at or above the alarm level',
-    unknown: 'No target set',
-  };
+  const NOW_MINUTES = 10;
 
   const $ = (id) => document.getElementById(id);
+
+  // ---- language: the switch's last choice, else <html lang> from Accept-Language ------------
+
+  const DICTIONARIES = window.hemsnetI18n || { en: {} };
+  const LANG_KEY = 'hemsnet.lang';
+  const stored = () => { try { return localStorage.getItem(LANG_KEY); } catch { return null; } };
+  let lang = [stored(), document.documentElement.lang].find((l) => l && DICTIONARIES[l]) || 'en';
+
+  function t(key, vars = {}) {
+    const text = (DICTIONARIES[lang] || {})[key] ?? DICTIONARIES.en[key] ?? key;
+    return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    for (const element of document.querySelectorAll('[data-i18n]')) {
+      element.textContent = t(element.dataset.i18n);
+    }
+    for (const element of document.querySelectorAll('[data-i18n-aria]')) {
+      element.setAttribute('aria-label', t(element.dataset.i18nAria));
+    }
+    for (const button of document.querySelectorAll('#lang-switch button')) {
+      button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+    }
+  }
   const token = new URLSearchParams(location.search).get('token');
   const state = {
     meter: null, // the store key of the meter shown
@@ -31,6 +51,8 @@
     periodStart: null, // of the latest forecast: a new one means a half-hour has closed
     demandLoadedAt: 0, // Date.now() of the latest /api/demand request
     nowPoints: new Map(), // meter time (ms) -> kW
+    link: null, // the latest LINK and FORECAST, drawn again when the language changes
+    forecast: null,
     stream: null,
   };
 
@@ -65,7 +87,7 @@
 
   // ---- formatting ----------------------------------------------------------------------------
 
-  const decimals = (digits) => new Intl.NumberFormat('en-US', {
+  const decimals = (digits) => new Intl.NumberFormat('en-US', { // one notation for both languages
     minimumFractionDigits: digits, maximumFractionDigits: digits,
   });
   const ONE = decimals(1);
@@ -156,7 +178,7 @@
         parsing: false,
         plugins: { legend: { display: false } },
         scales: {
-          x: { type: 'linear', title: axisTitle('meter time'), ticks: { callback: clockOf, maxTicksLimit: 6 } },
+          x: { type: 'linear', title: axisTitle(t('axis_now')), ticks: { callback: clockOf, maxTicksLimit: 6 } },
           y: { title: axisTitle('kW'), beginAtZero: true },
         },
       },
@@ -167,10 +189,10 @@
       data: { labels: [], datasets: [] },
       options: {
         plugins: {
-          tooltip: { callbacks: { label: (item) => `${item.dataset.label}: ${kw(item.parsed.y)}` } },
+          tooltip: { callbacks: { label: demandTooltip } },
         },
         scales: {
-          x: { title: axisTitle('half-hour ending at (meter time)'), ticks: { maxTicksLimit: 13 } },
+          x: { title: axisTitle(t('axis_half_hour')), ticks: { maxTicksLimit: 13 } },
           y: { title: axisTitle('kW'), beginAtZero: true },
         },
       },
@@ -186,7 +208,7 @@
           },
         },
         scales: {
-          x: { title: axisTitle('day'), ticks: { callback: dayTick } },
+          x: { title: axisTitle(t('axis_day')), ticks: { callback: dayTick } },
           y: { title: axisTitle('kWh'), beginAtZero: true },
         },
       },
@@ -196,10 +218,10 @@
       data: { labels: [], datasets: [] },
       options: {
         scales: {
-          x: { title: axisTitle('day'), ticks: { callback: dayTick } },
-          pf: { position: 'left', min: 0, max: 1, title: axisTitle('power factor (0–1)') },
+          x: { title: axisTitle(t('axis_day')), ticks: { callback: dayTick } },
+          pf: { position: 'left', min: 0, max: 1, title: axisTitle(t('axis_pf')) },
           kvarh: {
-            position: 'right', beginAtZero: true, title: axisTitle('kvarh (lag)'),
+            position: 'right', beginAtZero: true, title: axisTitle(t('axis_kvarh')),
             grid: { drawOnChartArea: false },
           },
         },
@@ -212,6 +234,23 @@
   function dayTick(value) {
     const label = this.getLabelForValue(value);
     return label ? label.slice(8, 10) : '';
+  }
+
+  // A provisional bar says so: it stands until the meter's own demand (C3) is stored.
+  function demandTooltip(item) {
+    const provisional = item.dataset.key !== 'forecast' && (item.chart.data.provisional || [])[item.dataIndex];
+    return `${item.dataset.label}: ${kw(item.parsed.y)}${provisional ? ` (${t('provisional_kw')})` : ''}`;
+  }
+
+  // Axis titles follow the language; the charts are made once.
+  function retitleCharts() {
+    charts.now.options.scales.x.title = axisTitle(t('axis_now'));
+    charts.demand.options.scales.x.title = axisTitle(t('axis_half_hour'));
+    charts.energy.options.scales.x.title = axisTitle(t('axis_day'));
+    charts.pf.options.scales.x.title = axisTitle(t('axis_day'));
+    charts.pf.options.scales.pf.title = axisTitle(t('axis_pf'));
+    charts.pf.options.scales.kvarh.title = axisTitle(t('axis_kvarh'));
+    for (const chart of Object.values(charts)) chart.update();
   }
 
   function showEmpty(id, empty) {
@@ -227,8 +266,19 @@
     setText('now-at', dateTime(now.at));
     if (now.link) showLink(now.link);
     if (now.at === null || now.power_w === null) return;
-    const at = toMs(now.at);
-    state.nowPoints.set(at, now.power_w / 1000);
+    state.nowPoints.set(toMs(now.at), now.power_w / 1000);
+    drawNow();
+  }
+
+  // The store holds the last minutes: the chart starts with them, not empty.
+  async function loadRecentPower() {
+    const recent = await getJson('/api/power', { minutes: NOW_MINUTES });
+    for (const point of recent.points) state.nowPoints.set(toMs(point.at), point.power_w / 1000);
+    drawNow();
+  }
+
+  function drawNow() {
+    if (!state.nowPoints.size) return;
     const latest = Math.max(...state.nowPoints.keys());
     for (const key of state.nowPoints.keys()) {
       if (key < latest - NOW_WINDOW_MS) state.nowPoints.delete(key);
@@ -243,32 +293,34 @@
   }
 
   function showLink(link) {
+    state.link = link;
     const badge = $('link-state');
     badge.dataset.state = link.state;
-    setText('link-state', link.state);
+    setText('link-state', t(`state_${link.state}`));
     const parts = [];
-    if (link.last_answer_at) parts.push(`last reading ${dateTime(link.last_answer_at)}`);
-    if (link.last_notification_at) parts.push(`last notification ${dateTime(link.last_notification_at)}`);
+    if (link.last_answer_at) parts.push(t('last_reading', { at: dateTime(link.last_answer_at) }));
+    if (link.last_notification_at) parts.push(t('last_notification', { at: dateTime(link.last_notification_at) }));
     setText('link-detail', parts.join(' · '));
   }
 
   // ---- Forecast ------------------------------------------------------------------------------
 
   function showForecast(forecast) {
+    state.forecast = forecast;
     const box = $('forecast');
     const level = forecast ? forecast.level : 'unknown';
     box.dataset.level = level;
     if (!forecast) {
       setText('forecast-value', '–');
-      setText('forecast-level', 'no forecast yet: it needs a minute of the half-hour');
+      setText('forecast-level', t('no_forecast'));
       for (const id of ['forecast-period', 'forecast-left', 'forecast-energy']) setText(id, '–');
       return;
     }
     setText('forecast-value', kw(forecast.forecast_kw));
-    setText('forecast-level', LEVEL_TEXT[level] || level);
+    setText('forecast-level', t(`level_${level}`));
     setText('forecast-period', `${hhmm(forecast.period_start)}–${hhmm(forecast.period_end)}`);
     const left = Math.max(0, Math.round((toMs(forecast.period_end) - toMs(forecast.at)) / 1000));
-    setText('forecast-left', `${Math.floor(left / 60)} min ${pad(left % 60)} s (at ${hhmmss(forecast.at)})`);
+    setText('forecast-left', t('left', { min: Math.floor(left / 60), s: pad(left % 60), at: hhmmss(forecast.at) }));
     setText('forecast-energy', number(forecast.energy_kwh, 'kWh', TWO));
     showLevels(forecast);
     if (forecast.period_start !== state.periodStart) {
@@ -284,16 +336,18 @@
   }
 
   // The half-hour that just closed is notified 1 to 299 s after it [AIF 3.2.1], or fetched at
-  // :05/:35 [AIF 3.3.1]: until its bar is there, today's demand is read again.
+  // :05/:35 [AIF 3.3.1]: until its bar is there and confirmed (not provisional), today's
+  // demand is read again.
   function closedSlotMissing(forecast) {
     if (!state.followToday) return false;
     const slot = (charts.demand.data.slotEnds || []).indexOf(forecast.period_start);
     const normal = charts.demand.data.datasets.find((d) => d.key === 'normal');
-    return slot >= 0 && normal !== undefined && normal.data[slot] === null;
+    if (slot < 0 || normal === undefined) return false;
+    return normal.data[slot] === null || (charts.demand.data.provisional || [])[slot] === true;
   }
 
   function showLevels(levels) {
-    setText('forecast-target', levels.target_kw === null ? 'not set' : kw(levels.target_kw));
+    setText('forecast-target', levels.target_kw === null ? t('not_set') : kw(levels.target_kw));
     setText('forecast-warning', kw(levels.warning_kw));
     setText('forecast-alarm', kw(levels.alarm_kw));
   }
@@ -323,26 +377,33 @@
     const chart = charts.demand;
     chart.data.labels = demand.slots.map((slot) => (slot.end.slice(11, 16) === '00:00' ? '24:00' : hhmm(slot.end)));
     chart.data.slotEnds = demand.slots.map((slot) => slot.end);
+    chart.data.provisional = demand.slots.map((slot) => slot.provisional === true);
+    // A provisional bar is pale with a solid edge until the meter's C3 confirms it.
+    const bars = (colour) => ({
+      backgroundColor: chart.data.provisional.map((p) => (p ? `${colour}44` : colour)),
+      borderColor: colour,
+      borderWidth: chart.data.provisional.map((p) => (p ? 2 : 0)),
+    });
     const datasets = [{
-      key: 'normal', label: 'Normal, kW', data: demand.slots.map((s) => s.normal_kw),
-      backgroundColor: COLOURS.normal, order: 2,
+      key: 'normal', label: t('imported_kw'), data: demand.slots.map((s) => s.normal_kw),
+      ...bars(COLOURS.normal), order: 2,
     }];
     if (demand.has_reverse) {
       datasets.push({
-        key: 'reverse', label: 'Reverse, kW', data: demand.slots.map((s) => s.reverse_kw),
-        backgroundColor: COLOURS.reverse, order: 2,
+        key: 'reverse', label: t('exported_kw'), data: demand.slots.map((s) => s.reverse_kw),
+        ...bars(COLOURS.reverse), order: 2,
       });
     }
     if (demand.target_kw !== null) {
       datasets.push({
-        key: 'target', type: 'line', label: `Target ${kw(demand.target_kw)}`,
+        key: 'target', type: 'line', label: t('target_line', { kw: kw(demand.target_kw) }),
         data: demand.slots.map(() => demand.target_kw), borderColor: COLOURS.target,
         borderDash: [6, 4], borderWidth: 2, pointRadius: 0, order: 1,
       });
     }
     if (demand.forecast && demand.date === state.today) {
       datasets.push({
-        key: 'forecast', label: 'Forecast now, kW', data: demand.slots.map(() => null),
+        key: 'forecast', label: t('forecast_now'), data: demand.slots.map(() => null),
         grouped: false, order: 3, backgroundColor: COLOURS.level.unknown,
       });
     }
@@ -356,12 +417,12 @@
 
   function showMonthMax(max) {
     if (!max || max.normal_kw === null) {
-      setText('month-max', 'not read yet');
+      setText('month-max', t('not_read'));
       return;
     }
-    const when = max.at ? ` on ${max.at.slice(0, 10)}, half-hour ending ${hhmm(max.at)}` : '';
-    const reverse = max.reverse_kw ? ` (reverse ${kw(max.reverse_kw)})` : '';
-    setText('month-max', `${kw(max.normal_kw)}${when}${reverse} · billing month from ${max.month_start}`);
+    const when = max.at ? t('month_max_at', { day: max.at.slice(0, 10), at: hhmm(max.at) }) : '';
+    const reverse = max.reverse_kw ? t('month_max_exported', { kw: kw(max.reverse_kw) }) : '';
+    setText('month-max', `${kw(max.normal_kw)}${when}${reverse}${t('month_max_from', { start: max.month_start })}`);
   }
 
   // ---- Energy --------------------------------------------------------------------------------
@@ -374,8 +435,8 @@
     const chart = charts.energy;
     chart.data.labels = labels;
     chart.data.datasets = [
-      { key: 'imported', label: 'Imported, kWh', data: days.map((d) => d.imported_kwh), backgroundColor: faded(COLOURS.normal) },
-      { key: 'exported', label: 'Exported, kWh', data: days.map((d) => d.exported_kwh), backgroundColor: faded(COLOURS.reverse) },
+      { key: 'imported', label: t('imported_kwh'), data: days.map((d) => d.imported_kwh), backgroundColor: faded(COLOURS.normal) },
+      { key: 'exported', label: t('exported_kwh'), data: days.map((d) => d.exported_kwh), backgroundColor: faded(COLOURS.reverse) },
     ];
     chart.update();
     showEmpty('chart-energy', days.every((d) => d.imported_kwh === null && d.exported_kwh === null));
@@ -384,22 +445,29 @@
     pf.data.labels = labels;
     pf.data.datasets = [
       {
-        key: 'power_factor', type: 'line', label: 'Power factor', yAxisID: 'pf', order: 1,
+        key: 'power_factor', type: 'line', label: t('power_factor'), yAxisID: 'pf', order: 1,
         data: days.map((d) => d.power_factor), borderColor: COLOURS.pf, backgroundColor: COLOURS.pf,
         pointRadius: 3, spanGaps: false,
       },
       {
-        key: 'reactive', type: 'bar', label: 'Reactive energy, kvarh', yAxisID: 'kvarh', order: 2,
+        key: 'reactive', type: 'bar', label: t('reactive_kvarh'), yAxisID: 'kvarh', order: 2,
         data: days.map((d) => d.reactive_kvarh), backgroundColor: faded(COLOURS.reactive),
       },
     ];
     pf.update();
     showEmpty('chart-pf', days.every((d) => d.power_factor === null && d.reactive_kvarh === null));
 
-    const months = energy.months.slice().reverse().map((month) => row([
-      month.month, number(month.imported_kwh, ''), number(month.exported_kwh, ''), String(month.days),
-    ], { header: true }));
-    fillRows($('energy-months'), months.length ? months : [emptyRow(4, 'no data yet')]);
+    // A month the range cuts, or with half-hours missing, is marked: its sum is no monthly total.
+    const months = energy.months.slice().reverse().map((month) => {
+      const days = t('month_days', { days: month.days, total: month.days_in_month });
+      const tr = row([
+        month.month, number(month.imported_kwh, ''), number(month.exported_kwh, ''),
+        month.complete ? days : `${days} · ${t('partial')}`,
+      ], { header: true, attrs: { 'data-month': month.month, 'data-complete': String(month.complete) } });
+      if (!month.complete) tr.classList.add('partial');
+      return tr;
+    });
+    fillRows($('energy-months'), months.length ? months : [emptyRow(4, t('no_data'))]);
   }
 
   // ---- Health --------------------------------------------------------------------------------
@@ -410,46 +478,60 @@
     const units = id.units || {};
     const digits = id.digits || {};
     fillRows($('health-meter'), [
-      ['Address', id.address],
-      ['Maker code', id.maker_code || '–'],
-      ['Production number', id.production_number || '–'],
-      ['Route B ID', id.route_b_id || '–'],
-      ['Appendix release', id.release || '–'],
-      ['Coefficient', `${id.coefficient ?? '–'} × ${id.multiplier ?? '–'}`],
-      ['Energy unit, digits', `${units.energy || '–'}, ${digits.energy ?? '–'}`],
-      ['Demand unit, digits', `${units.demand || '–'}, ${digits.demand ?? '–'}`],
-      ['Reactive unit, digits', units.reactive ? `${units.reactive}, ${digits.reactive ?? '–'}` : 'absent'],
-      ['Meter-reading day', id.fixed_date ?? '–'],
-      ['Absent properties', (id.absent || []).join(' ') || 'none'],
+      [t('h_address'), id.address],
+      [t('h_maker'), id.maker_code || '–'],
+      [t('h_production'), id.production_number || '–'],
+      [t('h_route_b'), id.route_b_id || '–'],
+      [t('h_release'), id.release || '–'],
+      [t('h_coefficient'), `${id.coefficient ?? '–'} × ${id.multiplier ?? '–'}`],
+      [t('h_energy_unit'), `${units.energy || '–'}, ${digits.energy ?? '–'}`],
+      [t('h_demand_unit'), `${units.demand || '–'}, ${digits.demand ?? '–'}`],
+      [t('h_reactive_unit'), units.reactive ? `${units.reactive}, ${digits.reactive ?? '–'}` : t('absent')],
+      [t('h_fixed_date'), id.fixed_date ?? '–'],
+      [t('h_absent'), (id.absent || []).join(' ') || t('none')],
     ].map((cells) => row(cells.map(String), { header: true })));
 
     showLink(health.link);
+    const since = health.link.since ? t('since', { at: dateTime(health.link.since) }) : '';
     fillRows($('health-link'), [
-      ['State', `${health.link.state}${health.link.since ? ` since ${dateTime(health.link.since)}` : ''}`],
-      ['Last reading arrived', dateTime(health.link.last_answer_at)],
-      ['Last notification', dateTime(health.link.last_notification_at)],
-      ['Missing half-hours', String(health.missing_half_hours)],
-      ['Recovered by backfill', `${health.recovered_half_hours} half-hours`],
+      [t('h_state'), `${t(`state_${health.link.state}`)}${since}`],
+      [t('h_last_reading'), dateTime(health.link.last_answer_at)],
+      [t('h_last_notification'), dateTime(health.link.last_notification_at)],
+      [t('h_missing'), String(health.missing_half_hours)],
+      [t('h_recovered'), t('half_hours', { n: health.recovered_half_hours })],
     ].map((cells) => row(cells, { header: true })));
 
     const r = health.requests;
     fillRows($('health-requests'), [
-      ['Sent', r.sent], ['Answered', r.answered], ['Refused (SNA)', r.refused],
-      ['Timed out', r.timed_out], ['Late, discarded', r.late_discarded],
-      ['Foreign, dropped', r.foreign_dropped],
+      [t('r_sent'), r.sent], [t('r_answered'), r.answered], [t('r_refused'), r.refused],
+      [t('r_timed_out'), r.timed_out], [t('r_late'), r.late_discarded],
+      [t('r_foreign'), r.foreign_dropped],
     ].map((cells) => row(cells.map(String), { header: true })));
 
     const gaps = health.gaps;
     const gapRows = gaps.recent.map((gap) => row([gap.series, dateTime(gap.start), dateTime(gap.end), gap.status]));
-    const summary = `${gaps.open} open, ${gaps.filled} filled, ${gaps.unrecoverable} unrecoverable`;
+    const summary = t('gaps_summary', gaps);
     fillRows($('health-gaps'), [emptyRow(4, summary), ...gapRows]);
 
     const faultRows = health.faults.map((fault) => {
       const attrs = { 'data-start': fault.start };
       if (fault.end) attrs['data-end'] = fault.end;
-      return row([dateTime(fault.start), fault.end ? dateTime(fault.end) : 'ongoing'], { attrs });
+      return row([dateTime(fault.start), fault.end ? dateTime(fault.end) : t('ongoing')], { attrs });
     });
-    fillRows($('health-faults'), faultRows.length ? faultRows : [emptyRow(2, 'no faults')]);
+    fillRows($('health-faults'), faultRows.length ? faultRows : [emptyRow(2, t('no_faults'))]);
+  }
+
+  // ---- Appliances ----------------------------------------------------------------------------
+
+  async function loadAppliances() {
+    const { appliances } = await getJson('/api/appliances');
+    const rows = appliances.map((a) => {
+      const operation = !a.reachable ? t('unreachable') : a.operating === null ? '–' : t(a.operating ? 'on' : 'off');
+      return row([
+        a.class, a.eoj, a.address, operation, a.power_w === null ? '–' : String(a.power_w), dateTime(a.at),
+      ], { header: true, attrs: { 'data-eoj': a.eoj, 'data-key': a.key, 'data-reachable': String(a.reachable) } });
+    });
+    fillRows($('appliances'), rows.length ? rows : [emptyRow(6, t('no_appliances'))]);
   }
 
   // ---- Export --------------------------------------------------------------------------------
@@ -460,9 +542,9 @@
     const quantities = [...$('export-quantity').querySelectorAll('input:checked')].map((box) => box.value);
     const link = $('export-download');
     let problem = '';
-    if (!from || !to) problem = 'choose both times';
-    else if (from >= to) problem = '"From" must be before "To"';
-    else if (!quantities.length) problem = 'choose at least one quantity';
+    if (!from || !to) problem = t('choose_times');
+    else if (from >= to) problem = t('from_before_to');
+    else if (!quantities.length) problem = t('choose_quantity');
     if (problem) {
       link.removeAttribute('href');
       link.setAttribute('aria-disabled', 'true');
@@ -496,7 +578,8 @@
     try {
       await loadMeters();
       await Promise.all([
-        getJson('/api/now').then(showNow), loadDemand(), loadEnergy(), loadHealth(),
+        getJson('/api/now').then(showNow), loadRecentPower(), loadDemand(), loadEnergy(),
+        loadHealth(), loadAppliances(),
       ]);
       defaultExportRange();
       document.body.dataset.loaded = 'true'; // every panel has had its first answer
@@ -509,9 +592,9 @@
   }
 
   function failed(error) {
-    if (error instanceof ApiError && error.waiting) banner('Waiting for the meter: nothing stored yet.');
-    else if (error instanceof ApiError && error.status === 401) banner('Access refused: open the page with its ?token=… address.');
-    else banner(`Could not load the data: ${error.message}`);
+    if (error instanceof ApiError && error.waiting) banner(t('banner_waiting'));
+    else if (error instanceof ApiError && error.status === 401) banner(t('banner_token'));
+    else banner(t('banner_failed', { message: error.message }));
   }
 
   function refresh(...loaders) {
@@ -534,7 +617,7 @@
       refresh(loadHealth);
     }));
     stream.addEventListener('open', () => banner(''));
-    stream.addEventListener('error', () => banner('Live updates interrupted: reconnecting…'));
+    stream.addEventListener('error', () => banner(t('banner_reconnecting')));
     state.stream = stream;
   }
 
@@ -555,17 +638,34 @@
     $('export-form').addEventListener('submit', (event) => event.preventDefault());
     setInterval(() => {
       if (state.today === null) return;
-      refresh(loadHealth, ...(state.followToday ? [loadDemand] : []));
+      refresh(loadHealth, loadAppliances, ...(state.followToday ? [loadDemand] : []));
     }, REFRESH_MS);
+    for (const button of document.querySelectorAll('#lang-switch button')) {
+      button.addEventListener('click', () => setLanguage(button.dataset.lang));
+    }
   }
 
+  // Everything drawn with words is drawn again in the other language; the data stays.
+  function setLanguage(chosen) {
+    lang = chosen;
+    try { localStorage.setItem(LANG_KEY, chosen); } catch { /* private mode: this page only */ }
+    applyLanguage();
+    retitleCharts();
+    updateExportLink();
+    if (state.link) showLink(state.link);
+    showForecast(state.forecast);
+    if (state.today !== null) refresh(loadDemand, loadEnergy, loadHealth, loadAppliances);
+  }
+
+  applyLanguage();
   if (!window.Chart) {
-    banner('The chart library did not load (static/vendor/chart.umd.min.js).');
+    banner(t('banner_no_chart'));
     return;
   }
   const charts = makeCharts();
   window.hemsnet = { charts };
   wireControls();
   updateExportLink();
+  $('metrics-link').href = apiUrl('/metrics'); // the token, when the page has one
   loadAll();
 })();

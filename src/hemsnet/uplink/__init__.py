@@ -1,0 +1,1 @@
+"""Uplinks: what the controller reads, sent beyond the house (MQTT, Home Assistant)."""
