@@ -22,7 +22,8 @@ def test_hemsnet_controller_through_a_dongle_conforms_with_a_low_voltage_meter(
     link, report = tmp_path / "wisun", tmp_path / "report.json"
     watch = subprocess.Popen(
         [sys.executable, "-m", "hemsnet", "conformance", "controller", "--pty", "--link",
-         str(link), "--class", "0288", "--speed", SPEED, "--duration", "120",
+         str(link), "--class", "0288", "--speed", SPEED, "--duration", "75", "--fault-at", "40",
+         "--fault-minutes", "20",
          "--json", str(report)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
