@@ -88,3 +88,16 @@ def test_an_interrupted_run_does_not_conform_though_all_it_checked_passed() -> N
     assert failed(report) == [] and not report.complete
     assert not report.passed
     assert "INTERRUPTED" in as_text(report)
+
+
+def test_a_run_across_midnight_conforms_wherever_midnight_falls() -> None:
+    """Midnight at any point of the run (the day's void slots, the clock, the selections)."""
+    midnight = datetime(2026, 11, 17)
+    # The first 2 s of a run hold everything up to the unknown EPC; the day's void slots are
+    # judged about 1.1 s in, between two reads of the clock 10 ms apart.
+    coarse = [0.2 * step for step in range(10)]
+    fine = [1.04 + 0.0025 * step for step in range(30)]
+    for seconds in coarse + fine:
+        start = midnight - timedelta(seconds=seconds)
+        report, _ = check_meter(hemsnet_meter(now=start), now=start)
+        assert failed(report) == [], (start, failed(report))
