@@ -156,6 +156,7 @@ class ControllerWatch:
         self._events: list[FrameDiscarded | WatchDone] = []
         self._done = False
         self._now = now
+        self.failure: str | None = None  # the watch's own error: the report is incomplete
 
     @property
     def done(self) -> bool:
@@ -176,7 +177,12 @@ class ControllerWatch:
                 self._controller = who
             if who == self._controller:
                 seen = _Seen(now, bytes(data), frame)
-                if not self._judge_request(seen):
+                try:
+                    answer = self._judge_request(seen)
+                except Exception as exc:  # a bug of the watch's: the meter serves on regardless
+                    self.failure = self.failure or f"{type(exc).__name__}: {exc}"
+                    answer = True
+                if not answer:
                     return []  # left unanswered on purpose
                 sends = self.meter.receive(data, source, now)
                 return self._answers(sends, frame, now)
@@ -441,7 +447,8 @@ class ControllerWatch:
             ATTRS,
         ):
             report.add(self._outcome(clause))
-        report.complete = self._done
+        report.complete = self._done and self.failure is None
+        report.error = self.failure
         return report
 
     def _outcome(self, clause: Clause) -> Outcome:

@@ -151,6 +151,7 @@ class ScriptEngine:
         self._script = script(self.session)
         self._started = False
         self._done = False
+        self.failure: str | None = None  # the tester's own error, which ended the run
         self._pending: tuple[int, Ask, Evidence, Frame] | None = None
         self._listening: AwaitDevice | None = None
         self._collected: list[Heard] = []
@@ -159,6 +160,11 @@ class ScriptEngine:
 
     @property
     def done(self) -> bool:
+        """The script ran to its end (or failed: :attr:`failure`)."""
+        return self._done or self.failure is not None
+
+    @property
+    def complete(self) -> bool:
         return self._done
 
     @property
@@ -241,11 +247,15 @@ class ScriptEngine:
     def _resume(self, value: AskResult | list[Heard] | None) -> list[Send]:
         sends: list[Send] = []
         self._deadline = None
-        while not self._done:
+        while not self._done and self.failure is None:
             try:
                 step = self._script.send(value)
             except StopIteration:
                 self._done = True
+                self._events.append(ScriptDone(self.session.now))
+                break
+            except Exception as exc:  # a bug of the tester's: end the run, incomplete, say why
+                self.failure = f"{type(exc).__name__}: {exc}"
                 self._events.append(ScriptDone(self.session.now))
                 break
             now = self.session.now

@@ -48,5 +48,6 @@ class MeterChecker:
     def finish(self, now: datetime) -> Report:
         """The report at ``now``: complete if the script ran to its end."""
         self.report.ended = now
-        self.report.complete = self.engine.done
+        self.report.complete = self.engine.complete
+        self.report.error = self.engine.failure
         return self.report

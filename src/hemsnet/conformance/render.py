@@ -38,6 +38,8 @@ def as_text(report: Report) -> str:
 
 
 def _conclusion(report: Report, blocking: int) -> str:
+    if report.error is not None:
+        return f"INCOMPLETE: the tester failed ({report.error}); please report it"
     if not report.complete:
         return "INTERRUPTED before every clause was checked"
     return "CONFORMS" if report.passed else f"DOES NOT CONFORM ({blocking} mandatory)"
@@ -50,6 +52,7 @@ def as_json(report: Report) -> str:
         "ended": report.ended.isoformat() if report.ended else None,
         "conforms": report.passed,
         "complete": report.complete,
+        "error": report.error,
         "counts": {v.value: report.count(v) for v in ClauseVerdict},
         "clauses": [
             {

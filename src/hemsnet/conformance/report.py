@@ -64,6 +64,7 @@ class Report:
     skipped_by_user: frozenset[str] = frozenset()
     listener: Callable[[Outcome], None] | None = None  # told each outcome as it is judged
     complete: bool = False  # every clause judged (not an interrupted run)
+    error: str | None = None  # the tester's own error that ended the run early
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)

@@ -42,6 +42,7 @@ def check_meter(
     pair = Pair(checker.engine, device, now)
     pair.start(b_first=True)
     pair.run_until(lambda: checker.engine.done, timedelta(hours=2))
+    assert checker.engine.failure is None, checker.engine.failure
     return checker.finish(pair.now), pair
 
 

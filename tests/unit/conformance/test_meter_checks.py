@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -101,3 +101,17 @@ def test_a_run_across_midnight_conforms_wherever_midnight_falls() -> None:
         start = midnight - timedelta(seconds=seconds)
         report, _ = check_meter(hemsnet_meter(now=start), now=start)
         assert failed(report) == [], (start, failed(report))
+
+
+def test_a_bug_of_the_tester_ends_the_run_incomplete_not_a_hung_runner() -> None:
+    from hemsnet.conformance.exchange import ScriptEngine
+
+    def script(_: object) -> Iterator[object]:
+        yield from ()
+        raise RuntimeError("a bug")
+
+    engine = ScriptEngine(script, now=START, device="device")  # type: ignore[arg-type]
+    engine.advance(START)
+    assert engine.done and not engine.complete
+    assert engine.failure == "RuntimeError: a bug"
+    assert [type(e).__name__ for e in engine.take_events()] == ["ScriptDone"]
