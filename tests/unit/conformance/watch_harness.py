@@ -60,4 +60,5 @@ def watch_controller(
     pair = Pair(controller, watch, START, names=("controller", "meter"))
     pair.start(b_first=True)
     pair.run_until(lambda: watch.done, WATCH + timedelta(minutes=1))
+    assert watch.failure is None, watch.failure
     return watch.finish(pair.now), pair
