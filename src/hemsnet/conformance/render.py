@@ -85,7 +85,7 @@ def as_junit(report: Report) -> str:
         tests=str(len(report.outcomes)),
         failures=str(report.count(ClauseVerdict.FAIL)),
         skipped=str(report.count(ClauseVerdict.SKIP)),
-        errors="0",
+        errors="0" if report.complete else "1",
         timestamp=report.started.isoformat(timespec="seconds"),
     )
     for o in report.outcomes:
@@ -99,5 +99,10 @@ def as_junit(report: Report) -> str:
         else:
             out = ElementTree.SubElement(case, "system-out")
             out.text = o.detail
+    if not report.complete:  # interrupted, or the tester's own error: CI must not pass it
+        case = ElementTree.SubElement(suite, "testcase", name="run", classname="hemsnet")
+        error = ElementTree.SubElement(case, "error", message=_conclusion(report, 0))
+        error.text = report.error or "the run ended before every clause was checked"
+        suite.set("tests", str(len(report.outcomes) + 1))
     ElementTree.indent(suite)
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

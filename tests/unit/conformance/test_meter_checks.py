@@ -88,6 +88,8 @@ def test_an_interrupted_run_does_not_conform_though_all_it_checked_passed() -> N
     assert failed(report) == [] and not report.complete
     assert not report.passed
     assert "INTERRUPTED" in as_text(report)
+    assert 'errors="1"' in as_junit(report) and "<error" in as_junit(report)
+    assert '"complete": false' in as_json(report)
 
 
 def test_a_run_across_midnight_conforms_wherever_midnight_falls() -> None:
