@@ -225,16 +225,14 @@ class MeterChecks:
         props: Iterable[Property],
         *,
         to: Eoj | None = None,
-        silent: bool = False,
         multicast: bool = False,
     ) -> Generator[Step, Any, AskResult]:
-        """Ask and judge the answer's form and time (unless silence is the right answer)."""
+        """Ask, and judge the answer's form and time."""
         props = tuple(props)
         frame = Frame(0, CONTROLLER, to or self.eoj, esv, props)
         reply = yield Ask(frame, self._wait(p.epc for p in props), multicast)
         assert isinstance(reply, AskResult)
-        if not silent:
-            self._judge_form(reply)
+        self._judge_form(reply)
         return reply
 
     def _get(self, *epcs: int, to: Eoj | None = None) -> Generator[Step, Any, AskResult]:
@@ -691,12 +689,14 @@ class MeterChecks:
 
     def _malformed(self) -> Generator[Step, Any, None]:
         eoj = self.eoj.to_bytes()
+        sent = []
         for data, _ in _MALFORMED:
-            yield RawDatagram(data.replace(bytes.fromhex("028F01"), eoj))
+            datagram = data.replace(bytes.fromhex("028F01"), eoj)
+            sent.append(Evidence(self.now, True, datagram))
+            yield RawDatagram(datagram)
         reply = yield from self._get(0x80)
         answered = [h for h in reply.stray if h.frame is None or h.frame.esv is not Esv.INF]
         frame = reply.frame
-        sent = [Evidence(self.now, True, d) for d, _ in _MALFORMED]
         if frame is None or frame.esv is not Esv.GET_RES:
             detail = f"after {len(_MALFORMED)} malformed datagrams a Get 0x80: {_esv(reply)}"
             self._add(MALFORMED, ClauseVerdict.FAIL, detail, [*sent, *reply.evidence])
