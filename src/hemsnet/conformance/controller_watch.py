@@ -184,7 +184,7 @@ class ControllerWatch:
                     answer = True
                 if not answer:
                     return []  # left unanswered on purpose
-                sends = self.meter.receive(data, source, now)
+                sends = self._from_meter(self.meter.receive(data, source, now), now)
                 return self._answers(sends, frame, now)
         return self._from_meter(self.meter.receive(data, source, now), now)
 
