@@ -38,7 +38,7 @@ $(RUNTIME_STAMP): $(BUILD_INPUTS)
 	@rm -f $(VENV)/.runtime-* && touch $@
 
 sysdeps:
-	@scripts/ensure-debian-packages iproute2 procps nftables chromium mosquitto  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; mosquitto: MQTT tests
+	@scripts/ensure-debian-packages iproute2 procps nftables chromium mosquitto tshark  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; mosquitto: MQTT tests; tshark (and its text2pcap, dumpcap): the dissector tests
 
 lint: install
 	$(BIN)/ruff check src tests bench
@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/python bench/sse.py --max-streams 2500
 	$(BIN)/python bench/loop_stall.py --slow-fsync 20
 	$(BIN)/python -m bench.uplink
+	$(BIN)/python bench/conformance.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

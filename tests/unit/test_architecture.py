@@ -43,6 +43,10 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "appliances": ("physics", "devices", "echonet", "errors"),
         "controller": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         "skstack": ("meter", "physics", "metering", "devices", "echonet", "errors"),
+        "dissector": ("devices", "echonet", "errors"),
+        "conformance": (
+            *("controller", "meter", "physics", "metering", "devices", "echonet", "errors"),
+        ),
         # Above the boundary: I/O.
         "store": ("metering", "devices", "echonet", "errors"),
         "aio": (
@@ -60,7 +64,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         ),
         "cli": (
             *("aio", "web", "uplink", "testbed", "store", "controller", "meter", "appliances"),
-            "skstack",
+            *("skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
@@ -70,7 +74,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
 #: The sans-I/O core: time and randomness are inputs, bytes in and out.
 CORE: Final = frozenset(
     {"echonet", "devices", "metering", "physics", "meter", "appliances", "controller", "homenet"}
-    | {"skstack"}
+    | {"skstack", "conformance"}
 )
 #: Standard-library modules that do I/O, keep time or hide state (the core takes them as inputs).
 IO_MODULES: Final = frozenset(

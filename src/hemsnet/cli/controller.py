@@ -32,7 +32,7 @@ from hemsnet.uplink.config import with_url
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
-__all__ = ["register"]
+__all__ = ["dongle_setup", "register"]
 
 DEFAULT_DB = Path("hemsnet.db")
 
@@ -205,6 +205,11 @@ def _run(args: argparse.Namespace) -> int:
         run_until_signalled(lambda stop: run_together(services, stop))
         _print(controller.status_line().replace("controller:", "controller: stopped;", 1))
     return EXIT_OK
+
+
+def dongle_setup(args: argparse.Namespace) -> DongleSetup | None:
+    """The dongle of the command line alone (``hemsnet conformance meter --dongle``)."""
+    return _dongle(args, RouteBConfig())
 
 
 def _dongle(args: argparse.Namespace, routeb: RouteBConfig) -> DongleSetup | None:

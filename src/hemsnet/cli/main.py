@@ -19,10 +19,12 @@ from collections.abc import Sequence
 from hemsnet import __version__
 from hemsnet.cli import (
     appliance,
+    conformance,
     controller,
     dashboard,
     decode,
     demo,
+    dissector,
     dongle,
     export,
     homenet,
@@ -58,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.register(commands)
     status.register(commands)
     homenet.register(commands)
+    conformance.register(commands)
+    dissector.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",
