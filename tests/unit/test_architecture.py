@@ -42,23 +42,35 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "meter": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         "appliances": ("physics", "devices", "echonet", "errors"),
         "controller": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
+        # Energy management: decides what the appliance monitors carry out.
+        "control": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         # Above the boundary: I/O.
         "store": ("metering", "devices", "echonet", "errors"),
         "aio": (
-            *("controller", "meter", "appliances", "store", "metering", "physics"),
+            *("control", "controller", "meter", "appliances", "store", "metering", "physics"),
             *("devices", "echonet", "errors"),
         ),
         "testbed": ("homenet", "store", "metering", "errors"),
         "uplink": (
-            *("aio", "store", "controller", "metering", "devices", "echonet"),
+            *("aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "tomlconfig"),
         ),
         "web": (
-            *("uplink", "aio", "store", "controller", "metering", "devices", "echonet"),
+            *("uplink", "aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
         "cli": (
-            *("aio", "web", "uplink", "testbed", "store", "controller", "meter", "appliances"),
+            *(
+                "aio",
+                "web",
+                "uplink",
+                "testbed",
+                "store",
+                "control",
+                "controller",
+                "meter",
+                "appliances",
+            ),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
@@ -67,7 +79,10 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
 }
 #: The sans-I/O core: time and randomness are inputs, bytes in and out.
 CORE: Final = frozenset(
-    {"echonet", "devices", "metering", "physics", "meter", "appliances", "controller", "homenet"}
+    {
+        *("echonet", "devices", "metering", "physics", "meter", "appliances", "controller"),
+        *("control", "homenet"),
+    }
 )
 #: Standard-library modules that do I/O, keep time or hide state (the core takes them as inputs).
 IO_MODULES: Final = frozenset(
