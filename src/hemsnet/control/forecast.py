@@ -10,8 +10,8 @@ What is known ``t`` seconds into a half-hour of ``T`` = 1800 s: the energy ``E``
   (a trend is believed for ``H`` = ``trend_horizon`` seconds, then held), never below 0:
   ``projected = (E·3600 + mean·r) / T`` in kW, ``r`` = ``T - t``. The energy already used is
   certain; only the remaining ``r/T`` of the period is a guess.
-* **Band.** The spread of the rest's mean power, ``σ = max(residual std, rel·P, floor)``
-  plus half the trend's effect, scaled by ``r/T``: ``projected ± z·σ·r/T``. It shrinks to the
+* **Band.** The spread of the rest's mean power, ``sigma = max(residual std, rel·P, floor)``
+  plus half the trend's effect, scaled by ``r/T``: ``projected ± z·sigma·r/T``. It shrinks to the
   measured demand as the period ends.
 * **Levels** (E2): *alarm* when the projection less a quarter of the band's half-width reaches
   ``alarm·target`` (the half-hour exceeds unless something changes), *warning* when the
@@ -46,7 +46,7 @@ class ForecastSettings:
     trend_horizon: float = 300.0  # s a trend is believed to go on
     relative: float = 0.06  # the rest's mean power may move this fraction of P
     floor_kw: float = 1.0  # and at least this much
-    z: float = 2.0  # band half-width in σ
+    z: float = 2.0  # band half-width in sigma
 
 
 @dataclass(frozen=True, slots=True)
