@@ -25,8 +25,9 @@ _FETCH_AFTER_MIN: Final = 300.0  # "05 and 35 minutes after every hour or later"
 _DAY: Final = 86_400.0
 _UP_FLOOR: Final = timedelta(seconds=90)
 #: Tables of the same file that others read: the dashboard (hemsnet.web), the MQTT uplink
-#: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment).
-_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store")
+#: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment), demand control
+#: (hemsnet.control.plan).
+_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store", "demand")
 _STALE_WITHIN: Final = timedelta(minutes=15)
 
 
