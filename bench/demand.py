@@ -1,9 +1,10 @@
 """Demand control measured over simulated days: off, on, and a naive on/off controller (not a test).
 
-Run from the repository with ``.venv/bin/python -m bench.demand --days 30 --seed 1 [--json]``. Virtual time,
-seeded, no I/O: the closed loop of the control tests (``tests/unit/control/loop.py``): the
-meter's load model (office profile, 300 kW peak, from Monday 3 August 2026, seeded surges of
-x1.05-1.25 for 5-40 minutes on working days) plus the emulated appliances of
+Run from the repository with ``.venv/bin/python -m bench.demand --days 30 --seed 1 [--json]``.
+Virtual time, seeded, no I/O: the closed loop of the control tests
+(``tests/unit/control/loop.py``): the meter's load model (office profile, 300 kW peak, from
+Monday 3 August 2026, seeded surges of x1.05-1.25 for 5-40 minutes on working days) plus the
+emulated appliances of
 ``tests/unit/control/site.py`` (40 air conditioners, 500 lights, 4 EV chargers, 10 batteries,
 10 water heaters, each emulator standing for its units; about 40-70 kW controllable), with
 the forecast made every 10 s and the appliances polled every 30 s. Target: ``--target`` kW.
