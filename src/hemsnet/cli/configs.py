@@ -3,8 +3,8 @@ command.
 
 Each table is read by its owner: the controller's (``[timers]`` … ``[appliances]``,
 :mod:`hemsnet.controller.config`), ``[dashboard]`` (:mod:`hemsnet.web.config`), ``[mqtt]``
-(:mod:`hemsnet.uplink.config`), and here where the controller runs, so that a service needs no
-other argument (examples/hemsnet.toml)::
+(:mod:`hemsnet.uplink.config`), ``[demand]`` (:mod:`hemsnet.control.plan`), and here where the
+controller runs, so that a service needs no other argument (examples/hemsnet.toml)::
 
     [link]
     iface = "eth1"              # the Route B interface (--iface)
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from hemsnet.control.plan import DemandPlan, parse_plan
 from hemsnet.controller.config import ControllerConfig, parse_config
 from hemsnet.tomlconfig import TomlTable, read_toml
 from hemsnet.uplink.config import MqttConfig, parse_mqtt
@@ -53,6 +54,7 @@ class Configs:
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     deployment: Deployment = field(default_factory=Deployment)
+    demand: DemandPlan = field(default_factory=DemandPlan)
 
 
 def _deployment(data: dict[str, Any], source: str) -> Deployment:
@@ -84,4 +86,5 @@ def read_configs(path: Path | None) -> Configs:
         parse_dashboard(data, source),
         parse_mqtt(data, source),
         _deployment(data, source),
+        parse_plan(data, source),
     )

@@ -151,6 +151,15 @@ def _run(args: argparse.Namespace) -> int:
         if args.web is not None:  # after the store exists, before anything runs
             web, url = _dashboard(args, db, dashboard, config, clock)
             services.append(web)
+        control = ""
+        if configs.demand.enabled:
+            from hemsnet.aio.demand_service import attach_demand
+
+            attach_demand(controller, configs.demand, _print)
+            plan = configs.demand
+            control = (
+                f"; demand control to {plan.target_kw:g} kW of {len(plan.appliances)} appliances"
+            )
         uplink = ""
         if mqtt.broker is not None:  # the MQTT client is loaded only when it is used
             from hemsnet.uplink.homeassistant import attach
@@ -160,7 +169,8 @@ def _run(args: argparse.Namespace) -> int:
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
             f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
-            f"{target}{controller.describe()}; store {db}{uplink}; time {now.isoformat()} at "
+            f"{target}{controller.describe()}; store {db}{uplink}{control}; time "
+            f"{now.isoformat()} at "
             f"{args.speed:g}x"
         )
         if args.web is not None:

@@ -60,6 +60,7 @@ _WORTH_SHARE: Final = 0.1  # an appliance drawing less than this share of its cu
 _ROOM_EPC: Final = 0xBB  # 0x0130 measured room temperature, signed 1 byte °C
 _CHARGE_EPC: Final = 0xE4  # 0x027D/0x027E remaining stored electricity 3, %
 _CHARGERS: Final = frozenset({0x027D, 0x027E})
+_AIRCON: Final = 0x0130
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,15 +205,28 @@ class DemandController:
         for state in self._matching(key, eoj):
             state.address = address
             state.watts, state.operating = watts, operating
-            values = extra or {}
-            if (room := values.get(_ROOM_EPC)) is not None and len(room) == 1 and room != b"\x7e":
-                state.room_c = float(int.from_bytes(room, "big", signed=True))
-            charge = values.get(_CHARGE_EPC)
-            if charge is not None and len(charge) == 1 and charge[0] <= 100:
-                state.charge_percent = float(charge[0])
+            _take_comfort(state, extra or {})
             if state.measure is not None and state.pending is None:
                 self._events.append(ActionMeasured(state.measure, at, watts))
                 state.measure = None
+
+    def readings(self, key: str, eoj: Eoj, values: Mapping[int, bytes]) -> None:
+        """Values read for the comfort limits (0xBB room temperature, 0xE4 charge)."""
+        for state in self._matching(key, eoj):
+            _take_comfort(state, values)
+
+    def comfort_epcs(self, eoj: Eoj) -> tuple[int, ...]:
+        """What to read of ``eoj`` for its comfort limits (none when the plan sets none)."""
+        found: list[int] = []
+        for state in self._states.values():
+            rule = state.rule
+            if rule.eoj != eoj:
+                continue
+            if rule.room_max_c is not None and eoj.class_id == _AIRCON:
+                found.append(_ROOM_EPC)
+            if rule.reserve_percent is not None and eoj.class_id in _CHARGERS:
+                found.append(_CHARGE_EPC)
+        return tuple(dict.fromkeys(found))
 
     def commanded(
         self, key: str, eoj: Eoj, epc: int, accepted: bool, reason: str, now: datetime
@@ -446,6 +460,17 @@ class DemandController:
             pending.epc,
             pending.edt,
         )
+
+
+def _take_comfort(state: _State, values: Mapping[int, bytes]) -> None:
+    """0xBB (signed °C, 0x7E: unmeasurable) and 0xE4 (%); anything else from the wire is
+    ignored, never raised."""
+    room = values.get(_ROOM_EPC)
+    if room is not None and len(room) == 1 and room != b"\x7e":
+        state.room_c = float(int.from_bytes(room, "big", signed=True))
+    charge = values.get(_CHARGE_EPC)
+    if charge is not None and len(charge) == 1 and charge[0] <= 100:
+        state.charge_percent = float(charge[0])
 
 
 def _breach(state: _State, now: datetime) -> str:

@@ -7,7 +7,8 @@ What is known ``t`` seconds into a half-hour of ``T`` = 1800 s: the energy ``E``
 * **Trend.** The least-squares slope ``s`` of the samples of the last ``trend_window``, kept
   only when they span at least ``trend_min_span`` (a minute's step is no trend).
 * **Projection.** The rest of the period draws ``P + s·min(τ, H)`` at ``τ`` seconds from now
-  (a trend is believed for ``H`` = ``trend_horizon`` seconds, then held), never below 0:
+  (a trend is believed for ``H`` = ``trend_horizon`` seconds, then held, and moves the power
+  by at most ``trend_cap·P``, so that a step fitted as a slope does not run away), never below 0:
   ``projected = (E·3600 + mean·r) / T`` in kW, ``r`` = ``T - t``. The energy already used is
   certain; only the remaining ``r/T`` of the period is a guess.
 * **Band.** The spread of the rest's mean power, ``sigma = max(residual std, rel·P, floor)``
@@ -44,6 +45,7 @@ class ForecastSettings:
     trend_window: float = 180.0  # s of samples the slope is fitted on
     trend_min_span: float = 90.0  # s the samples must span for a slope
     trend_horizon: float = 300.0  # s a trend is believed to go on
+    trend_cap: float = 0.25  # and it moves the power by at most this fraction of P
     relative: float = 0.06  # the rest's mean power may move this fraction of P
     floor_kw: float = 1.0  # and at least this much
     z: float = 2.0  # band half-width in sigma
@@ -122,6 +124,8 @@ def project(
     slope, residual = 0.0, 0.0
     if len(window) >= 3 and window[-1][0] - window[0][0] >= settings.trend_min_span:
         slope, residual = _slope(window)
+    cap = settings.trend_cap * abs(power_kw) / max(min(remaining, settings.trend_horizon), 1.0)
+    slope = min(max(slope, -cap), cap)  # a step taken for a slope must not run away
     mean = max(0.0, _mean_ahead(power_kw, slope, remaining, settings.trend_horizon))
     projected = (energy_kwh * 3600 + mean * remaining) / _T
     ramp = min(remaining, settings.trend_horizon)

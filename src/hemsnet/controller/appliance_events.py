@@ -74,4 +74,6 @@ class ApplianceRead:
     values: tuple[tuple[int, bytes], ...]
 
 
-ApplianceEvent = ApplianceFound | ApplianceLost | AppliancePower | ApplianceCommanded | ApplianceRead
+ApplianceEvent = (
+    ApplianceFound | ApplianceLost | AppliancePower | ApplianceCommanded | ApplianceRead
+)

@@ -115,8 +115,11 @@ class ApplianceMonitor:
         now: datetime,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
         tids: TidAllocator | None = None,
+        peers: tuple[Hashable, ...] = (),
     ) -> None:
         self.config = config
+        #: Nodes asked by unicast as well, where multicast does not reach (the loopback).
+        self.peers = peers
         self.now = now
         self.own = OwnNode()
         self.nodes: dict[Hashable, ApplianceNode] = {}
@@ -222,9 +225,10 @@ class ApplianceMonitor:
         tid = self._tids.allocate()  # answers come from many nodes: none is waited for
         self._tids.release(tid)
         frame = Frame(tid, CONTROLLER, NODE_PROFILE, Esv.GET, (Property(_INSTANCE_LIST),))
+        data = encode_frame(frame)
         self._count("sent")
         log.info("discovery: Get multicast %s D6", NODE_PROFILE)
-        return [Send(encode_frame(frame))]
+        return [Send(data), *(Send(data, peer) for peer in self.peers)]
 
     def _on_node_profile(self, frame: Frame, source: Hashable) -> None:
         if frame.esv in (Esv.GET_RES, Esv.GET_SNA):

@@ -31,9 +31,9 @@ from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, Source, instants
 from hemsnet.store import schema
 from hemsnet.store.model import (
-    ControlAction,
     ApplianceReading,
     ApplianceRecord,
+    ControlAction,
     Fault,
     Gap,
     Meter,
@@ -676,8 +676,10 @@ class Store:
                 "INSERT INTO control_action (decided_at, appliance, kind, step, reason, epc, edt, "
                 "target_kw, projected_kw, high_kw, meter_kw, power_before_w) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (_clock(decided_at), appliance, kind, step, reason, epc, edt, target_kw)
-                + (projected, high, meter, power_before_w),
+                (
+                    *(_clock(decided_at), appliance, kind, step, reason, epc, edt, target_kw),
+                    *(projected, high, meter, power_before_w),
+                ),
             ).fetchone()
         return int(row_id)
 
