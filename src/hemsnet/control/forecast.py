@@ -47,7 +47,7 @@ class ForecastSettings:
     trend_horizon: float = 300.0  # s a trend is believed to go on
     trend_cap: float = 0.25  # and it moves the power by at most this fraction of P
     relative: float = 0.06  # the rest's mean power may move this fraction of P
-    floor_kw: float = 1.0  # and at least this much
+    floor_kw: float = 0.1  # and at least this much
     z: float = 2.0  # band half-width in sigma
 
 
