@@ -21,6 +21,7 @@ from hemsnet.cli.common import (
 )
 from hemsnet.cli.configs import read_configs
 from hemsnet.cli.dashboard import listen_argument, url_line
+from hemsnet.control.plan import DemandPlan
 from hemsnet.controller import ControllerConfig
 from hemsnet.uplink.config import with_url
 from hemsnet.web.app import bind, build_app, serve
@@ -149,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
     with ControllerService.open(setup) as controller:
         services: list[Service] = [controller.run]
         if args.web is not None:  # after the store exists, before anything runs
-            web, url = _dashboard(args, db, dashboard, config, clock)
+            web, url = _dashboard(args, db, dashboard, config, clock, configs.demand)
             services.append(web)
         control = ""
         if configs.demand.enabled:
@@ -186,6 +187,7 @@ def _dashboard(
     dashboard: DashboardConfig,
     config: ControllerConfig,
     clock: ScaledClock,
+    plan: DemandPlan,
 ) -> tuple[Service, str]:
     """The dashboard on the controller's store and clock, and the line with its URL; bound
     now so that a port in use stops the command before it starts."""
@@ -193,7 +195,7 @@ def _dashboard(
         dashboard = replace(dashboard, listen=args.web)
     dashboard = secured(dashboard)
     sock = bind(dashboard.listen)
-    app = build_app(db, dashboard, clock.now, config)
+    app = build_app(db, dashboard, clock.now, config, plan)
     return partial(serve, app, sock), url_line(dashboard, sock.getsockname()[1])
 
 

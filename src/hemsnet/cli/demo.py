@@ -176,7 +176,8 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
         if not args.no_control:
             attach_demand(controller, site.plan, _print)
             control = f"; demand control of {len(site.plan.appliances)} appliance groups"
-        app = build_app(db, dashboard, clock.now, config)  # reads the store the service made
+        plan = None if args.no_control else site.plan
+        app = build_app(db, dashboard, clock.now, config, plan)  # the store the service made
         uplink = ""
         if args.mqtt:  # the MQTT client is loaded only when it is used
             from hemsnet.uplink.homeassistant import attach

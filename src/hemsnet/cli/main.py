@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from hemsnet import __version__
 from hemsnet.cli import (
     appliance,
+    control,
     controller,
     dashboard,
     decode,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     meter.register(commands)
     appliance.register(commands)
     controller.register(commands)
+    control.register(commands)
     dashboard.register(commands)
     demo.register(commands)
     export.register(commands)

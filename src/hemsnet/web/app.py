@@ -19,13 +19,14 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 
+from hemsnet.control.plan import DemandPlan
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.errors import ConfigError
 from hemsnet.localtime import parse_local_time
 from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
-from hemsnet.web import demand, energy, health, link, live, metrics, recent
+from hemsnet.web import control, demand, energy, health, link, live, metrics, recent
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
 from hemsnet.web.language import language
@@ -47,9 +48,15 @@ class _Context:
     """What the handlers read: the store, the configs, the clock; ``closing`` ends streams."""
 
     def __init__(
-        self, store: Store, config: DashboardConfig, now: Clock, controller: ControllerConfig
+        self,
+        store: Store,
+        config: DashboardConfig,
+        now: Clock,
+        controller: ControllerConfig,
+        plan: DemandPlan,
     ) -> None:
         self.store = store
+        self.plan = plan
         self.config = config
         self.now = now
         self.controller = controller
@@ -141,6 +148,25 @@ async def _power(request: web.Request) -> web.Response:
 async def _appliances(request: web.Request) -> web.Response:
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         return recent.appliances(ctx.store)
+
+    return await _json(request, query)
+
+
+async def _control(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return control.control_state(ctx.store, ctx.plan, now)
+
+    return await _json(request, query)
+
+
+async def _override(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "the body is not JSON") from None
+
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return control.set_override(ctx.store, ctx.plan, body, now, "api")
 
     return await _json(request, query)
 
@@ -260,6 +286,7 @@ def build_app(
     config: DashboardConfig,
     now: Clock,
     controller: ControllerConfig | None = None,
+    plan: DemandPlan | None = None,
 ) -> web.Application:
     """The dashboard for the store at ``db_path``; ``config.token``, when set, is required.
 
@@ -268,7 +295,7 @@ def build_app(
     """
     store = open_store(db_path)
     app = web.Application(middlewares=[guard(config.token)])
-    context = _Context(store, config, now, controller or ControllerConfig())
+    context = _Context(store, config, now, controller or ControllerConfig(), plan or DemandPlan())
     app[_CONTEXT] = context
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)
@@ -277,6 +304,8 @@ def build_app(
     app.router.add_get("/api/power", _power)
     app.router.add_get("/api/appliances", _appliances)
     app.router.add_get("/api/demand", _demand)
+    app.router.add_get("/api/control", _control)
+    app.router.add_post("/api/control/override", _override)
     app.router.add_get("/api/energy", _energy)
     app.router.add_get("/api/health", _health)
     app.router.add_get("/api/export.csv", _export)
