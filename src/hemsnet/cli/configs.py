@@ -3,7 +3,8 @@ command.
 
 Each table is read by its owner: the controller's (``[timers]`` … ``[appliances]``,
 :mod:`hemsnet.controller.config`), ``[dashboard]`` (:mod:`hemsnet.web.config`), ``[mqtt]``
-(:mod:`hemsnet.uplink.config`), ``[demand]`` (:mod:`hemsnet.control.plan`), and here where the
+(:mod:`hemsnet.uplink.config`), ``[demand]`` (:mod:`hemsnet.control.plan`), ``[openadr]``
+(:mod:`hemsnet.uplink.openadr_config`), and here where the
 controller runs, so that a service needs no other argument (examples/hemsnet.toml)::
 
     [link]
@@ -28,6 +29,7 @@ from hemsnet.control.plan import DemandPlan, parse_plan
 from hemsnet.controller.config import ControllerConfig, parse_config
 from hemsnet.tomlconfig import TomlTable, read_toml
 from hemsnet.uplink.config import MqttConfig, parse_mqtt
+from hemsnet.uplink.openadr_config import OpenAdrConfig, parse_openadr
 from hemsnet.web.config import DashboardConfig, parse_dashboard
 
 __all__ = ["Configs", "Deployment", "read_configs"]
@@ -55,6 +57,7 @@ class Configs:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     deployment: Deployment = field(default_factory=Deployment)
     demand: DemandPlan = field(default_factory=DemandPlan)
+    openadr: OpenAdrConfig = field(default_factory=OpenAdrConfig)
 
 
 def _deployment(data: dict[str, Any], source: str) -> Deployment:
@@ -87,4 +90,5 @@ def read_configs(path: Path | None) -> Configs:
         parse_mqtt(data, source),
         _deployment(data, source),
         parse_plan(data, source),
+        parse_openadr(data, source),
     )

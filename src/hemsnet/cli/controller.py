@@ -10,6 +10,7 @@ from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.controller_service import ControllerService, ControllerSetup
+from hemsnet.aio.demand_service import DemandService, attach_demand
 from hemsnet.aio.services import Service, run_together
 from hemsnet.aio.udp import Interface, UdpTransport, parse_address
 from hemsnet.cli.common import (
@@ -24,6 +25,7 @@ from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.control.plan import DemandPlan
 from hemsnet.controller import ControllerConfig
 from hemsnet.uplink.config import with_url
+from hemsnet.uplink.openadr_config import OpenAdrConfig
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
@@ -153,14 +155,15 @@ def _run(args: argparse.Namespace) -> int:
             web, url = _dashboard(args, db, dashboard, config, clock, configs.demand)
             services.append(web)
         control = ""
+        demand = None
         if configs.demand.enabled:
-            from hemsnet.aio.demand_service import attach_demand
-
-            attach_demand(controller, configs.demand, _print)
+            demand = attach_demand(controller, configs.demand, _print)
             plan = configs.demand
             control = (
                 f"; demand control to {plan.target_kw:g} kW of {len(plan.appliances)} appliances"
             )
+        if configs.openadr.vtn_url is not None:
+            control += _ven(controller, demand, configs.openadr)
         uplink = ""
         if mqtt.broker is not None:  # the MQTT client is loaded only when it is used
             from hemsnet.uplink.homeassistant import attach
@@ -179,6 +182,16 @@ def _run(args: argparse.Namespace) -> int:
         run_until_signalled(lambda stop: run_together(services, stop))
         _print(controller.status_line().replace("controller:", "controller: stopped;", 1))
     return EXIT_OK
+
+
+def _ven(controller: ControllerService, demand: DemandService | None, config: OpenAdrConfig) -> str:
+    """The OpenADR VEN, loaded only when a VTN is configured (openleadr is an extra)."""
+    try:
+        from hemsnet.uplink.openadr import attach_ven
+    except ImportError:
+        raise CliError("[openadr] needs openleadr: pip install 'hemsnet[openadr]'") from None
+    attach_ven(controller, demand, config, _print)
+    return f"; OpenADR VEN {config.ven_name} of {config.vtn_url} (opt {config.opt})"
 
 
 def _dashboard(

@@ -28,6 +28,7 @@ from hemsnet.cli import (
     meter,
     net,
     status,
+    vtn,
 )
 from hemsnet.cli.common import EXIT_BROKEN_PIPE, EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.register(commands)
     status.register(commands)
     homenet.register(commands)
+    vtn.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",

@@ -27,7 +27,7 @@ _UP_FLOOR: Final = timedelta(seconds=90)
 #: Tables of the same file that others read: the dashboard (hemsnet.web), the MQTT uplink
 #: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment), demand control
 #: (hemsnet.control.plan).
-_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store", "demand")
+_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store", "demand", "openadr")
 _STALE_WITHIN: Final = timedelta(minutes=15)
 
 

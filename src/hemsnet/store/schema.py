@@ -138,6 +138,20 @@ CREATE TABLE control_override (
     set_at TEXT NOT NULL,
     by TEXT NOT NULL
 ) STRICT;
+
+-- Demand-response events from the provider's OpenADR VTN: the window (local wall time), the
+-- target it sets and whether the customer took part.
+CREATE TABLE dr_event (
+    event_id TEXT PRIMARY KEY,
+    signal TEXT NOT NULL,
+    payload REAL NOT NULL,
+    target_kw REAL,
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    opt TEXT NOT NULL CHECK (opt IN ('optIn', 'optOut')),
+    received_at TEXT NOT NULL,
+    CHECK (start_at <= end_at)
+) STRICT;
 """
 
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.

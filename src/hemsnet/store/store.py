@@ -730,3 +730,44 @@ class Store:
             name: bool(paused)
             for name, paused in self._rows("SELECT appliance, paused FROM control_override")
         }
+
+    def record_dr_event(
+        self,
+        event_id: str,
+        signal: str,
+        payload: float,
+        target_kw: float | None,
+        window: tuple[datetime, datetime],
+        opt: str,
+        received_at: datetime,
+    ) -> None:
+        """A demand-response event as received (a modified event replaces its earlier form)."""
+        start, end = window
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO dr_event (event_id, signal, payload, target_kw, start_at, "
+                "end_at, opt, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(event_id, signal, payload, target_kw, _clock(start), _clock(end), opt),
+                    _clock(received_at),
+                ),
+            )
+
+    def dr_events(self, at: datetime) -> list[dict[str, Any]]:
+        """The events whose window holds ``at`` or is still to come, soonest first."""
+        return [
+            {
+                "event_id": event_id,
+                "signal": signal,
+                "payload": payload,
+                "target_kw": target_kw,
+                "start": datetime.fromisoformat(start),
+                "end": datetime.fromisoformat(end),
+                "opt": opt,
+            }
+            for event_id, signal, payload, target_kw, start, end, opt in self._rows(
+                "SELECT event_id, signal, payload, target_kw, start_at, end_at, opt FROM dr_event "
+                "WHERE end_at > ? ORDER BY start_at",
+                _clock(at),
+            )
+        ]
