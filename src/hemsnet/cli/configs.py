@@ -32,7 +32,7 @@ from hemsnet.uplink.config import MqttConfig, parse_mqtt
 from hemsnet.uplink.openadr_config import OpenAdrConfig, parse_openadr
 from hemsnet.web.config import DashboardConfig, parse_dashboard
 
-__all__ = ["Configs", "Deployment", "read_configs"]
+__all__ = ["Configs", "Deployment", "configs_of", "read_configs"]
 
 _LINK_KEYS: Final = ("iface", "meter", "hems_iface", "ipv4")
 
@@ -82,8 +82,11 @@ def read_configs(path: Path | None) -> Configs:
     """Every table of ``path`` (defaults without one); a ConfigError names the file and key."""
     if path is None:
         return Configs()
-    data = read_toml(path)
-    source = str(path)
+    return configs_of(read_toml(path), str(path))
+
+
+def configs_of(data: dict[str, Any], source: str) -> Configs:
+    """Every table of a parsed TOML document, each read by its owner."""
     return Configs(
         parse_config(data, source),
         parse_dashboard(data, source),

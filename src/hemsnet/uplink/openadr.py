@@ -20,10 +20,11 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 from openleadr import OpenADRClient  # type: ignore[import-untyped]
 
+from hemsnet.aio.clock import wait_for_stop
 from hemsnet.aio.controller_service import ControllerService
 from hemsnet.aio.demand_service import DemandService
 from hemsnet.controller.appliance_events import ApplianceEvent
@@ -34,6 +35,9 @@ from hemsnet.uplink.openadr_config import OpenAdrConfig, dr_target
 __all__ = ["Ven", "attach_ven"]
 
 log = logging.getLogger(__name__)
+
+_RETRY_FIRST: Final = 2.0  # s before registering again with a VTN that did not answer
+_RETRY_MAX: Final = 60.0
 
 
 def _local(at: datetime) -> datetime:
@@ -58,6 +62,7 @@ class Ven:
         self.demand = demand
         self.config = config
         self.power_w: float | None = None
+        self._powered = asyncio.Event()  # set at the first power reading
         self._report = report
         self._timers: list[asyncio.TimerHandle] = []
 
@@ -69,11 +74,47 @@ class Ven:
                 for sample in event.samples:
                     if sample.series is Series.POWER and sample.value is not None:
                         self.power_w = float(sample.value)
+                        self._powered.set()
 
     def appliance_events(self, events: Sequence[ApplianceEvent], now: datetime) -> None:
         pass
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Register with the VTN once the meter's power is known (a telemetry report without a
+        value is one the VTN cannot read, E13), again after a back-off while it cannot be
+        reached, then let openleadr poll it until ``stop``."""
+        wait = _RETRY_FIRST
+        client = None
+        if self.power_w is not None:
+            self._powered.set()
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait(
+            [stopping, asyncio.ensure_future(self._powered.wait())],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        stopping.cancel()
+        try:
+            while not stop.is_set():
+                client = self._client()
+                await client.run()  # returns once registered and polling, or having given up
+                if client.registration_id:
+                    if self._report is not None:
+                        self._report(
+                            f"hemsnet controller: OpenADR VEN registered with {self.config.vtn_url}"
+                        )
+                    await stop.wait()
+                    break
+                log.info("the VTN %s did not register us; again in %g s", self.config.vtn_url, wait)
+                client = None
+                await wait_for_stop(stop, wait)
+                wait = min(wait * 2, _RETRY_MAX)
+        finally:
+            for timer in self._timers:
+                timer.cancel()
+            if client is not None:
+                await client.stop()
+
+    def _client(self) -> Any:
         client = OpenADRClient(
             ven_name=self.config.ven_name,
             vtn_url=self.config.vtn_url,
@@ -88,15 +129,7 @@ class Ven:
             unit="W",
             sampling_rate=timedelta(seconds=10),
         )
-        task = asyncio.create_task(client.run())
-        try:
-            await stop.wait()
-        finally:
-            for timer in self._timers:
-                timer.cancel()
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            await client.stop()
+        return client
 
     # --- the VTN's events ------------------------------------------------------------------
 
@@ -162,8 +195,8 @@ class Ven:
             what = "ended" if target is None else f"target {target:g} kW"
             self._report(f"hemsnet controller: demand response {what}")
 
-    def _telemetry(self) -> float | None:
-        return self.power_w
+    def _telemetry(self) -> list[tuple[datetime, float]]:
+        return [] if self.power_w is None else [(datetime.now(UTC), self.power_w)]
 
 
 def attach_ven(

@@ -103,7 +103,8 @@ class Vtn:
         max_sampling_interval: timedelta,
     ) -> tuple[Callable[[list[tuple[datetime, float]]], Any], timedelta]:
         self.report(f"hemsnet vtn: VEN {ven_id} offers {measurement} of {resource_id} in {unit}")
-        return partial(self._telemetry, ven_id, resource_id), self.poll
+        # At the rate the VEN offers: one it cannot sample at gets reports without values.
+        return partial(self._telemetry, ven_id, resource_id), min_sampling_interval
 
     async def _telemetry(
         self, ven_id: str, resource_id: str, values: list[tuple[datetime, float]]
