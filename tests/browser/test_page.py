@@ -103,6 +103,15 @@ def write_store(db: Path, now: datetime) -> datetime:
         )
         stored.store.settle_action(action, "accepted", "", meter_time - timedelta(minutes=5))
         stored.store.measure_action(action, -1500, meter_time - timedelta(minutes=4))
+        stored.store.record_dr_event(
+            "event-1",
+            "LOAD_DISPATCH/setpoint",
+            4.0,
+            4.0,
+            (now - timedelta(minutes=5), now + timedelta(hours=1)),
+            "optIn",
+            now,
+        )
     finally:
         stored.close()
     return closed
@@ -210,7 +219,10 @@ def test_the_control_panel_shows_why_and_pauses_an_appliance(
     browser: Browser, site: Site, request: pytest.FixtureRequest
 ) -> None:
     with opened(browser, site, request) as page:
-        expect(page.locator("#control-summary")).to_have_text("Target 5.0 kW · 1 shed now")
+        summary = page.locator("#control-summary")
+        expect(summary).to_contain_text("Target 5.0 kW · 1 shed now")
+        expect(summary).to_contain_text("demand response now: target 4.0 kW")
+        expect(summary).to_have_attribute("data-dr", "active")
         battery = page.locator('#control tr[data-name="battery"]')
         expect(battery).to_have_attribute("data-shed", "true")
         expect(battery).to_contain_text("discharge")

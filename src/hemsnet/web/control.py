@@ -3,7 +3,8 @@
 
 The plan comes from the configuration the dashboard was given (``[demand]``); what happened
 comes from the store: each appliance's latest power, its last accepted decision (shed or
-restored), the overrides, and today's decisions for the timeline on the demand chart.
+restored), the overrides, today's decisions for the timeline on the demand chart, and the
+demand-response event from the provider in force or coming.
 """
 
 from __future__ import annotations
@@ -74,7 +75,27 @@ def control_state(store: Store, plan: DemandPlan, now: datetime) -> dict[str, An
         "step": sum(1 for a in appliances if a["shed"]),
         "appliances": appliances,
         "actions": [_action(a) for a in today],
-        "dr_event": None,  # OpenADR is not implemented (docs/energy-management.md)
+        "dr_event": _dr_event(store),
+    }
+
+
+def _dr_event(store: Store) -> dict[str, Any] | None:
+    """The provider's demand-response event in force now, else the next one (wall-clock time,
+    as the VEN stores its windows, E12)."""
+    now = datetime.now()
+    events = store.dr_events(now)
+    if not events:
+        return None
+    event = events[0]
+    return {
+        "event_id": event["event_id"],
+        "signal": event["signal"],
+        "payload": event["payload"],
+        "target_kw": event["target_kw"],
+        "start": iso(event["start"]),
+        "end": iso(event["end"]),
+        "opt": event["opt"],
+        "active": event["start"] <= now < event["end"],
     }
 
 

@@ -118,7 +118,18 @@ _SCHEMAS: Final[dict[str, Any]] = {
             ),
         },
         actions={"type": "array", "items": {"$ref": "#/components/schemas/ControlAction"}},
-        dr_event={"type": "null"},
+        dr_event=_nullable(
+            _object(
+                event_id={"type": "string"},
+                signal={"type": "string"},
+                payload={"type": "number"},
+                target_kw=_NUMBER,
+                start=_TIME,
+                end=_TIME,
+                opt={"enum": ["optIn", "optOut"]},
+                active={"type": "boolean"},
+            )
+        ),
     ),
     "Override": _object(appliance={"type": "string"}, paused={"type": "boolean"}),
     "MonthMax": _object(

@@ -63,6 +63,7 @@ def test_the_panel_state_and_an_override(tmp_path: Path) -> None:
             assert ev["last"]["reason"] == "projected 357 kW over"
             assert (ev["last"]["power_before_w"], ev["last"]["power_after_w"]) == (6000, 0)
             assert [a["appliance"] for a in state["actions"]] == ["ev"]
+            assert state["dr_event"] is None
 
             answer = await client.post(
                 "/api/control/override", json={"appliance": "ev", "paused": True}

@@ -547,7 +547,13 @@
       setText('control-summary', t('control_off'));
       fillRows($('control'), []);
     } else {
-      setText('control-summary', t('control_summary', { kw: kw(control.target_kw), step: control.step }));
+      const dr = control.dr_event;
+      const event = !dr ? '' : t(dr.active ? 'dr_active' : 'dr_next', {
+        kw: dr.target_kw === null ? '–' : kw(dr.target_kw), start: hhmm(dr.start), end: hhmm(dr.end),
+        opt: t(dr.opt === 'optIn' ? 'dr_in' : 'dr_out'),
+      });
+      setText('control-summary', t('control_summary', { kw: kw(control.target_kw), step: control.step }) + event);
+      $('control-summary').dataset.dr = dr ? (dr.active ? 'active' : 'coming') : 'none';
       fillRows($('control'), control.appliances.map(controlRow));
     }
     markActions();
