@@ -21,7 +21,7 @@ from hemsnet.appliances.lighting import Lighting
 from hemsnet.appliances.site import SiteLoad
 from hemsnet.appliances.water_heater import WaterHeater
 from hemsnet.control.actions import Action
-from hemsnet.control.plan import Controllable, DemandPlan
+from hemsnet.control.plan import DemandPlan, PlanAppliance
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.physics.load import SURGE_FACTOR_MAX, LoadModel
 from hemsnet.physics.timeline import minute_index
@@ -59,7 +59,7 @@ class DemoSite:
         self.plan = DemandPlan(
             target_kw=target_kw,
             appliances=tuple(
-                Controllable(
+                PlanAppliance(
                     name,
                     Eoj.of(class_id, 1),
                     action,

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from hemsnet.control.forecast import PERIOD, Projection
-from hemsnet.control.plan import Controllable, DemandPlan
+from hemsnet.control.plan import DemandPlan, PlanAppliance
 from hemsnet.echonet.eoj import Eoj
 
 __all__ = [
@@ -136,7 +136,7 @@ class _Pending:
 
 @dataclass(slots=True)
 class _State:
-    rule: Controllable
+    rule: PlanAppliance
     address: Hashable | None = None
     watts: int | None = None
     operating: bool | None = None

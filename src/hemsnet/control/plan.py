@@ -41,7 +41,7 @@ from hemsnet.echonet.eoj import Eoj, parse_eoj
 from hemsnet.errors import ConfigError
 from hemsnet.tomlconfig import TomlTable, read_toml
 
-__all__ = ["Controllable", "DemandPlan", "load_plan", "parse_plan"]
+__all__ = ["DemandPlan", "PlanAppliance", "load_plan", "parse_plan"]
 
 _KEYS: Final = ("target_kw", "guard_s", "settle_s", "hysteresis", "band_share", "retries")
 _APPLIANCE_KEYS: Final = (
@@ -51,7 +51,7 @@ _APPLIANCE_KEYS: Final = (
 
 
 @dataclass(frozen=True, slots=True)
-class Controllable:
+class PlanAppliance:
     """One appliance object the plan may command, and its limits."""
 
     name: str
@@ -78,7 +78,7 @@ class DemandPlan:
     """The target and the controllable appliances, lowest priority number first."""
 
     target_kw: float = 0.0
-    appliances: tuple[Controllable, ...] = field(default=())
+    appliances: tuple[PlanAppliance, ...] = field(default=())
     guard_s: float = 60.0
     settle_s: float = 10.0
     hysteresis: float = 0.05
@@ -89,11 +89,11 @@ class DemandPlan:
     def enabled(self) -> bool:
         return self.target_kw > 0 and bool(self.appliances)
 
-    def named(self, name: str) -> Controllable | None:
+    def named(self, name: str) -> PlanAppliance | None:
         return next((a for a in self.appliances if a.name == name), None)
 
 
-def _appliance(table: TomlTable) -> Controllable:
+def _appliance(table: TomlTable) -> PlanAppliance:
     name = table.raw("name", str, "a string")
     if not name or not name.strip():
         raise table.error("name", "every appliance needs a name")
@@ -121,7 +121,7 @@ def _appliance(table: TomlTable) -> Controllable:
     if table.raw("room_max_c", (int, float), "a number") is not None:
         room = table.number("room_max_c", 0.0, 0.0, 50.0)
     reserve = table.number("reserve_percent", -1.0, 0.0, 100.0)
-    return Controllable(
+    return PlanAppliance(
         name=name.strip(),
         eoj=eoj,
         action=action,

@@ -23,7 +23,7 @@ from hemsnet.appliances.objects import appliance_object
 from hemsnet.appliances.site import grid_draw_w
 from hemsnet.control.demand import Command, ControlEvent
 from hemsnet.control.forecast import Projection, project
-from hemsnet.control.plan import Controllable
+from hemsnet.control.plan import PlanAppliance
 from hemsnet.devices.objects import DeviceObject
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.physics.load import MinutePower
@@ -185,5 +185,5 @@ class Loop:
                 controller.commanded(NODE, command.eoj, command.epc, accepted, reason, self.now)
             )
 
-    def member(self, rule: Controllable) -> Member:
+    def member(self, rule: PlanAppliance) -> Member:
         return next(m for m in self.members if m.eoj == rule.eoj)

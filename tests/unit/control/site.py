@@ -13,7 +13,7 @@ from hemsnet.appliances.ev import ElectricVehicle
 from hemsnet.appliances.lighting import Lighting
 from hemsnet.appliances.water_heater import WaterHeater
 from hemsnet.control.actions import Action
-from hemsnet.control.plan import Controllable, DemandPlan
+from hemsnet.control.plan import DemandPlan, PlanAppliance
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.physics.load import MinutePower
 from hemsnet.physics.timeline import minute_start
@@ -39,15 +39,15 @@ def members(now: datetime, seed: int = 1) -> list[Member]:
 
 
 RULES = (
-    Controllable("lighting", LIGHTING, Action.of("level", 30, 100), 1, shed_kw=0.028, units=500),
-    Controllable(
+    PlanAppliance("lighting", LIGHTING, Action.of("level", 30, 100), 1, shed_kw=0.028, units=500),
+    PlanAppliance(
         "aircon", AIRCON, Action.of("setpoint", 28, 26), 2, shed_kw=1.5, units=40, room_max_c=29
     ),
-    Controllable("ev", EV, Action.of("stop"), 3, shed_kw=6.0, units=4, reserve_percent=30),
-    Controllable(
+    PlanAppliance("ev", EV, Action.of("stop"), 3, shed_kw=6.0, units=4, reserve_percent=30),
+    PlanAppliance(
         "battery", BATTERY, Action.of("discharge"), 4, shed_kw=2.0, units=10, reserve_percent=20
     ),
-    Controllable("heater", HEATER, Action.of("defer"), 5, shed_kw=1.2, units=10),
+    PlanAppliance("heater", HEATER, Action.of("defer"), 5, shed_kw=1.2, units=10),
 )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from hemsnet.control.actions import Action
-from hemsnet.control.plan import Controllable, DemandPlan
+from hemsnet.control.plan import DemandPlan, PlanAppliance
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.store.model import ApplianceReading
 from hemsnet.store.store import Store
@@ -19,8 +19,8 @@ NOW = datetime(2026, 8, 1, 14, 10)
 PLAN = DemandPlan(
     target_kw=330.0,
     appliances=(
-        Controllable("lighting", Eoj.of(0x0290, 1), Action.of("level", 30, 80), 1),
-        Controllable("ev", Eoj.of(0x027E, 1), Action.of("stop"), 2, shed_kw=6.0, units=4),
+        PlanAppliance("lighting", Eoj.of(0x0290, 1), Action.of("level", 30, 80), 1),
+        PlanAppliance("ev", Eoj.of(0x027E, 1), Action.of("stop"), 2, shed_kw=6.0, units=4),
     ),
 )
 
