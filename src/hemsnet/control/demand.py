@@ -274,7 +274,7 @@ class DemandController:
         guard = projection.projected_kw + self.plan.band_share * (
             projection.high_kw - projection.projected_kw
         )
-        effective = guard - self._coming(projection.at) * remaining / _T
+        effective = guard - self._coming(now) * remaining / _T  # controller time, as changed_at
         if effective > target:
             need = (effective - target) * _T / remaining
             for state in self._states.values():  # priority order
