@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/meter.py
 	$(BIN)/python bench/controller.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/sse.py --max-streams 2500
 	$(BIN)/python bench/loop_stall.py --slow-fsync 20
 	$(BIN)/python -m bench.uplink
 

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
@@ -103,10 +103,11 @@ def build_store(path: Path, days: int, now: datetime) -> None:
 
 
 @contextmanager
-def dashboard(db: Path) -> Iterator[str]:
-    """``hemsnet dashboard`` on ``db``, pinned to CPU 0 if possible; yields its URL."""
+def dashboard(db: Path, options: Sequence[str] = ()) -> Iterator[tuple[str, int]]:
+    """``hemsnet dashboard`` on ``db`` with ``options``, pinned to CPU 0 if possible; yields
+    its URL and pid (``taskset`` execs it, so the pid is the dashboard's)."""
     command = [sys.executable, "-m", "hemsnet", "dashboard", "--db", str(db)]
-    command += ["--listen", "127.0.0.1:0"]
+    command += ["--listen", "127.0.0.1:0", *options]
     taskset = shutil.which("taskset")
     if taskset and (os.cpu_count() or 1) > 1:
         command = [taskset, "-c", "0", *command]
@@ -116,7 +117,7 @@ def dashboard(db: Path) -> Iterator[str]:
         line = proc.stdout.readline()
         if "http://" not in line:
             raise SystemExit(f"bench: the dashboard did not start: {line!r}")
-        yield line.split()[-1]
+        yield line.split()[-1], proc.pid
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
@@ -177,7 +178,7 @@ def main() -> None:
             f"{time.perf_counter() - started:.1f} s; Python {platform.python_version()}, "
             f"{platform.machine()}, {os.cpu_count()} CPUs"
         )
-        with dashboard(db) as url:
+        with dashboard(db) as (url, _):
             table = routes(now.date(), args.days)
             timings: dict[str, list[float]] = {name: [] for name in table}
             for _ in range(args.rounds):

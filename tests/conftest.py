@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,18 @@ def mra() -> Path:
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
     return MRA_DIR
+
+
+def counting(start: int = 0) -> Callable[[int], int]:
+    """A TID draw for tests that need to know the next TID: start, start + 1, ... (wrapping)."""
+    state = [start]
+
+    def draw(limit: int) -> int:
+        value = state[0] % limit
+        state[0] += 1
+        return value
+
+    return draw
 
 
 def load_vectors(name: str) -> list[dict[str, Any]]:

@@ -77,7 +77,11 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         address = web_link(topology.tag, ctl_ns)
         token = f"browser-{topology.tag}"
         config = files / "controller.toml"
-        config.write_text(f'[dashboard]\ntoken = "{token}"\ntarget_kw = {timeline.target_kw}\n')
+        # unpaced (C32): the meter is the emulator at 60x, whose minutes are our seconds
+        config.write_text(
+            f'[dashboard]\ntoken = "{token}"\ntarget_kw = {timeline.target_kw}\n'
+            "[requests]\npace = 0\n"
+        )
         db = files / "hemsnet.db"
         meter = Process(
             meter_ns, "meter", "--iface", meter_end.iface, "--speed", str(SPEED), "--seed",

@@ -42,12 +42,14 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "meter": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         "appliances": ("physics", "devices", "echonet", "errors"),
         "controller": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
+        "skstack": ("meter", "physics", "metering", "devices", "echonet", "errors"),
         # Energy management: decides what the appliance monitors carry out.
         "control": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         # Above the boundary: I/O.
         "store": ("metering", "devices", "echonet", "errors"),
         "aio": (
-            *("control", "controller", "meter", "appliances", "store", "metering", "physics"),
+            *("control", "controller", "meter", "appliances", "skstack", "store", "metering"),
+            "physics",
             *("devices", "echonet", "errors"),
         ),
         "testbed": ("homenet", "store", "metering", "errors"),
@@ -60,17 +62,8 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("errors", "localtime", "tomlconfig"),
         ),
         "cli": (
-            *(
-                "aio",
-                "web",
-                "uplink",
-                "testbed",
-                "store",
-                "control",
-                "controller",
-                "meter",
-                "appliances",
-            ),
+            *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
+            *("appliances", "skstack"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
@@ -79,10 +72,8 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
 }
 #: The sans-I/O core: time and randomness are inputs, bytes in and out.
 CORE: Final = frozenset(
-    {
-        *("echonet", "devices", "metering", "physics", "meter", "appliances", "controller"),
-        *("control", "homenet"),
-    }
+    {"echonet", "devices", "metering", "physics", "meter", "appliances", "controller", "homenet"}
+    | {"skstack", "control"}
 )
 #: Standard-library modules that do I/O, keep time or hide state (the core takes them as inputs).
 IO_MODULES: Final = frozenset(

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -85,7 +86,7 @@ class EchonetClient:
 
     def __init__(self, transport: DatagramLink) -> None:
         self.transport = transport
-        self.engine = ClientEngine(identify=peer_identity)
+        self.engine = ClientEngine(draw=secrets.randbelow, identify=peer_identity)
         self._runner = EngineRunner(
             self.engine, transport, ScaledClock(datetime.now()), on_events=self._on_events
         )
@@ -198,7 +199,8 @@ class EchonetClient:
         Collects answers (and 0xD5 announcements heard meanwhile) for ``window`` seconds, or
         until ``expect`` nodes have answered.
         """
-        found: dict[Address, DiscoveredNode] = {}
+        found: dict[Hashable, DiscoveredNode] = {}  # by address: a node answering from
+        # another port than the one it announces from is still one node
 
         def accept(frame: Frame, source: Address) -> bool:
             edt = frame.edt_of(_SELF_NODE_INSTANCE_LIST) or frame.edt_of(
@@ -211,7 +213,7 @@ class EchonetClient:
             except ValueError:
                 log.info("ignoring malformed instance list from %s", source)
                 return False
-            found[source] = DiscoveredNode(source, instances)
+            found[peer_identity(source)] = DiscoveredNode(source, instances)
             return True
 
         await self._collect(

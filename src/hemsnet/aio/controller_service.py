@@ -21,6 +21,7 @@ their controller here, so that each runs the same thing:
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ from hemsnet.aio.disk_writer import DiskWriter
 from hemsnet.aio.hems_networks import HemsNetworks
 from hemsnet.aio.recorder import Recorder
 from hemsnet.aio.runner import EngineRunner
+from hemsnet.aio.serial_link import BAUD_RATE, LinkNotice, SerialLink
 from hemsnet.aio.services import Service, run_together
-from hemsnet.aio.udp import DatagramLink, peer_identity, peer_key
+from hemsnet.aio.udp import DatagramLink, echonet_endpoint, peer_identity, peer_key
 from hemsnet.controller.appliance_events import (
     ApplianceEvent,
     ApplianceFound,
@@ -60,9 +62,11 @@ from hemsnet.echonet.engine import FrameDiscarded
 from hemsnet.echonet.eoj import Eoj
 from hemsnet.errors import RequestNotAllowed
 from hemsnet.metering.gaps import GapStatus
+from hemsnet.skstack.driver import KnownPan, RouteBCredentials
+from hemsnet.skstack.protocol import PanDescription
 from hemsnet.store.store import Store
 
-__all__ = ["ControllerService", "ControllerSetup", "EventSink", "StatusView"]
+__all__ = ["ControllerService", "ControllerSetup", "DongleSetup", "EventSink", "StatusView"]
 
 _NOTABLE: Final = (MeterPaired, MeterRestarted, FaultStarted, FaultEnded, GapSettled, Warned)
 
@@ -84,15 +88,28 @@ class EventSink(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class DongleSetup:
+    """Route B through a SKSTACK IP dongle on a serial port [G.9958 Figure I.2]: where it is,
+    the Route B credentials, and the meter's PAN when known without a scan (else the one kept
+    in the store from an earlier scan is used)."""
+
+    path: str
+    credentials: RouteBCredentials
+    pan: KnownPan | None = None
+    baud: int = BAUD_RATE
+
+
+@dataclass(frozen=True, slots=True)
 class ControllerSetup:
     """What a controller runs with: its configuration, its links, its store and its clock.
 
-    ``hems`` names the HEMS networks' interfaces; the Route B one among them shares the
-    Route B link [G.9958 6.3.2, 6.4.1]. ``meter``, when given, is the only peer on Route B.
+    ``route_b`` is a datagram link (UDP on an interface) or a dongle. ``hems`` names the HEMS
+    networks' interfaces; the Route B one among them shares the Route B link
+    [G.9958 6.3.2, 6.4.1]. ``meter``, when given, is the only peer on Route B.
     """
 
     config: ControllerConfig
-    route_b: DatagramLink
+    route_b: DatagramLink | DongleSetup
     db: Path
     clock: ScaledClock
     meter: Hashable | None = None
@@ -116,6 +133,8 @@ class StatusView:
     backfill_total: int
     backfilled_at: datetime | None
     counters: dict[str, int]
+    per_hour: int  # requests sent in the last hour [AIF 2.4.1 note]
+    refused: tuple[int, ...]  # what the meter refuses though it should serve it (C36)
     appliances: tuple[int, int] | None  # known, reachable; None without HEMS networks
 
     @classmethod
@@ -131,6 +150,8 @@ class StatusView:
             status.backfill_total,
             status.backfilled_at,
             dict(status.counters),
+            engine.rate.per_hour(engine.now),
+            tuple(sorted(engine.meter.refused)),
             (
                 (sum(m.known for m in monitors), sum(m.reachable for m in monitors))
                 if monitors
@@ -142,7 +163,7 @@ class StatusView:
         """``hemsnet controller: meter ... | last reading ... | gaps ... | ...``; the store
         part read from ``store``."""
         if not self.paired:
-            parts = ["searching for a meter (0x028F)"]
+            parts = ["searching for a meter (0x028F, 0x0288)"]
         else:
             parts = [f"meter {self.eoj} at {self.address}"]
             if meter_id is not None:
@@ -155,8 +176,10 @@ class StatusView:
             parts.append(
                 f"requests {counters.get('sent', 0)} sent, {counters.get('answered', 0)} "
                 f"answered, {counters.get('refused', 0)} refused, "
-                f"{counters.get('timed_out', 0)} timed out"
+                f"{counters.get('timed_out', 0)} timed out, {self.per_hour} in the last hour"
             )
+            if self.refused:
+                parts.append("refuses " + " ".join(f"0x{epc:02X}" for epc in self.refused))
         if self.appliances is not None:
             known, reachable = self.appliances
             parts.append(f"appliances {known} ({reachable} reachable)")
@@ -182,15 +205,28 @@ class ControllerService:
         self.store = store
         now = setup.clock.now()
         config = setup.config
-        self.engine = ControllerEngine(config, now=now, meter=setup.meter, identify=peer_identity)
-        self.hems = HemsNetworks(
-            setup.hems, self.engine, setup.route_b, config.appliances, now, setup.appliance_links
+        self.engine = ControllerEngine(
+            config,
+            now=now,
+            meter=setup.meter,
+            identify=peer_identity,
+            tid_draw=secrets.randbelow,
+            endpoint=echonet_endpoint,
         )
         self.writer = DiskWriter("hemsnet-store")
+        self.dongle: SerialLink | None = None
+        route_b = setup.route_b
+        if isinstance(route_b, DongleSetup):
+            route_b = self.dongle = self._dongle(route_b)
+        self.hems = HemsNetworks(
+            setup.hems, self.engine, route_b, config.appliances, now, setup.appliance_links
+        )
         self.recorder = Recorder(store, peer_key)
         self.runner = EngineRunner(
             self.engine, self.hems.route_b, setup.clock, on_events=self._on_events
         )
+        if self.hems.gate is not None:
+            self.hems.gate.on_wake = lambda: self.runner.dispatch([])
         self.monitors = [monitor for monitor, _ in self.hems.monitors]
         self.monitor_runners = [
             EngineRunner(
@@ -256,6 +292,32 @@ class ControllerService:
     def describe(self) -> str:
         """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any)."""
         return self.hems.describe()
+
+    def _dongle(self, dongle: DongleSetup) -> SerialLink:
+        """The serial link, with the PAN given or kept from an earlier scan."""
+        pan = dongle.pan
+        kept = self.store.kept_pan()
+        if pan is None and kept is not None:
+            pan = KnownPan(*kept)
+        store, writer, clock = self.store, self.writer, self.setup.clock
+
+        def keep(found: PanDescription) -> None:
+            at = clock.now()
+            writer.submit(lambda: store.keep_pan(found.channel, found.pan_id, found.mac, at))
+
+        return SerialLink(
+            dongle.path,
+            dongle.credentials,
+            pan=pan,
+            baud_rate=dongle.baud,
+            notice=self._notice,
+            on_pan=keep,
+        )
+
+    def _notice(self, notice: LinkNotice) -> None:
+        report = self.setup.report
+        if report is not None:
+            report(f"hemsnet controller: {notice.text}")
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run the controller until ``stop``; the store is written up to the last event before

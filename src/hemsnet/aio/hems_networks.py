@@ -9,7 +9,8 @@ meter's network [G.9958 6.3.2, 6.4.1]: its monitor then shares the Route B socke
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import secrets
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 
 from hemsnet.aio.shared_link import SharedLink
@@ -17,9 +18,24 @@ from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, peer_identity
 from hemsnet.controller.appliances import ApplianceMonitor
 from hemsnet.controller.config import ApplianceConfig
 from hemsnet.controller.engine import ControllerEngine
+from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import ConfigError
 
-__all__ = ["HemsNetworks"]
+__all__ = ["HemsNetworks", "RouteBLane"]
+
+
+class RouteBLane:
+    """The Route B engine's lane as the gate of the monitor that shares its network (C24): a
+    discovery spawns a task in the engine, so ``on_wake`` re-arms the Route B runner."""
+
+    def __init__(self, engine: ControllerEngine) -> None:
+        self.engine = engine
+        self.on_wake: Callable[[], None] | None = None
+
+    def discover_nodes(self, now: datetime) -> None:
+        self.engine.discover_nodes(now)
+        if self.on_wake is not None:
+            self.on_wake()
 
 
 class HemsNetworks:
@@ -40,21 +56,27 @@ class HemsNetworks:
             raise ConfigError(f"--hems-iface {', '.join(names)}: an interface is given twice")
         self.route_b = route_b
         self.shared: str | None = None  # the Route B interface, when a monitor shares it
+        self.gate: RouteBLane | None = None  # then its monitor's way to the meter's lane
         self.monitors: list[tuple[ApplianceMonitor, DatagramLink]] = []
         for name in names:
             if route_b.iface is not None and name == route_b.iface.name:
                 link = SharedLink(route_b, engine)
                 self.route_b, self.shared = link.route_b, name
-                # One TID allocator for both, so that no answer is taken for the other's (C24)
+                # One TID allocator and one lane to the meter for both (C24)
+                self.gate = RouteBLane(engine)
                 monitor = ApplianceMonitor(
-                    config, now=now, identify=peer_identity, tids=engine.tids
+                    config, now=now, identify=peer_identity, tids=engine.tids, gate=self.gate
                 )
                 self.monitors.append((monitor, link.appliances))
             else:
-                monitor = ApplianceMonitor(config, now=now, identify=peer_identity)
+                own = TidAllocator(secrets.randbelow)
+                monitor = ApplianceMonitor(config, now=now, identify=peer_identity, tids=own)
                 self.monitors.append((monitor, _open(name)))
         for given, peers in links:  # open already, its nodes given (the demo's loopback)
-            monitor = ApplianceMonitor(config, now=now, identify=peer_identity, peers=peers)
+            own = TidAllocator(secrets.randbelow)
+            monitor = ApplianceMonitor(
+                config, now=now, identify=peer_identity, tids=own, peers=peers
+            )
             self.monitors.append((monitor, given))
 
     def describe(self) -> str:

@@ -16,8 +16,9 @@ Every datagram goes to exactly one share:
 
 So the Route B engine sees only the meter, as over Route B proper, and never counts the
 appliances' traffic as ``foreign_dropped``; the monitor never lists the meter among the
-appliances. Both draw their TIDs from the engine's allocator, so the meter's answer to the
-monitor's discovery is a response to nothing the engine asked, never a late one (C24, C25).
+appliances. The monitor's discovery goes through the Route B engine's lane, since the meter
+hears it too [AIF 2.4.1]: the meter's answer is the engine's, every other node's the monitor's
+(C24, C25).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import Final
 
 from hemsnet.aio.udp import Address, DatagramHandler, DatagramLink, Interface
 from hemsnet.controller.engine import ControllerEngine
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.controller.plan import PLANS
+from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.instance_list import decode_instance_list
 from hemsnet.errors import FrameError
@@ -68,7 +70,9 @@ class LinkShare:
         return self._link.transport.send(data, addr)
 
     def send_multicast(self, data: bytes, *, ipv4: bool = True) -> bool:
-        return self._link.transport.send_multicast(data, ipv4=ipv4 and self._ipv4_multicast)
+        # The appliance discovery stays on IPv6, also when the Route B engine sends it (C26).
+        ipv4 = ipv4 and self._ipv4_multicast and not _is_discovery(data)
+        return self._link.transport.send_multicast(data, ipv4=ipv4)
 
 
 class SharedLink:
@@ -105,15 +109,30 @@ class SharedLink:
             share.handler(data, source)
 
 
+def _is_discovery(data: bytes) -> bool:
+    """Whether a datagram is a Get of 0xD6 to every node profile: the appliance discovery."""
+    try:
+        frame = decode_frame(data)
+    except FrameError:
+        return False
+    return (
+        isinstance(frame, Frame)
+        and frame.deoj.is_node_profile
+        and frame.esv is Esv.GET
+        and [p.epc for p in frame.properties] == [0xD6]
+    )
+
+
 def from_a_meter(data: bytes) -> bool:
-    """Whether a frame comes from a 0x028F object, or from a node profile listing one."""
+    """Whether a frame comes from a meter object (0x028F, 0x0288), or from a node profile
+    listing one."""
     try:
         frame = decode_frame(data)
     except FrameError:
         return False
     if not isinstance(frame, Frame):
         return False
-    if frame.seoj.class_id == HV_METER_BIDIR_CLASS:
+    if frame.seoj.class_id in PLANS:
         return True
     if not frame.seoj.is_node_profile:
         return False
@@ -125,6 +144,6 @@ def from_a_meter(data: bytes) -> bool:
             listed = decode_instance_list(edt).instances
         except ValueError:
             continue
-        if any(eoj.class_id == HV_METER_BIDIR_CLASS for eoj in listed):
+        if any(eoj.class_id in PLANS for eoj in listed):
             return True
     return False

@@ -13,7 +13,7 @@ from typing import Any
 
 from hemsnet.errors import ConfigError
 
-__all__ = ["load_state", "save_state"]
+__all__ = ["check_writable", "load_state", "save_state"]
 
 
 def load_state(path: Path) -> dict[str, Any] | None:
@@ -33,9 +33,25 @@ def load_state(path: Path) -> dict[str, Any] | None:
     return state
 
 
+def _temporary(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp")
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before the meter starts, a state file it could not save: its folder must take
+    the temporary file :func:`save_state` writes and renames (created, then removed; one a
+    save cut short left behind is garbage)."""
+    temporary = _temporary(path)
+    try:
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT, 0o600))
+        temporary.unlink()
+    except OSError as exc:
+        raise ConfigError(f"cannot write the state file {path}: {exc.strerror}") from None
+
+
 def save_state(path: Path, state: dict[str, Any]) -> None:
     """Replace the state file with ``state``, atomically and durably."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    temporary = _temporary(path)
     try:
         with temporary.open("w", encoding="utf-8") as out:
             json.dump(state, out, separators=(",", ":"))

@@ -34,6 +34,7 @@ __all__ = [
     "DatagramLink",
     "Interface",
     "UdpTransport",
+    "echonet_endpoint",
     "parse_address",
     "peer_identity",
     "peer_key",
@@ -102,6 +103,14 @@ class Address:
 def peer_identity(source: Hashable) -> Hashable:
     """A peer is its address and scope; its source port may change."""
     return (source.host, source.scope_id) if isinstance(source, Address) else source
+
+
+def echonet_endpoint(source: Hashable) -> Hashable:
+    """Where to send to a peer heard at ``source``: its address on UDP 3610, whatever port
+    it sent from. Stacks that send from a throwaway port listen on 3610 only [EL spec §1.2]."""
+    if isinstance(source, Address) and source.port != ECHONET_PORT:
+        return Address(source.host, ECHONET_PORT, source.scope_id)
+    return source
 
 
 def peer_key(source: Hashable) -> str:
@@ -335,7 +344,8 @@ class UdpTransport:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, self.iface.name.encode())
         except PermissionError:
             raise ConfigError(
-                f"binding to interface {self.iface.name} needs root or CAP_NET_RAW"
+                f"binding to interface {self.iface.name} needs CAP_NET_RAW (or root) on "
+                "Linux before 5.7"
             ) from None
         except OSError as exc:
             raise ConfigError(f"cannot bind to interface {self.iface.name}: {exc}") from None

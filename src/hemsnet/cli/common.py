@@ -21,6 +21,7 @@ __all__ = [
     "parse_epc",
     "parse_hex",
     "parse_local_time",
+    "parse_seconds",
     "parse_speed",
     "run_until_signalled",
 ]
@@ -65,6 +66,20 @@ def parse_speed(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0 < value <= 1_000_000:
         raise argparse.ArgumentTypeError(f"{text}: the speed must be in (0, 1000000]")
+    return value
+
+
+_SECONDS_MAX: Final = 86_400.0  # a day; the longest AIF timer is 180 s
+
+
+def parse_seconds(text: str) -> float:
+    """``--timeout``, ``--wait``: a number of seconds, more than 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= _SECONDS_MAX:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text}: seconds must be in (0, {_SECONDS_MAX:g}]")
     return value
 
 

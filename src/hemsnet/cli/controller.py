@@ -1,18 +1,22 @@
-"""``hemsnet controller``: read a bidirectional high-voltage smart meter (0x028F) over Route B."""
+"""``hemsnet controller``: read a smart meter over Route B, on an interface or through a Wi-SUN
+dongle (SKSTACK IP)."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
-from hemsnet.aio.controller_service import ControllerService, ControllerSetup
+from hemsnet.aio.controller_service import ControllerService, ControllerSetup, DongleSetup
 from hemsnet.aio.demand_service import DemandService, attach_demand
+from hemsnet.aio.serial_link import BAUD_RATE
 from hemsnet.aio.services import Service, run_together
-from hemsnet.aio.udp import Interface, UdpTransport, parse_address
+from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, parse_address
 from hemsnet.cli.common import (
     EXIT_OK,
     CliError,
@@ -24,6 +28,8 @@ from hemsnet.cli.configs import read_configs
 from hemsnet.cli.dashboard import listen_argument, url_line
 from hemsnet.control.plan import DemandPlan
 from hemsnet.controller import ControllerConfig
+from hemsnet.controller.config import RouteBConfig
+from hemsnet.skstack.driver import KnownPan, RouteBCredentials
 from hemsnet.uplink.config import with_url
 from hemsnet.uplink.openadr_config import OpenAdrConfig
 from hemsnet.web.app import bind, build_app, serve
@@ -37,18 +43,38 @@ DEFAULT_DB = Path("hemsnet.db")
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     controller = commands.add_parser(
         "controller",
-        help="read a bidirectional high-voltage smart meter (0x028F) over Route B into SQLite",
+        help="read a smart meter over Route B (an interface or a Wi-SUN dongle) into SQLite",
         description="Find the meter (its 0xD5 notification or a multicast search), read its "
         "attributes, receive its 30-minute notifications, poll its measurements, backfill "
         "what is missing from its history, and keep everything in an SQLite file, as the "
         "Route B interface specification's chapter 3 describes. Runs until interrupted "
         "(Ctrl-C or SIGTERM). A status line shows the meter, the last reading, gaps, faults "
         "and request counts; -v logs every sequence step and frame.",
-        epilog="example: hemsnet controller --iface eth0 --db meter.db --mqtt mqtt://127.0.0.1",
+        epilog="examples: hemsnet controller --iface eth0 --db meter.db --mqtt mqtt://127.0.0.1; "
+        "hemsnet controller --dongle /dev/ttyUSB0 --routeb-id-file id.txt "
+        "--routeb-password-file pw.txt",
     )
     controller.add_argument(
         "--iface", metavar="IF", help="the Route B interface (default: [link] iface of --config)"
     )
+    dongle = controller.add_argument_group(
+        "Route B through a Wi-SUN dongle (SKSTACK IP: BP35A1, BP35C0, BP35C2, RL7023)",
+        "instead of --iface; the same keys in the [routeb] table of --config; the Route B ID "
+        "and password may come from HEMSNET_ROUTEB_ID and HEMSNET_ROUTEB_PASSWORD",
+    )
+    dongle.add_argument("--dongle", metavar="PATH", help="the dongle's serial port")
+    dongle.add_argument(
+        "--routeb-id-file", metavar="FILE", help="a file holding the 32-character Route B ID"
+    )
+    dongle.add_argument(
+        "--routeb-password-file", metavar="FILE", help="a file holding the 12-character password"
+    )
+    dongle.add_argument(
+        "--channel", type=_int_auto, metavar="N", help="the meter's channel (33..60): no scan"
+    )
+    dongle.add_argument("--pan-id", type=_int_auto, metavar="X", help="the meter's PAN ID (hex)")
+    dongle.add_argument("--meter-mac", metavar="M", help="the meter's 64-bit MAC (16 hex digits)")
+    dongle.add_argument("--baud", type=int, metavar="N", help=f"baud rate ({BAUD_RATE})")
     controller.add_argument(
         "--hems-iface",
         action="append",
@@ -124,24 +150,37 @@ def _run(args: argparse.Namespace) -> int:
     configs = read_configs(args.config)
     config, dashboard, deployment = configs.controller, configs.dashboard, configs.deployment
     mqtt = with_url(configs.mqtt, args.mqtt) if args.mqtt else configs.mqtt
-    iface_name = args.iface or deployment.iface
-    if iface_name is None:
-        raise CliError("--iface IF is needed (or [link] iface in --config)")
-    iface = Interface.lookup(iface_name)
-    meter_text = args.meter or deployment.meter
-    meter = parse_address(meter_text, iface) if meter_text else None
     db = args.db or deployment.db or DEFAULT_DB
     if args.status_every <= 0:
         raise CliError("--status-every must be positive")
+    dongle = _dongle(args, config.routeb)
     now = args.start or datetime.now().replace(microsecond=0)
-    try:
-        transport = UdpTransport(iface, ipv4=args.ipv4 or deployment.ipv4)
-    except OSError as exc:
-        raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
+    route_b: DatagramLink | DongleSetup
+    meter = None
+    if dongle is not None:
+        route_b = dongle
+        where = f"through the dongle {dongle.path}"
+    else:
+        iface_name = args.iface or deployment.iface
+        if iface_name is None:
+            raise CliError(
+                "give --iface IF (or [link] iface in --config), or --dongle PATH for a Wi-SUN "
+                "dongle"
+            )
+        iface = Interface.lookup(iface_name)
+        meter_text = args.meter or deployment.meter
+        meter = parse_address(meter_text, iface) if meter_text else None
+        try:
+            transport = UdpTransport(iface, ipv4=args.ipv4 or deployment.ipv4)
+        except OSError as exc:
+            raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
+        route_b = transport
+        addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
+        where = f"on {iface.name} ({addresses}) port {transport.port}"
     clock = ScaledClock(now, args.speed)
     setup = ControllerSetup(
         config,
-        transport,
+        route_b,
         db,
         clock,
         meter=meter,
@@ -169,13 +208,10 @@ def _run(args: argparse.Namespace) -> int:
             from hemsnet.uplink.homeassistant import attach
 
             uplink = attach(controller, mqtt)
-        addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
-            f"hemsnet controller: on {iface.name} ({addresses}) port {transport.port}; "
-            f"{target}{controller.describe()}; store {db}{uplink}{control}; time "
-            f"{now.isoformat()} at "
-            f"{args.speed:g}x"
+            f"hemsnet controller: {where}; {target}{controller.describe()}; store {db}{uplink}"
+            f"{control}; time {now.isoformat()} at {args.speed:g}x"
         )
         if args.web is not None:
             _print(url)
@@ -194,6 +230,77 @@ def _ven(controller: ControllerService, demand: DemandService | None, config: Op
     return f"; OpenADR VEN {config.ven_name} of {config.vtn_url} (opt {config.opt})"
 
 
+def _dongle(args: argparse.Namespace, routeb: RouteBConfig) -> DongleSetup | None:
+    """The dongle of the command line or the ``[routeb]`` table, with its secrets; ``None``
+    for Route B on an interface."""
+    path = args.dongle or routeb.dongle
+    if path is None:
+        return None
+    if args.iface is not None:
+        raise CliError("--dongle and --iface: Route B goes one way, give one of them")
+    for option in ("meter", "ipv4"):
+        if getattr(args, option):
+            raise CliError(f"--{option} is for Route B on an interface, not through a dongle")
+    route_b_id = _secret(
+        args.routeb_id_file or routeb.id_file, "HEMSNET_ROUTEB_ID", "--routeb-id-file"
+    )
+    password = _secret(
+        args.routeb_password_file or routeb.password_file,
+        "HEMSNET_ROUTEB_PASSWORD",
+        "--routeb-password-file",
+    )
+    try:
+        credentials = RouteBCredentials(route_b_id, password)
+    except ValueError as exc:
+        raise CliError(f"{exc}: as the utility's letter gives it") from None
+    return DongleSetup(
+        path, credentials, _known_pan(args, routeb), args.baud or routeb.baud or BAUD_RATE
+    )
+
+
+def _secret(path: str | None, variable: str, option: str) -> str:
+    """A secret from its file, else from the environment; never printed."""
+    if path is None:
+        value = os.environ.get(variable)
+        if value is None:
+            raise CliError(f"give {option} FILE (or {variable}): the dongle needs it")
+        return value.strip()
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="ascii").strip()
+        mode = file.stat().st_mode
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {option} {path}: {getattr(exc, 'strerror', exc)}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        _print(f"hemsnet controller: warning: {path} can be read by others; chmod 600 {path}")
+    return text
+
+
+def _known_pan(args: argparse.Namespace, routeb: RouteBConfig) -> KnownPan | None:
+    channel = args.channel if args.channel is not None else routeb.channel
+    pan_id = args.pan_id if args.pan_id is not None else routeb.pan_id
+    mac = args.meter_mac or routeb.meter_mac
+    given = [value is not None for value in (channel, pan_id, mac)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise CliError("--channel, --pan-id and --meter-mac go together (or none: a scan)")
+    assert channel is not None and pan_id is not None and mac is not None
+    digits = mac.replace(":", "").replace("-", "").upper()
+    if len(digits) != 16 or any(c not in "0123456789ABCDEF" for c in digits):
+        raise CliError(f"--meter-mac {mac}: 16 hexadecimal digits")
+    if not 33 <= channel <= 60 or not 0 <= pan_id <= 0xFFFE:
+        raise CliError("--channel is 33..60, --pan-id 0..FFFE")
+    return KnownPan(channel, pan_id, digits)
+
+
+def _int_auto(text: str) -> int:
+    try:
+        return int(text, 16) if text.lower().startswith("0x") else int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 def _dashboard(
     args: argparse.Namespace,
     db: Path,
@@ -208,7 +315,7 @@ def _dashboard(
         dashboard = replace(dashboard, listen=args.web)
     dashboard = secured(dashboard)
     sock = bind(dashboard.listen)
-    app = build_app(db, dashboard, clock.now, config, plan)
+    app = build_app(db, dashboard, clock.now, config, plan=plan)
     return partial(serve, app, sock), url_line(dashboard, sock.getsockname()[1])
 
 

@@ -158,7 +158,8 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
     meter_address = Address("::1", meter_link.port)
     appliances = ApplianceEngine(site.appliances, now=now)
     appliance_link = UdpTransport.loopback()
-    config = ControllerConfig()
+    # Unpaced: the demo's meter is its own emulator, not a utility's [AIF 2.4.1 note] (C32).
+    config = ControllerConfig(pace=0)
     controller_link = UdpTransport.loopback()
     hems_link = UdpTransport.loopback()
     setup = ControllerSetup(
@@ -177,7 +178,7 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
             attach_demand(controller, site.plan, _print)
             control = f"; demand control of {len(site.plan.appliances)} appliance groups"
         plan = None if args.no_control else site.plan
-        app = build_app(db, dashboard, clock.now, config, plan)  # the store the service made
+        app = build_app(db, dashboard, clock.now, config, plan=plan)  # the store the service made
         uplink = ""
         if args.mqtt:  # the MQTT client is loaded only when it is used
             from hemsnet.uplink.homeassistant import attach

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hemsnet.cli.common import EXIT_OK, CliError
 from hemsnet.localtime import parse_local_time
-from hemsnet.store.export import ExportQuantity, build_table, write_csv, write_json
+from hemsnet.store.export import (
+    MAX_EXPORT_DAYS,
+    ExportQuantity,
+    build_table,
+    write_csv,
+    write_json,
+)
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 
@@ -30,7 +36,9 @@ minute are the readings at its end. energy and reactive are computed from
 the two cumulative readings that bound the half-hour, across a counter wrap
 at 10^digits (0xE5, 0xCC), with the attributes in effect when the readings
 arrived; a cell is empty if either reading is missing or the attributes
-changed between them."""
+changed between them.
+
+A range covers at most 400 days, in 2000-01-01 .. 2099-12-31."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -108,6 +116,11 @@ def _run(args: argparse.Namespace) -> int:
     start, end = _time("--from", args.start), _time("--to", args.end)
     if start > end:
         raise CliError(f"--from {args.start} is after --to {args.end}")
+    if end - start > timedelta(days=MAX_EXPORT_DAYS):
+        raise CliError(
+            f"--from {args.start} --to {args.end} is more than {MAX_EXPORT_DAYS} days; "
+            "export it in parts"
+        )
     quantities = [_quantity(text) for text in args.quantity]
     with open_existing(args.db) as store:
         meter = pick_meter(store, args.meter)

@@ -23,6 +23,7 @@ from hemsnet.cli import (
     dashboard,
     decode,
     demo,
+    dongle,
     export,
     homenet,
     meter,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     meter.register(commands)
     appliance.register(commands)
     controller.register(commands)
+    dongle.register(commands)
     control.register(commands)
     dashboard.register(commands)
     demo.register(commands)

@@ -10,8 +10,14 @@ from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.services import Service, appliance_service, meter_service, run_together
-from hemsnet.aio.state_file import load_state
-from hemsnet.aio.udp import Interface, UdpTransport, parse_address, peer_identity
+from hemsnet.aio.state_file import check_writable, load_state
+from hemsnet.aio.udp import (
+    Interface,
+    UdpTransport,
+    echonet_endpoint,
+    parse_address,
+    peer_identity,
+)
 from hemsnet.appliances.engine import ApplianceEngine
 from hemsnet.cli.common import (
     EXIT_OK,
@@ -26,13 +32,13 @@ from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
 from hemsnet.physics.timeline import minute_start
 
-__all__ = ["register"]
+__all__ = ["meter_config", "register"]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     meter = commands.add_parser(
         "meter",
-        help="emulate a bidirectional high-voltage smart meter (0x028F) on an interface",
+        help="emulate a smart meter (0x028F high-voltage, or 0x0288 low-voltage) on an interface",
         description="Serve a node profile and a 0x028F01 meter object over ECHONET Lite "
         "(UDP 3610, IPv6 link-local, ff02::1) as the Route B interface specification "
         "describes: start-up announcement, attribute and measurement properties, 30-minute "
@@ -41,6 +47,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog="example: hemsnet meter --iface eth0 --start 2026-11-14T00:00 --state meter.json",
     )
     meter.add_argument("--iface", required=True, metavar="IF", help="network interface to serve")
+    meter.add_argument(
+        "--class",
+        dest="meter_class",
+        choices=("028F", "0288"),
+        help="the meter class: 028F, a building's bidirectional high-voltage meter (the "
+        "default), or 0288, a home's low-voltage meter (overrides [meter] class)",
+    )
     meter.add_argument(
         "--config", type=Path, metavar="FILE", help="meter.toml (see examples/meter.toml)"
     )
@@ -68,6 +81,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--seed", type=int, default=0, metavar="N", help="seed of the load model and faults (0)"
     )
     meter.add_argument("--ipv4", action="store_true", help="also serve IPv4 (224.0.23.0)")
+    meter.add_argument(
+        "--reply-to-source-port",
+        action="store_true",
+        help="answer to the port a request came from (default: to UDP 3610, where stacks "
+        "that send from a throwaway port listen)",
+    )
     faults = meter.add_argument_group("faults (for testing controllers; override --faults)")
     faults.add_argument("--faults", type=Path, metavar="FILE", help="fault plan (faults.toml)")
     faults.add_argument(
@@ -118,11 +137,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run(args: argparse.Namespace) -> int:
-    config = load_config(args.config) if args.config else MeterConfig()
+    config = meter_config(args.config, args.meter_class)
     plan = _fault_plan(args)
     iface = Interface.lookup(args.iface)
     controllers = tuple(parse_address(text, iface) for text in config.controllers)
-    state = load_state(args.state) if args.state else None
+    state = None
+    if args.state is not None:
+        state = load_state(args.state)
+        check_writable(args.state)  # refuse now rather than lose the state at the first save
     now = datetime.now().replace(microsecond=0)
     if args.start is not None and args.start > now:
         raise CliError(f"--start {args.start.isoformat()} is in the future")
@@ -137,6 +159,7 @@ def _run(args: argparse.Namespace) -> int:
         controllers=controllers,
         state=state,
         identify=peer_identity,
+        answer_to=(lambda source: source) if args.reply_to_source_port else echonet_endpoint,
     )
     transport = UdpTransport(iface, ipv4=args.ipv4)
     clock = ScaledClock(now, args.speed)
@@ -183,6 +206,17 @@ def _with_site(
     services = [service, appliance_service(appliances, link, clock)]
     eojs = " ".join(str(obj.eoj) for obj in appliances.objects)
     return partial(run_together, services), f"; site appliances {eojs} on {iface.name}"
+
+
+def meter_config(path: Path | None, meter_class: str | None) -> MeterConfig:
+    """The meter of ``--config`` and ``--class``: a class given on the command line wins; its
+    defaults come with it when the file does not name it."""
+    if path is not None:
+        config = load_config(path)
+        if meter_class is None or int(meter_class, 16) == config.meter_class:
+            return config
+        raise CliError(f"--class {meter_class}: {path} describes a 0x{config.meter_class:04X}")
+    return MeterConfig.low_voltage() if meter_class == "0288" else MeterConfig()
 
 
 def _fault_plan(args: argparse.Namespace) -> FaultPlan:

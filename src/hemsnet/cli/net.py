@@ -12,7 +12,14 @@ from typing import Any, Final
 
 from hemsnet.aio.client import EchonetClient
 from hemsnet.aio.udp import Address, Interface, parse_address
-from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError, parse_epc, parse_hex
+from hemsnet.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    CliError,
+    parse_epc,
+    parse_hex,
+    parse_seconds,
+)
 from hemsnet.cli.render import property_json, property_text
 from hemsnet.controller.requests import history_epcs
 from hemsnet.echonet.eoj import Eoj, parse_eoj
@@ -39,7 +46,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     _common(discover)
     discover.add_argument(
-        "--wait", type=float, default=3.0, metavar="S", help="seconds to collect answers (3)"
+        "--wait",
+        type=parse_seconds,
+        default=3.0,
+        metavar="S",
+        help="seconds to collect answers (3)",
     )
     discover.set_defaults(run=_run_discover)
 
@@ -52,7 +63,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _common(get)
     _target(get)
     get.add_argument("epcs", nargs="+", metavar="EPC", type=_epc, help="property codes (hex)")
-    get.add_argument("--timeout", type=float, metavar="S", help=_TIMEOUT_HELP)
+    get.add_argument("--timeout", type=parse_seconds, metavar="S", help=_TIMEOUT_HELP)
     get.set_defaults(run=_run_get)
 
     set_ = commands.add_parser(
@@ -64,7 +75,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _common(set_)
     _target(set_)
     set_.add_argument("values", nargs="+", metavar="EPC=HEX", type=_assignment, help="e.g. E1=01")
-    set_.add_argument("--timeout", type=float, metavar="S", help=_TIMEOUT_HELP)
+    set_.add_argument("--timeout", type=parse_seconds, metavar="S", help=_TIMEOUT_HELP)
     set_.set_defaults(run=_run_set)
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from hemsnet.cli.common import EXIT_OK
 from hemsnet.cli.export import open_existing
 from hemsnet.cli.render import property_json, property_text
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.model import Access
+from hemsnet.devices.registry import class_def
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading
 from hemsnet.store.store import Store
@@ -29,7 +30,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="For each meter: key, address, first and last seen; per series the "
         "readings stored (and void ones) and the latest; open and unrecoverable gaps; "
         "faults (open ones marked); request statistics; the current attributes, decoded "
-        "as 0x028F properties, and the optional ones the meter lacks. Then the appliances "
+        "as properties of the meter's class, and the ones the meter lacks. Then the appliances "
         "found on the HEMS networks: address, EOJ, class, reachable, last power and when.",
         epilog="example: hemsnet status --db hems.db",
     )
@@ -82,6 +83,7 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
     gaps = store.gaps(meter.id)
     return {
         "key": meter.key,
+        "class": f"{meter.class_id:04X}",
         "address": meter.address,
         "first_seen": _stamp(meter.first_seen),
         "last_seen": _stamp(meter.last_seen),
@@ -99,8 +101,11 @@ def _as_json(store: Store, meter: Meter) -> dict[str, Any]:
             for f in store.faults(meter.id)
         ],
         "requests": asdict(store.stats(meter.id)),
+        "requests_per_hour": [
+            {"hour": _stamp(hour), "sent": sent} for hour, sent in store.sent_per_hour(meter.id)
+        ],
         "attributes": [
-            property_json(HV_METER_BIDIR_CLASS, epc, edt)
+            property_json(meter.class_id, epc, edt)
             for epc, edt in sorted(store.attributes(meter.id).items())
         ],
         "absent": [f"0x{epc:02X}" for epc in sorted(store.absent(meter.id))],
@@ -126,6 +131,7 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     lines = [
         f"meter {meter.key} at {meter.address}",
         f"  seen {_stamp(meter.first_seen)} .. {_stamp(meter.last_seen)}",
+        f"  class 0x{meter.class_id:04X} ({_class_name(meter)})",
         "  readings:",
     ]
     summaries = store.summary(meter.id)
@@ -154,17 +160,52 @@ def _as_text(store: Store, meter: Meter) -> list[str]:
     ]
     counters = ", ".join(f"{name} {n}" for name, n in asdict(store.stats(meter.id)).items())
     lines.append(f"  requests: {counters}")
+    lines += _rate_text(store.sent_per_hour(meter.id))
     lines.append("  attributes:")
     attributes = store.attributes(meter.id)
     absent = store.absent(meter.id)
     lines += [
-        f"    {property_text(HV_METER_BIDIR_CLASS, epc, edt)}"
-        for epc, edt in sorted(attributes.items())
+        f"    {property_text(meter.class_id, epc, edt)}" for epc, edt in sorted(attributes.items())
     ]
-    lines += [f"    0x{epc:02X}  absent (Get_SNA)" for epc in sorted(absent)]
+    lines += [
+        f"    0x{epc:02X}  absent ({_absence(meter.class_id, epc)})" for epc in sorted(absent)
+    ]
     if not attributes and not absent:
         lines.append("    none")
     return lines
+
+
+def _class_name(meter: Meter) -> str:
+    table = class_def(meter.class_id)
+    return table.name if table is not None else "unknown class"
+
+
+def _absence(class_id: int, epc: int) -> str:
+    """Why an EPC is absent: an optional one the meter lacks, or a mandatory one it refuses
+    (asked again when the attributes are read, C36)."""
+    table = class_def(class_id)
+    row = table.get(epc) if table is not None else None
+    if row is not None and row.get is Access.MANDATORY:
+        return "Get_SNA of a mandatory property, asked again daily"
+    return "Get_SNA"
+
+
+def _rate_text(hours: list[tuple[datetime, int]]) -> list[str]:
+    """The request rate a utility meter is asked at [AIF 2.4.1 note]: the last whole hour and
+    the busiest one (the latest hour is still going on)."""
+    whole = hours[:-1]
+    if not whole:
+        return []
+    last_hour, last = whole[-1]
+    busiest_hour, busiest = max(whole, key=lambda item: (item[1], item[0]))
+    return [
+        f"  requests per hour: {last} in the last whole hour ({_hour(last_hour)}), at most "
+        f"{busiest} ({_hour(busiest_hour)}); one per 10 s is 360"
+    ]
+
+
+def _hour(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:00")
 
 
 def _appliances_text(store: Store, appliances: list[ApplianceRecord]) -> list[str]:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Final, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from hemsnet.controller.appliance_events import (
     ApplianceCommanded,
@@ -63,7 +63,7 @@ from hemsnet.echonet.send import Send
 from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import InvalidValue, RequestNotAllowed
 
-__all__ = ["POWER_ROWS", "ApplianceMonitor", "ApplianceNode"]
+__all__ = ["POWER_ROWS", "ApplianceMonitor", "ApplianceNode", "LaneGate"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,14 @@ class ApplianceNode:
         return tuple(eoj for eoj in self.eojs if eoj.class_id in POWER_ROWS)
 
 
+class LaneGate(Protocol):
+    """The Route B engine's request lane, on a network the meter shares [G.9958 6.3.2, 6.4.1]:
+    the monitor's multicast discovery reaches the meter too, so the engine sends it as a
+    request of its own, never a second one outstanding on the meter [AIF 2.4.1] (C24)."""
+
+    def discover_nodes(self, now: datetime) -> None: ...
+
+
 class ApplianceMonitor:
     """Finds the appliances on one HEMS network and reads their power."""
 
@@ -114,7 +122,8 @@ class ApplianceMonitor:
         *,
         now: datetime,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
-        tids: TidAllocator | None = None,
+        tids: TidAllocator,
+        gate: LaneGate | None = None,
         peers: tuple[Hashable, ...] = (),
     ) -> None:
         self.config = config
@@ -125,7 +134,8 @@ class ApplianceMonitor:
         self.nodes: dict[Hashable, ApplianceNode] = {}
         self.counters: dict[str, int] = {}
         self._identify = identify
-        self._tids = tids or TidAllocator()  # the Route B engine's when sharing its socket
+        self._tids = tids  # the Route B engine's when sharing its socket
+        self._gate = gate
         self._next_discovery = now
         self._events: list[ApplianceEvent | FrameDiscarded] = []
 
@@ -222,6 +232,9 @@ class ApplianceMonitor:
     def _discover(self) -> list[Send]:
         """Multicast Get 0xD6 of every node profile: each node answers with its objects."""
         self._next_discovery = self.now + timedelta(seconds=self.config.discovery_interval)
+        if self._gate is not None:
+            self._gate.discover_nodes(self.now)  # through the meter's lane (C24)
+            return []
         tid = self._tids.allocate()  # answers come from many nodes: none is waited for
         self._tids.release(tid)
         frame = Frame(tid, CONTROLLER, NODE_PROFILE, Esv.GET, (Property(_INSTANCE_LIST),))

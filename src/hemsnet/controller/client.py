@@ -31,7 +31,7 @@ from hemsnet.echonet.eoj import CONTROLLER
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, encode_frame
 from hemsnet.echonet.send import Send
-from hemsnet.echonet.tid import TidAllocator
+from hemsnet.echonet.tid import Draw, TidAllocator
 
 __all__ = ["Answered", "ClientEngine", "ClientEvent", "ClientStats", "Collected", "Notified"]
 
@@ -81,6 +81,7 @@ class ClientEngine:
     def __init__(
         self,
         *,
+        draw: Draw,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
         own: OwnNode | None = None,
     ) -> None:
@@ -88,7 +89,7 @@ class ClientEngine:
         self.stats = ClientStats()
         self.now = datetime.min
         self._identify = identify
-        self._tids = TidAllocator()
+        self._tids = TidAllocator(draw)  # unpredictable TIDs [docs/threat-model.md]
         self._lanes: dict[Hashable, RequestLane] = {}
         self._collecting: dict[int, Request] = {}
         self._events: list[ClientEvent] = []

@@ -8,7 +8,7 @@ engine can import them without a cycle. What the controller has learnt about the
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -16,6 +16,7 @@ from hemsnet.controller.config import ControllerConfig
 from hemsnet.controller.coverage import Coverage
 from hemsnet.controller.events import Event
 from hemsnet.controller.meter_state import MeterState
+from hemsnet.controller.requests import Answer
 from hemsnet.controller.tasks import Priority, Procedure
 from hemsnet.devices.model import PropertyDef
 from hemsnet.devices.values import FaultStatus
@@ -82,9 +83,15 @@ class Context(Protocol):
     def pair(self, address: Hashable, eoj: Eoj) -> None: ...
 
     def take_values(
-        self, values: dict[int, bytes], source: Source, *, day: date | None = None
+        self,
+        values: dict[int, bytes],
+        source: Source,
+        *,
+        day: date | None = None,
+        evidence: bytes = b"",
     ) -> list[Sample]:
-        """Record the readings among ``values`` (EPC -> EDT); returns what was recorded."""
+        """Record the readings among ``values`` (EPC -> EDT) that pass the checks; returns
+        what was recorded. ``evidence`` is the frame they came in, kept with a rejection."""
         ...
 
     def decode(self, row: PropertyDef[T], edt: bytes) -> T | None:
@@ -98,8 +105,20 @@ class Context(Protocol):
 
     def fault_status(self, status: FaultStatus) -> None: ...
 
-    def suspect_fault(self) -> None:
-        """A measurement was refused: ask 0x88 whether the meter is in fault."""
+    def suspect_fault(self, answer: Answer) -> None:
+        """Every measurement of ``answer`` was refused: ask 0x88 whether the meter is in
+        fault; if not, it does not serve them. An answer that came during a known fault is
+        explained by it."""
+        ...
+
+    def refuse(self, epc: int, why: str) -> None:
+        """The meter refused ``epc`` in good health: recorded absent, and not asked again
+        until the attributes are read again (C36)."""
+        ...
+
+    def batches(self, epcs: Sequence[int]) -> list[tuple[int, ...]]:
+        """``epcs`` in requests: history EPCs alone [AIF 2.4.4], the rest together up to
+        ``max_opc``, or one each when the loss the link shows makes that cheaper (C33)."""
         ...
 
     def backfill_started(self, days: int) -> None: ...

@@ -7,6 +7,10 @@ run of unsettled half-hours after the start of the record; it is *filled* when e
 half-hours has a value, and *unrecoverable* when the meter answered void for some of them or
 no longer holds them.
 
+The raw count held for each instant is kept too, so that a later reading that contradicts it
+is caught: the instant is then *disputed* until the meter's own history settles it
+(:mod:`hemsnet.controller.vetting`, decision C46).
+
 `Held` is what the store already holds when the controller starts, so that a
 restarted controller knows what to fetch.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from hemsnet.metering.samples import Sample
 from hemsnet.metering.series import (
@@ -34,11 +39,14 @@ GapKey = tuple[Series, datetime, datetime]
 
 @dataclass(slots=True)
 class Held:
-    """Grid readings already stored, by series: those with a value and the void ones."""
+    """Readings already stored: the grid ones with their raw counts, the void ones, the open
+    gaps, and the newest real reading of each series that is not on a grid."""
 
-    real: dict[Series, set[datetime]] = field(default_factory=dict)
+    real: dict[Series, dict[datetime, int]] = field(default_factory=dict)
     void: dict[Series, set[datetime]] = field(default_factory=dict)
     open_gaps: set[GapKey] = field(default_factory=set)
+    latest: dict[Series, tuple[datetime, int]] = field(default_factory=dict)
+    peak_kw: Decimal | None = None  # the highest 30-minute demand held
 
 
 class Coverage:
@@ -46,17 +54,18 @@ class Coverage:
 
     def __init__(self, held: Held | None = None) -> None:
         grid = HALF_HOUR_SERIES + MINUTE_SERIES
-        self._real: dict[Series, set[datetime]] = {s: set() for s in grid}
+        self._real: dict[Series, dict[datetime, int]] = {s: {} for s in grid}
         self._settled: dict[Series, set[datetime]] = {s: set() for s in grid}
         self.open_gaps: set[GapKey] = set()
+        self.disputed: set[tuple[Series, datetime]] = set()
         if held is not None:
             self.merge(held)
 
     def merge(self, held: Held) -> None:
-        """Take what the store holds on top of what was noted since the start."""
-        for series, instants_ in held.real.items():
-            self._real[series] |= instants_
-            self._settled[series] |= instants_
+        """Take what the store holds under what was noted since the start."""
+        for series, counts in held.real.items():
+            self._real[series] = counts | self._real[series]
+            self._settled[series] |= counts.keys()
         for series, instants_ in held.void.items():
             self._settled[series] |= instants_
         self.open_gaps |= held.open_gaps
@@ -77,13 +86,27 @@ class Coverage:
                 if sample.measured_at >= settled_before:
                     continue
             else:
-                self._real[sample.series].add(sample.measured_at)
+                self._real[sample.series][sample.measured_at] = sample.raw
             settled.add(sample.measured_at)
+            self.disputed.discard((sample.series, sample.measured_at))
             kept.append(sample)
         return kept
 
+    def held(self, series: Series, at: datetime) -> int | None:
+        """The raw count held for ``at``; ``None`` when none is (or the series is no grid)."""
+        counts = self._real.get(series)
+        return None if counts is None else counts.get(at)
+
+    def dispute(self, series: Series, at: datetime) -> None:
+        """A reading contradicted the count held for ``at``: fetch the meter's history of it."""
+        self.disputed.add((series, at))
+
     def has(self, series: Series, at: datetime) -> bool:
         return at in self._settled[series]
+
+    def any_real(self, series: Iterable[Series], start: datetime, end: datetime) -> bool:
+        """Whether any of ``series`` has a value in [start, end)."""
+        return any(start <= at < end for one in series for at in self._real[one])
 
     def earliest_real(self, series: Series) -> datetime | None:
         real = self._real[series]
@@ -96,13 +119,27 @@ class Coverage:
         settled = self._settled[series]
         return [at for at in instants(start, end, step) if at not in settled]
 
+    def to_fetch(
+        self, series: Series, start: datetime, end: datetime, disputed_until: datetime | None = None
+    ) -> list[datetime]:
+        """The grid instants of ``series`` to ask the meter's history for: the unsettled ones
+        in [start, end), and the disputed ones in [start, ``disputed_until`` or ``end``)."""
+        missing = self.missing(series, start, end)
+        until = end if disputed_until is None else disputed_until
+        disputed = [at for s, at in self.disputed if s is series and start <= at < until]
+        return sorted({*missing, *disputed})
+
     def missing_days(
-        self, series: Iterable[Series], start: datetime, end: datetime
+        self,
+        series: Iterable[Series],
+        start: datetime,
+        end: datetime,
+        disputed_until: datetime | None = None,
     ) -> dict[date, set[Series]]:
-        """For each date with an unsettled half-hour in [start, end): the series missing it."""
+        """For each date with a half-hour to fetch (:meth:`to_fetch`): the series that want it."""
         days: dict[date, set[Series]] = {}
         for one in series:
-            for at in self.missing(one, start, end):
+            for at in self.to_fetch(one, start, end, disputed_until):
                 days.setdefault(at.date(), set()).add(one)  # slot 0 of a day48 is 00:00
         return days
 

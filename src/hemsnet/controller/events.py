@@ -30,7 +30,10 @@ __all__ = [
     "GapSettled",
     "MeterPaired",
     "MeterRestarted",
+    "ReadingDisputed",
+    "ReadingRejected",
     "Recorded",
+    "RegisterRestarted",
     "Warned",
 ]
 
@@ -67,6 +70,39 @@ class Recorded:
 
     samples: tuple[Sample, ...]
     source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingRejected:
+    """A reading the controller does not believe (hemsnet.controller.vetting): not recorded;
+    ``evidence`` is the frame it came in."""
+
+    series: Series
+    measured_at: datetime
+    reason: str
+    evidence: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingDisputed:
+    """A reading that contradicts the count held for its instant: nothing is overwritten
+    until the meter's history settles it."""
+
+    series: Series
+    measured_at: datetime
+    reason: str
+    evidence: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRestarted:
+    """A cumulative count fell further than a roll-over allows: a new register epoch from
+    ``measured_at`` (meter time); energy is never computed across it."""
+
+    series: Series
+    measured_at: datetime
+    reason: str
+    evidence: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +175,9 @@ Event = (
     | AttributeRead
     | AttributeAbsent
     | Recorded
+    | ReadingRejected
+    | ReadingDisputed
+    | RegisterRestarted
     | GapOpened
     | GapSettled
     | FaultStarted

@@ -107,6 +107,12 @@ class Answer:
             return {}
         return {p.epc: p.edt for p in self.frame.properties if p.edt}
 
+    def declined(self) -> set[int]:
+        """The EPCs the answer lists without a value (PDC 0): refused, not merely missing."""
+        if self.frame is None:
+            return set()
+        return {p.epc for p in self.frame.properties if not p.edt} & set(self.request.epcs)
+
     def refused(self) -> set[int]:
         """The EPCs the meter did not serve."""
         if self.frame is None:
@@ -132,14 +138,14 @@ class RequestLane:
         timer_2: float = TIMER_2_MIN,
         max_opc: int | None = None,
         strict: bool = True,
-        tids: TidAllocator | None = None,
+        tids: TidAllocator,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.timer_1 = timer_1
         self.timer_2 = timer_2
         self.max_opc = max_opc or _OPC_MAX
         self.strict = strict
-        self._tids = tids or TidAllocator()
+        self._tids = tids
         self._identify = identify
         self._pending: Pending | None = None
         self._retired: deque[int] = deque(maxlen=_RETIRED_KEPT)

@@ -29,12 +29,15 @@ Procedure = Generator[Step, Answer | None, None]
 
 
 class Priority(IntEnum):
-    """Which runnable task sends next when the lane frees: lower first."""
+    """Which runnable task sends next when the lane frees: lower first, but the live plan and
+    the history take turns when both are ready (:attr:`takes_turns`, C34)."""
 
     STARTUP = 0  # search, attributes [AIF 3.1]
     FAULT = 1  # Get 0x88 while a fault is suspected [AIF 3.4.1]
     SCHEDULED = 2  # E3/C3/CB at :05/:35 [AIF 3.3.1]
-    INSTANT = 3  # EA, EB
-    MINUTE = 4  # D0 [AIF 3.3.4]
-    PRESENT = 5  # E2, E4, CA [AIF 3.3.2]
-    HISTORY = 6  # E1 + E7.. and EF + ED backfill [AIF 3.3.3, 3.3.5]
+    LIVE = 3  # EA EB, D0, E2 E4 CA C1: what is due, in one request [AIF 3.3.2, 3.3.4]
+    HISTORY = 4  # E1 + E7.. and EF + ED backfill [AIF 3.3.3, 3.3.5]
+
+    @property
+    def takes_turns(self) -> bool:
+        return self in (Priority.LIVE, Priority.HISTORY)

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from hemsnet.devices.codecs.readings import HISTORY_DAY_MAX
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR, HV_METER_BIDIR_CLASS
+from hemsnet.devices.lv_meter import LV_METER_CLASS
 from hemsnet.devices.model import Access
 from hemsnet.devices.nodes import DEFAULT_MANUFACTURER
 from hemsnet.devices.units import COEFFICIENT_MAX, MULTIPLIER_CODES, UNIT_CODES_BIDIR
 from hemsnet.errors import ConfigError
 from hemsnet.meter.faults import window_of
-from hemsnet.physics.load import SURGE_FACTOR_MAX, LoadSettings, Surge
+from hemsnet.physics.load import SURGE_FACTOR_MAX, LoadSettings, Profile, Surge
 from hemsnet.tomlconfig import TomlTable, kind_of, read_toml
 
 __all__ = [
@@ -48,8 +49,10 @@ class MixedHistory(Enum):
 
 @dataclass(frozen=True, slots=True)
 class MeterConfig:
-    """Everything a ``meter.toml`` sets; the defaults are a Japanese Route B meter."""
+    """Everything a ``meter.toml`` sets; the defaults are a Japanese Route B meter, the
+    bidirectional high-voltage one (0x028F) or, with :meth:`low_voltage`, a home's (0x0288)."""
 
+    meter_class: int = HV_METER_BIDIR_CLASS  # 0x028F, or 0x0288 [MRA]
     manufacturer: bytes = DEFAULT_MANUFACTURER  # 0x8A, 3 bytes
     unique_id: bytes = bytes(13)  # the 13 bytes after FE + manufacturer in 0x83
     production_number: str = "HEMSNET00001"  # 0x8D, 12 ASCII characters
@@ -75,6 +78,27 @@ class MeterConfig:
     controllers: tuple[str, ...] = ()  # addresses, parsed by the runner
     load: LoadSettings = field(default_factory=LoadSettings)
 
+    @classmethod
+    def low_voltage(cls) -> MeterConfig:
+        """A home's low-voltage meter (0x0288): 100/200 V single-phase three-wire, a peak of
+        4 kW and 3 kW of rooftop PV, 0.1 kWh with six digits (M21)."""
+        return cls(
+            meter_class=LV_METER_CLASS,
+            energy_unit=0x01,
+            energy_digits=6,
+            load=LoadSettings(
+                profile=Profile.HOUSEHOLD,
+                peak_kw=4.0,
+                pv_kw=3.0,
+                power_factor=0.95,
+                voltage_v=200.0,
+            ),
+        )
+
+    @property
+    def low_voltage_meter(self) -> bool:
+        return self.meter_class == LV_METER_CLASS
+
     @property
     def effective_route_b_id(self) -> bytes:
         """0xC0: ``route_b_id``, or 0x00 + manufacturer + 12 zero bytes [AIF Annex 1(1)]."""
@@ -91,6 +115,7 @@ _DEFAULT: Final = MeterConfig()
 _DEFAULT_LOAD: Final = LoadSettings()
 
 _METER_KEYS: Final = (
+    "class",
     "manufacturer",
     "unique_id",
     "production_number",
@@ -289,8 +314,7 @@ def _controllers(meter: TomlTable, max_controllers: int) -> tuple[str, ...]:
     return tuple(addresses)
 
 
-def _load(table: TomlTable) -> LoadSettings:
-    d = _DEFAULT_LOAD
+def _load(table: TomlTable, d: LoadSettings = _DEFAULT_LOAD) -> LoadSettings:
     return LoadSettings(
         profile=table.choice("profile", d.profile),
         peak_kw=table.number("peak_kw", d.peak_kw, 0.0, _MAX_LOAD_KW, above=True),
@@ -317,7 +341,8 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> MeterConfig
                 raise ConfigError(f"{source}: {key}: belongs in the [{name}] table")
     root = TomlTable(data, source, "", ("meter", "load"))
     meter = root.table("meter", _METER_KEYS)
-    d = _DEFAULT
+    meter_class = _meter_class(meter)
+    d = MeterConfig.low_voltage() if meter_class == LV_METER_CLASS else _DEFAULT
     manufacturer = _hex(meter, "manufacturer", 3, d.manufacturer)
     unique_id = _hex(meter, "unique_id", 13, d.unique_id)
     production_number = _production_number(meter)
@@ -334,6 +359,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> MeterConfig
         )
     max_controllers = meter.integer("max_controllers", d.max_controllers, 1, _MAX_CONTROLLERS)
     return MeterConfig(
+        meter_class=meter_class,
         manufacturer=manufacturer,
         unique_id=unique_id,
         production_number=production_number,
@@ -364,8 +390,19 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> MeterConfig
         mixed_history=meter.choice("mixed_history", d.mixed_history),
         max_controllers=max_controllers,
         controllers=_controllers(meter, max_controllers),
-        load=_load(root.table("load", _LOAD_KEYS)),
+        load=_load(root.table("load", _LOAD_KEYS), d.load),
     )
+
+
+def _meter_class(meter: TomlTable) -> int:
+    """``class = "028F"`` (the default) or ``"0288"``."""
+    value = meter.raw("class", str, "a string")
+    if value is None:
+        return HV_METER_BIDIR_CLASS
+    text = str(value).strip().upper().removeprefix("0X")
+    if text not in ("028F", "0288"):
+        raise meter.error("class", f"{value!r} is not a meter class hemsnet emulates (028F, 0288)")
+    return int(text, 16)
 
 
 def load_config(path: Path) -> MeterConfig:

@@ -1,4 +1,4 @@
-"""The meter emulator's engine: a 0x028F node in meter time, without I/O.
+"""The meter emulator's engine: a 0x028F (or 0x0288) node in meter time, without I/O.
 
 It keeps the engine contract (:mod:`hemsnet.echonet.engine`). Time is an input:
 :meth:`MeterEngine.receive` takes a datagram, its source and the meter time it arrived at;
@@ -16,7 +16,7 @@ What the engine adds to the generic responder (:class:`~hemsnet.echonet.responde
   one, up to three when allowed; requests from anyone else are ignored [G.9958 I.2, AIF 2.4.1].
 * A request that mixes a history EPC with others may be refused [AIF 2.4.4].
 * Scheduled notification of 0xE3, 0xC3 (and 0xCB) within 5 minutes after every :00 and :30, at
-  a seeded offset per half-hour [AIF 3.2.1].
+  a seeded offset per half-hour [AIF 3.2.1]; a low-voltage meter notifies 0xEA and 0xEB (M21).
 * Fault windows: INF 0x88 = 0x41, no scheduled notification, measurement Gets refused, then
   INF 0x88 = 0x42 [AIF 3.4.1]. The metering itself goes on, so history stays complete.
 * The fault plan's drops, delays, silences, partial answers and duplicate notifications.
@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
+from hemsnet.devices import lv_meter
 from hemsnet.devices.hv_meter_bidir import (
     FIXED_TIME_DEMAND,
     FIXED_TIME_ENERGY,
     FIXED_TIME_REACTIVE_ENERGY,
-    HV_METER_BIDIR,
 )
 from hemsnet.devices.nodes import node_profile_object
-from hemsnet.devices.values import TimedNormalReverse
+from hemsnet.devices.values import TimedNormalReverse, TimedReading
 from hemsnet.echonet.engine import Discard, FrameDiscarded
 from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE
 from hemsnet.echonet.esv import Esv
@@ -48,7 +48,7 @@ from hemsnet.errors import ConfigError, FrameError
 from hemsnet.meter.billing import BillingMonth
 from hemsnet.meter.config import MeterConfig, MixedHistory
 from hemsnet.meter.faults import FaultPlan, Window
-from hemsnet.meter.objects import METER_EOJ, MeterObjects
+from hemsnet.meter.objects import MeterObjects
 from hemsnet.meter.readings import MeterReadings
 from hemsnet.meter.registers import Registers
 from hemsnet.meter.scaling import MeterScaling, power_of_ten
@@ -67,7 +67,6 @@ log = logging.getLogger(__name__)
 
 STATE_VERSION: Final = 1
 NOTIFY_WITHIN: Final = timedelta(minutes=5)  # [AIF 3.2.1]
-_HISTORY_EPCS: Final = HV_METER_BIDIR.history_epcs
 _REPLY_CACHE_SIZE: Final = 256
 _OFFSET_STREAM: Final = 1  # splitmix64 streams of the seed: notification offsets, faults
 _FAULT_STREAM: Final = 2
@@ -117,6 +116,7 @@ class MeterEngine:
         controllers: tuple[Hashable, ...] = (),
         state: Mapping[str, Any] | None = None,
         identify: Callable[[Hashable], Hashable] = lambda source: source,
+        answer_to: Callable[[Hashable], Hashable] = lambda source: source,
     ) -> None:
         self.config = config
         self.seed = seed
@@ -149,7 +149,10 @@ class MeterEngine:
             objects, manufacturer=config.manufacturer, unique_id=config.unique_id
         )
         self.node = Node(profile, objects)
+        self.eoj = self.objects.meter.eoj
+        self._history_epcs = self.objects.meter.table.history_epcs
         self._identify = identify
+        self._answer_to = answer_to  # the requester's ECHONET Lite port, or its source port (M20)
         self._controllers: set[Hashable] = {identify(c) for c in controllers}
         self._fixed_controllers = bool(controllers)
         self._draws = Draws(mix(seed & MASK, _FAULT_STREAM))
@@ -223,7 +226,7 @@ class MeterEngine:
         reply = self._replies.get(data[4:]) if not sends else None
         if reply is not None and self._identify(source) in self._controllers:
             stats.answered += 1
-            sends.append(Send(data[:4] + reply, source))
+            sends.append(Send(data[:4] + reply, self._answer_to(source)))
             return sends
         try:
             frame = decode_frame(data)
@@ -248,7 +251,7 @@ class MeterEngine:
             if out.multicast:
                 sends.append(Send.of(out.frame))
             else:
-                self._respond(out.frame, source, now, sends)
+                self._respond(out.frame, self._answer_to(source), now, sends)
         if frame.esv is Esv.GET and self._replies_allowed and len(outgoing) == 1:
             self._remember(data, sends[-1].data)
         return sends
@@ -328,7 +331,7 @@ class MeterEngine:
         """INF of 0x88, a status-change announcement [AIF Table 2-3, 3.4.1]."""
         edt = self.objects.meter.read(0x88)
         assert edt is not None
-        return Frame(self.node.next_tid(), METER_EOJ, CONTROLLER, Esv.INF, (Property(0x88, edt),))
+        return Frame(self.node.next_tid(), self.eoj, CONTROLLER, Esv.INF, (Property(0x88, edt),))
 
     def _notify_due(self, now: datetime, sends: list[Send]) -> None:
         due = [item for item in self._pending if item[0] <= now]
@@ -352,18 +355,28 @@ class MeterEngine:
         that the true one arrives last [AIF 2.5.1].
         """
         readings = self.readings
+        props = []
+        if self.config.low_voltage_meter:  # 0xEA and 0xEB (M21)
+            fixed = readings.fixed_time(half_hour)
+            if altered:
+                fixed = _altered(fixed, self.scaling.energy.modulus)
+            for lv_row, count in (
+                (lv_meter.FIXED_TIME_ENERGY_NORMAL, fixed.normal),
+                (lv_meter.FIXED_TIME_ENERGY_REVERSE, fixed.reverse),
+            ):
+                props.append(Property(lv_row.epc, lv_row.encode(TimedReading(fixed.at, count))))
+            return Frame(self.node.next_tid(), self.eoj, CONTROLLER, Esv.INF, tuple(props))
         scheduled = (
             (FIXED_TIME_ENERGY, readings.fixed_time(half_hour)),
             (FIXED_TIME_DEMAND, readings.fixed_time_demand(half_hour)),
             (FIXED_TIME_REACTIVE_ENERGY, readings.fixed_time_reactive(half_hour)),
         )
-        props = []
         for row, value in scheduled:
             if row.epc not in self.objects.meter.get_map:
                 continue
             sent = _altered(value, self._modulus(row.epc)) if altered else value
             props.append(Property(row.epc, row.encode(sent)))
-        return Frame(self.node.next_tid(), METER_EOJ, CONTROLLER, Esv.INF, tuple(props))
+        return Frame(self.node.next_tid(), self.eoj, CONTROLLER, Esv.INF, tuple(props))
 
     def _modulus(self, epc: int) -> int:
         if epc == 0xE3:
@@ -401,9 +414,9 @@ class MeterEngine:
         if self.config.mixed_history is MixedHistory.SERVE:
             return None
         props = frame.properties + frame.get_properties
-        if len(props) < 2 or _HISTORY_EPCS.isdisjoint([p.epc for p in props]):
+        if len(props) < 2 or self._history_epcs.isdisjoint([p.epc for p in props]):
             return None
-        if not frame.deoj.addresses(METER_EOJ):
+        if not frame.deoj.addresses(self.eoj):
             return None
         esv = frame.esv.sna_response
         if esv is None:  # SetI: no answer at all
@@ -411,7 +424,7 @@ class MeterEngine:
         self.stats.refused_mixed += 1
         refused = tuple(Property(p.epc) for p in frame.properties)
         refused_get = tuple(Property(p.epc) for p in frame.get_properties)
-        return Outgoing(Frame(frame.tid, METER_EOJ, frame.seoj, esv, refused, refused_get))
+        return Outgoing(Frame(frame.tid, self.eoj, frame.seoj, esv, refused, refused_get))
 
     def _respond(self, frame: Frame, source: Hashable, now: datetime, sends: list[Send]) -> None:
         faults = self.faults

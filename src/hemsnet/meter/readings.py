@@ -166,11 +166,14 @@ class MeterReadings:
         return self.registers.power.net_w
 
     def currents(self) -> PhaseCurrents:
-        """0xEB: balanced three-phase line currents for that power, 0.1 A steps."""
+        """0xEB: balanced three-phase line currents for that power, 0.1 A steps; 0x0288's
+        0xE8: the R and T lines of a single-phase three-wire supply, each carrying the current
+        of the power at the line-to-line voltage (M22)."""
         net = self.registers.power.net_w
         load = self.config.load
         factor = load.power_factor if net >= 0 else load.pv_power_factor
-        amperes = abs(net) / (_SQRT3 * load.voltage_v * factor)
+        lines = 1.0 if self.config.low_voltage_meter else _SQRT3
+        amperes = abs(net) / (lines * load.voltage_v * factor)
         current = Decimal(round(amperes * 10)) / 10
         return PhaseCurrents(current, current)
 
@@ -208,11 +211,34 @@ class MeterReadings:
                 segments.append(NormalReverse(*self._energy(*totals)))
         return SegmentHistory(start, tuple(segments))
 
+    def half_hour_segments(self, selector: HistorySelector) -> SegmentHistory:
+        """0x0288's 0xEC: the half-hours 0xED selects, the named one first, then earlier."""
+        start = selector.start
+        if start is None:
+            return SegmentHistory(None, (NormalReverse(None, None),) * selector.count)
+        first = minute_index(start) // MINUTES_PER_HALF_HOUR
+        segments = []
+        for offset in range(selector.count):
+            totals = self.registers.at_half_hour(first - offset)
+            if totals is None:
+                segments.append(NormalReverse(None, None))
+            else:
+                segments.append(NormalReverse(*self._energy(totals.active_n, totals.active_r)))
+        return SegmentHistory(start, tuple(segments))
+
     # --- selectors -----------------------------------------------------------------------
 
     def day_selectable(self, day: int) -> bool:
         """Whether 0xE1 may be set to ``day``: 0 (today) .. the days the meter keeps."""
         return 0 <= day <= self.config.retained_days
+
+    def half_hour_selectable(self, selector: HistorySelector) -> bool:
+        """Whether 0x0288's 0xED may name this half-hour: one the meter has passed and keeps."""
+        start = selector.start
+        if start is None or start.second or start.microsecond or start.minute % 30:
+            return False
+        half_hour = minute_index(start) // MINUTES_PER_HALF_HOUR
+        return self.registers.at_half_hour(half_hour) is not None
 
     def minute_selectable(self, selector: HistorySelector) -> bool:
         """Whether 0xEF may name this minute: one the meter has passed and still keeps."""

@@ -28,6 +28,9 @@ class CounterReading(Protocol):
     def raw(self) -> int | None: ...
 
     @property
+    def measured_at(self) -> datetime: ...
+
+    @property
     def arrived_at(self) -> datetime: ...
 
 
@@ -37,10 +40,13 @@ def interval_energy(
     """The energy between two consecutive readings of one counter, or ``None`` if unknown.
 
     Unknown when a reading is missing or void, when the registers in effect at the two
-    arrivals differ (a new coefficient, unit or digits: the counts are not comparable), or
-    when a count does not fit the digits.
+    arrivals differ (a new coefficient, unit or digits: the counts are not comparable), when
+    the registers restarted between them (a new meter or a reset counter, never a roll-over),
+    or when a count does not fit the digits.
     """
     if previous is None or current is None or previous.raw is None or current.raw is None:
+        return None
+    if registers.restarted_between(previous.measured_at, current.measured_at):
         return None
     register = registers.at(current.arrived_at)
     if register is None or registers.at(previous.arrived_at) != register:

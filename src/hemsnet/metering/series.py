@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Final
 
+from hemsnet.devices.model import Quantity
+
 __all__ = [
     "DAY",
     "HALF_HOUR",
@@ -68,28 +70,43 @@ class Series(Enum):
         """The grid the meter measures this series on; ``None``: any second."""
         return _SHAPES[self][1]
 
+    @property
+    def quantity(self) -> Quantity | None:
+        """The family of the meter's counts it is read in: which attributes scale it and how
+        many digits it has; ``None`` for power and currents, read in W and A."""
+        return _SHAPES[self][2]
 
-#: Unit and measurement grid of each series [reference §8.2; AIF 3.2.1 :00/:30, 3.3.4 minutes].
-_SHAPES: Final[dict[Series, tuple[str, timedelta | None]]] = {
-    Series.ENERGY_NORMAL: ("kWh", HALF_HOUR),
-    Series.ENERGY_REVERSE: ("kWh", HALF_HOUR),
-    Series.DEMAND_NORMAL: ("kW", HALF_HOUR),
-    Series.DEMAND_REVERSE: ("kW", HALF_HOUR),
-    Series.REACTIVE_NORMAL: ("kvarh", HALF_HOUR),
-    Series.REACTIVE_REVERSE: ("kvarh", HALF_HOUR),
-    Series.MINUTE_ENERGY_NORMAL: ("kWh", MINUTE),
-    Series.MINUTE_ENERGY_REVERSE: ("kWh", MINUTE),
-    Series.PRESENT_ENERGY_NORMAL: ("kWh", None),
-    Series.PRESENT_ENERGY_REVERSE: ("kWh", None),
-    Series.PRESENT_PF_ENERGY_NORMAL: ("kWh", None),
-    Series.PRESENT_PF_ENERGY_REVERSE: ("kWh", None),
-    Series.PRESENT_REACTIVE_NORMAL: ("kvarh", None),
-    Series.PRESENT_REACTIVE_REVERSE: ("kvarh", None),
-    Series.MAX_DEMAND_NORMAL: ("kW", None),
-    Series.MAX_DEMAND_REVERSE: ("kW", None),
-    Series.POWER: ("W", None),
-    Series.CURRENT_R: ("A", None),
-    Series.CURRENT_T: ("A", None),
+    @property
+    def cumulative(self) -> bool:
+        """Whether it is a counter that only goes up, rolling over at its digits."""
+        return self.quantity in (Quantity.ACTIVE_ENERGY, Quantity.REACTIVE_ENERGY)
+
+
+_KWH: Final = Quantity.ACTIVE_ENERGY
+_KW: Final = Quantity.DEMAND
+_KVARH: Final = Quantity.REACTIVE_ENERGY
+#: Unit, measurement grid and quantity of each series [reference §8.2; AIF 3.2.1 :00/:30,
+#: 3.3.4 minutes].
+_SHAPES: Final[dict[Series, tuple[str, timedelta | None, Quantity | None]]] = {
+    Series.ENERGY_NORMAL: ("kWh", HALF_HOUR, _KWH),
+    Series.ENERGY_REVERSE: ("kWh", HALF_HOUR, _KWH),
+    Series.DEMAND_NORMAL: ("kW", HALF_HOUR, _KW),
+    Series.DEMAND_REVERSE: ("kW", HALF_HOUR, _KW),
+    Series.REACTIVE_NORMAL: ("kvarh", HALF_HOUR, _KVARH),
+    Series.REACTIVE_REVERSE: ("kvarh", HALF_HOUR, _KVARH),
+    Series.MINUTE_ENERGY_NORMAL: ("kWh", MINUTE, _KWH),
+    Series.MINUTE_ENERGY_REVERSE: ("kWh", MINUTE, _KWH),
+    Series.PRESENT_ENERGY_NORMAL: ("kWh", None, _KWH),
+    Series.PRESENT_ENERGY_REVERSE: ("kWh", None, _KWH),
+    Series.PRESENT_PF_ENERGY_NORMAL: ("kWh", None, _KWH),
+    Series.PRESENT_PF_ENERGY_REVERSE: ("kWh", None, _KWH),
+    Series.PRESENT_REACTIVE_NORMAL: ("kvarh", None, _KVARH),
+    Series.PRESENT_REACTIVE_REVERSE: ("kvarh", None, _KVARH),
+    Series.MAX_DEMAND_NORMAL: ("kW", None, _KW),
+    Series.MAX_DEMAND_REVERSE: ("kW", None, _KW),
+    Series.POWER: ("W", None, None),
+    Series.CURRENT_R: ("A", None, None),
+    Series.CURRENT_T: ("A", None, None),
 }
 
 HALF_HOUR_SERIES: Final = tuple(s for s in Series if s.step == HALF_HOUR)

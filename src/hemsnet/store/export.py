@@ -33,7 +33,19 @@ from hemsnet.metering.energy import interval_energy
 from hemsnet.metering.series import HALF_HOUR, MINUTE, Series, instants
 from hemsnet.store.store import Store
 
-__all__ = ["ExportError", "ExportQuantity", "Table", "build_table", "write_csv", "write_json"]
+__all__ = [
+    "MAX_EXPORT_DAYS",
+    "ExportError",
+    "ExportQuantity",
+    "Table",
+    "build_table",
+    "write_csv",
+    "write_json",
+]
+
+#: The longest range one export covers, on the command line and the dashboard alike: a
+#: table is built in memory (400 days of minutes is 576,000 rows); split a longer one.
+MAX_EXPORT_DAYS: Final = 400
 
 
 _JUST_AFTER: Final = timedelta(microseconds=1)  # makes [a, b) of the store's queries [a, b]

@@ -26,6 +26,7 @@ __all__ = [
     "Reading",
     "RequestStats",
     "SeriesSummary",
+    "WireEvent",
     "require_naive",
 ]
 
@@ -89,6 +90,7 @@ class Meter:
     address: str
     first_seen: datetime
     last_seen: datetime
+    class_id: int = 0x028F  # 0x028F, or the low-voltage 0x0288
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class RequestStats:
     foreign_dropped: int = 0  # a frame from another node than the meter [G.9958 I.2]
     malformed: int = 0  # a datagram from the meter that is no ECHONET Lite frame
     unsolicited: int = 0  # an answer from the meter to nothing asked
+    rejected: int = 0  # a reading not believed (hemsnet.controller.vetting)
+    disputed: int = 0  # a reading that contradicted the one held, until the history settled it
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
@@ -175,6 +179,19 @@ class ApplianceReading:
     def __post_init__(self) -> None:
         require_naive("measured_at", self.measured_at)
         require_naive("arrived_at", self.arrived_at)
+
+
+@dataclass(frozen=True, slots=True)
+class WireEvent:
+    """A reading the controller did not believe, disputed, or took as a register restart, at
+    controller time ``at``: what it claimed, why, and the frame it came in."""
+
+    at: datetime
+    kind: str  # rejected, disputed, restarted
+    series: Series
+    measured_at: datetime
+    reason: str
+    frame: bytes
 
 
 @dataclass(frozen=True, slots=True)

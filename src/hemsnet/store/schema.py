@@ -106,9 +106,61 @@ CREATE TABLE appliance_reading (
 ) STRICT, WITHOUT ROWID;
 """
 
+# Requests sent to each meter per hour of the controller's clock, to show the rate a utility
+# meter is asked at [AIF 2.4.1 note]: `hour` is YYYY-MM-DDTHH.
+_V3: Final = """
+CREATE TABLE request_hour (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    hour TEXT NOT NULL CHECK (length(hour) = 13),
+    sent INTEGER NOT NULL CHECK (sent >= 0),
+    PRIMARY KEY (meter_id, hour)
+) STRICT, WITHOUT ROWID;
+"""
+
+# The meter's Wi-SUN PAN a dongle's scan found, kept so that a restart skips the scan; one
+# row. Nothing secret: channel, PAN ID and MAC are what every beacon tells.
+_V4: Final = """
+CREATE TABLE wisun_pan (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    channel INTEGER NOT NULL CHECK (channel BETWEEN 33 AND 60),
+    pan_id INTEGER NOT NULL CHECK (pan_id BETWEEN 0 AND 65535),
+    mac TEXT NOT NULL CHECK (length(mac) = 16),
+    found_at TEXT NOT NULL
+) STRICT;
+"""
+
+# The class of each meter: 0x028F (655), the bidirectional high-voltage meter every meter stored
+# before was, or the low-voltage 0x0288 (648), whose attributes and readings differ.
+_V5: Final = """
+ALTER TABLE meter ADD COLUMN class INTEGER NOT NULL DEFAULT 655 CHECK (class IN (655, 648));
+"""
+
+# What the controller did not believe, with the frame it came in (hemsnet.controller.vetting,
+# docs/threat-model.md), and where a cumulative register restarted: no energy across it.
+_V6: Final = """
+CREATE TABLE wire_event (
+    id INTEGER PRIMARY KEY,
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('rejected', 'disputed', 'restarted')),
+    series TEXT NOT NULL,
+    measured_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    frame BLOB NOT NULL
+) STRICT;
+CREATE INDEX wire_event_by_meter ON wire_event (meter_id, id);
+
+CREATE TABLE register_restart (
+    meter_id INTEGER NOT NULL REFERENCES meter (id),
+    measured_at TEXT NOT NULL,
+    series TEXT NOT NULL,
+    PRIMARY KEY (meter_id, measured_at, series)
+) STRICT, WITHOUT ROWID;
+"""
+
 # Demand control (docs/energy-management.md): every decision with the projection that caused it,
 # its command's outcome and the appliance's power before and after; the overrides people set.
-_V3: Final = """
+_V7: Final = """
 CREATE TABLE control_action (
     id INTEGER PRIMARY KEY,
     decided_at TEXT NOT NULL,
@@ -155,7 +207,7 @@ CREATE TABLE dr_event (
 """
 
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 def version(connection: sqlite3.Connection) -> int:

@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.lv_meter import LV_METER_CLASS
 from hemsnet.devices.model import Quantity
 from hemsnet.errors import ConfigError
 from hemsnet.metering.attributes import AttributeVersion, RegisterHistory, register_epcs
@@ -40,12 +42,14 @@ from hemsnet.store.model import (
     Reading,
     RequestStats,
     SeriesSummary,
+    WireEvent,
     require_naive,
 )
 
-__all__ = ["Store"]
+__all__ = ["WIRE_EVENTS_KEPT", "Store"]
 
 _PRAGMAS: Final = ("synchronous = FULL", "foreign_keys = ON")
+WIRE_EVENTS_KEPT: Final = 10_000  # per meter: the newest, a bounded record of a peer's garbage
 
 # The last arrival wins [AIF 2.5.1]: a row replaces the stored one when it arrived at the same
 # time or later, except that a void never replaces a value; a value always replaces a void.
@@ -80,6 +84,11 @@ def _clock(at: datetime) -> str:
     """A controller-clock stamp, to the microsecond, fixed width."""
     require_naive("time", at)
     return at.isoformat(timespec="microseconds")
+
+
+def _wire_row(meter_id: int, event: WireEvent) -> tuple[object, ...]:
+    at, measured_at = _clock(event.at), _meter_time(event.measured_at)
+    return (meter_id, at, event.kind, event.series.value, measured_at, event.reason, event.frame)
 
 
 def _grid(series: Series) -> timedelta:
@@ -211,27 +220,42 @@ class Store:
 
     # Meters
 
-    def meter(self, key: str, address: str, at: datetime) -> int:
-        """The id of the meter known as ``key``, created at first sight; ``address`` and the
-        last time seen are updated."""
+    def meter(
+        self, key: str, address: str, at: datetime, class_id: int = HV_METER_BIDIR_CLASS
+    ) -> int:
+        """The id of the meter known as ``key``, created at first sight; ``address``, its
+        class (0x028F or 0x0288) and the last time seen are updated."""
         with self._write() as db:
             (meter_id,) = db.execute(
-                "INSERT INTO meter (key, address, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET address = excluded.address, "
+                "INSERT INTO meter (key, address, first_seen, last_seen, class) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "address = excluded.address, class = excluded.class, "
                 "last_seen = max(last_seen, excluded.last_seen) RETURNING id",
-                (key, address, _clock(at), _clock(at)),
+                (key, address, _clock(at), _clock(at), class_id),
             ).fetchone()
         return int(meter_id)
 
     def meters(self) -> list[Meter]:
         """Every meter, in key order."""
-        rows = self._rows("SELECT id, key, address, first_seen, last_seen FROM meter ORDER BY key")
+        rows = self._rows(
+            "SELECT id, key, address, first_seen, last_seen, class FROM meter ORDER BY key"
+        )
         return [
             Meter(
-                meter_id, key, address, datetime.fromisoformat(first), datetime.fromisoformat(last)
+                meter_id,
+                key,
+                address,
+                datetime.fromisoformat(first),
+                datetime.fromisoformat(last),
+                int(class_id),
             )
-            for meter_id, key, address, first, last in rows
+            for meter_id, key, address, first, last, class_id in rows
         ]
+
+    def meter_class(self, meter_id: int) -> int:
+        """The class of the meter (0x028F when unknown)."""
+        rows = self._rows("SELECT class FROM meter WHERE id = ?", meter_id)
+        return int(rows[0][0]) if rows else HV_METER_BIDIR_CLASS
 
     # Readings
 
@@ -427,10 +451,17 @@ class Store:
         )
 
     def register_history(self, meter_id: int, quantity: Quantity) -> RegisterHistory:
-        """Every version of the attributes that scale the counters of ``quantity``."""
+        """Every version of the attributes that scale the counters of ``quantity``, and the
+        times the meter's registers restarted; a low-voltage meter's active energy is its own
+        (E1, D3, D7), and it has no other."""
+        if self.meter_class(meter_id) == LV_METER_CLASS:
+            if quantity is not Quantity.ACTIVE_ENERGY:
+                return RegisterHistory(quantity, {})
+            quantity = Quantity.LV_ACTIVE_ENERGY
         return RegisterHistory(
             quantity,
             {epc: self.attribute_history(meter_id, epc) for epc in register_epcs(quantity)},
+            tuple(self.restarts(meter_id)),
         )
 
     def attribute_history(self, meter_id: int, epc: int) -> list[AttributeVersion]:
@@ -442,6 +473,65 @@ class Store:
                 "ORDER BY valid_from",
                 meter_id,
                 epc,
+            )
+        ]
+
+    # What the controller did not believe, and restarts of its registers
+
+    def log_wire_events(self, meter_id: int, events: Iterable[WireEvent]) -> None:
+        """Keep ``events``, and only the newest :data:`WIRE_EVENTS_KEPT` of the meter's: a peer
+        that sends garbage all day must not fill the disk."""
+        rows = [_wire_row(meter_id, event) for event in events]
+        if not rows:
+            return
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO wire_event (meter_id, at, kind, series, measured_at, reason, frame) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.execute(
+                "DELETE FROM wire_event WHERE meter_id = ? AND id < (SELECT id FROM wire_event "
+                "WHERE meter_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (meter_id, meter_id, WIRE_EVENTS_KEPT - 1),
+            )
+
+    def wire_events(self, meter_id: int, limit: int = 50) -> list[WireEvent]:
+        """The newest events of the meter, newest first."""
+        return [
+            WireEvent(
+                datetime.fromisoformat(at),
+                kind,
+                Series(series),
+                datetime.fromisoformat(measured_at),
+                reason,
+                frame,
+            )
+            for at, kind, series, measured_at, reason, frame in self._rows(
+                "SELECT at, kind, series, measured_at, reason, frame FROM wire_event "
+                "WHERE meter_id = ? ORDER BY id DESC LIMIT ?",
+                meter_id,
+                limit,
+            )
+        ]
+
+    def record_restart(self, meter_id: int, series: Series, measured_at: datetime) -> None:
+        """A cumulative register of the meter restarted at ``measured_at`` (meter time)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO register_restart (meter_id, measured_at, series) "
+                "VALUES (?, ?, ?)",
+                (meter_id, _meter_time(measured_at), series.value),
+            )
+
+    def restarts(self, meter_id: int) -> list[datetime]:
+        """When the meter's registers restarted, oldest first."""
+        return [
+            datetime.fromisoformat(at)
+            for (at,) in self._rows(
+                "SELECT DISTINCT measured_at FROM register_restart WHERE meter_id = ? "
+                "ORDER BY measured_at",
+                meter_id,
             )
         ]
 
@@ -541,20 +631,38 @@ class Store:
 
     # Request statistics
 
-    def count(self, meter_id: int, **increments: int) -> None:
-        """Add to the request counters, e.g. ``count(m, sent=1, timed_out=1)``."""
+    def count(self, meter_id: int, at: datetime | None = None, **increments: int) -> None:
+        """Add to the request counters, e.g. ``count(m, sent=1, timed_out=1)``; with ``at``,
+        the requests ``sent`` count in its hour (controller clock) too, in one transaction."""
         names = RequestStats.names()
         for name, step in increments.items():
             if name not in names:
                 raise ValueError(f"no counter {name!r}; the counters are {', '.join(names)}")
             if step < 0:
                 raise ValueError(f"counter {name} only goes up, not by {step}")
+        if at is not None:
+            require_naive("at", at)
         with self._write() as db:
             db.executemany(
                 "INSERT INTO request_count (meter_id, counter, n) VALUES (?, ?, ?) "
                 "ON CONFLICT DO UPDATE SET n = n + excluded.n",
                 [(meter_id, name, step) for name, step in increments.items()],
             )
+            if at is not None and increments.get("sent"):
+                db.execute(
+                    "INSERT INTO request_hour (meter_id, hour, sent) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO UPDATE SET sent = sent + excluded.sent",
+                    (meter_id, at.strftime("%Y-%m-%dT%H"), increments["sent"]),
+                )
+
+    def sent_per_hour(self, meter_id: int) -> list[tuple[datetime, int]]:
+        """The requests sent in each hour the controller asked in, oldest first."""
+        return [
+            (datetime.strptime(hour, "%Y-%m-%dT%H"), sent)
+            for hour, sent in self._rows(
+                "SELECT hour, sent FROM request_hour WHERE meter_id = ? ORDER BY hour", meter_id
+            )
+        ]
 
     def stats(self, meter_id: int) -> RequestStats:
         """The request counters of the meter (zero where never counted)."""
@@ -562,6 +670,27 @@ class Store:
             self._rows("SELECT counter, n FROM request_count WHERE meter_id = ?", meter_id)
         )
         return RequestStats(**{name: counted.get(name, 0) for name in RequestStats.names()})
+
+    # The meter's Wi-SUN PAN (Route B through a dongle)
+
+    def keep_pan(self, channel: int, pan_id: int, mac: str, at: datetime) -> None:
+        """Keep the PAN a scan found (replacing the one kept before)."""
+        require_naive("at", at)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO wisun_pan (id, channel, pan_id, mac, found_at) VALUES (1, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, "
+                "pan_id = excluded.pan_id, mac = excluded.mac, found_at = excluded.found_at",
+                (channel, pan_id, mac.upper(), _clock(at)),
+            )
+
+    def kept_pan(self) -> tuple[int, int, str] | None:
+        """The PAN kept by :meth:`keep_pan`: (channel, PAN ID, MAC), or ``None``."""
+        rows = self._rows("SELECT channel, pan_id, mac FROM wisun_pan WHERE id = 1")
+        if not rows:
+            return None
+        channel, pan_id, mac = rows[0]
+        return int(channel), int(pan_id), str(mac)
 
     # Appliances on the HEMS networks
 

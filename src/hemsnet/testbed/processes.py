@@ -41,10 +41,14 @@ __all__ = [
 ]
 
 # Faster polls than the defaults (10 s power, 30 s appliances, 5 min discovery), so that
-# ``check`` sees data within seconds; the Route B request discipline is unchanged.
+# ``check`` sees data within seconds; the Route B request discipline is unchanged, the pace
+# off as in the demo: the meter is the testbed's own emulator, not a utility's (C32).
 CONTROLLER_CONFIG = """\
 [polling]
 instant = 2
+
+[requests]
+pace = 0
 
 [appliances]
 interval = 2.0

@@ -11,7 +11,7 @@ import asyncio
 import io
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -23,7 +23,13 @@ from hemsnet.control.plan import DemandPlan
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.errors import ConfigError
 from hemsnet.localtime import parse_local_time
-from hemsnet.store.export import ExportError, ExportQuantity, build_table, write_csv
+from hemsnet.store.export import (
+    MAX_EXPORT_DAYS,
+    ExportError,
+    ExportQuantity,
+    build_table,
+    write_csv,
+)
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
 from hemsnet.web import control, demand, energy, health, link, live, metrics, recent
@@ -32,7 +38,7 @@ from hemsnet.web.config import DashboardConfig, Listen
 from hemsnet.web.language import language
 from hemsnet.web.openapi import openapi
 from hemsnet.web.security import guard, secure_headers
-from hemsnet.web.stream import Snapshot, stream
+from hemsnet.web.stream import Snapshot, StreamHub, StreamLimits
 
 __all__ = ["STATIC", "bind", "build_app", "open_store", "serve"]
 
@@ -45,7 +51,7 @@ _T = TypeVar("_T")
 
 
 class _Context:
-    """What the handlers read: the store, the configs, the clock; ``closing`` ends streams."""
+    """What the handlers read: the store, the configs, the clock, the event streams."""
 
     def __init__(
         self,
@@ -53,6 +59,7 @@ class _Context:
         config: DashboardConfig,
         now: Clock,
         controller: ControllerConfig,
+        limits: StreamLimits,
         plan: DemandPlan,
     ) -> None:
         self.store = store
@@ -60,7 +67,7 @@ class _Context:
         self.config = config
         self.now = now
         self.controller = controller
-        self.closing = asyncio.Event()
+        self.streams = StreamHub(partial(_snapshots, self), now, limits)
 
     def meter(self, request: web.Request) -> Meter:
         return pick_meter(self.store, request.query.get("meter"))
@@ -171,22 +178,28 @@ async def _override(request: web.Request) -> web.Response:
     return await _json(request, query)
 
 
+# Parameters are checked before the meter is looked up: a bad one is a 400 whatever the meter.
+
+
 async def _demand(request: web.Request) -> web.Response:
+    day = parse_day("date", request.query.get("date"))
+
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         meter = ctx.meter(request)
         today = ctx.today(meter, now)
-        day = parse_day("date", request.query.get("date"), today)
-        return demand.demand_day(ctx.store, meter, day, ctx.config, today)
+        return demand.demand_day(ctx.store, meter, day or today, ctx.config, today)
 
     return await _json(request, query)
 
 
 async def _energy(request: web.Request) -> web.Response:
+    last = parse_day("to", request.query.get("to"))
+    first = parse_day("from", request.query.get("from"))
+
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         meter = ctx.meter(request)
-        today = ctx.today(meter, now)
-        end = parse_day("to", request.query.get("to"), today + timedelta(days=1))
-        start = parse_day("from", request.query.get("from"), end - timedelta(_ENERGY_DAYS_DEFAULT))
+        end = last or ctx.today(meter, now) + timedelta(days=1)
+        start = first or end - timedelta(_ENERGY_DAYS_DEFAULT)
         if start >= end:
             raise ApiError(400, f"from={start} is not before to={end} (to is excluded)")
         if (end - start).days > energy.MAX_DAYS:
@@ -226,8 +239,8 @@ async def _export(request: web.Request) -> web.Response:
     end = _instant("to", request.query.get("to"))
     if start > end:
         raise ApiError(400, f"from={start.isoformat()} is after to={end.isoformat()}")
-    if end - start > timedelta(days=energy.MAX_DAYS):
-        raise ApiError(400, f"the range is more than {energy.MAX_DAYS} days")
+    if end - start > timedelta(days=MAX_EXPORT_DAYS):
+        raise ApiError(400, f"the range is more than {MAX_EXPORT_DAYS} days")
     quantities = [_quantity(text) for text in request.query.getall("quantity", [])]
     if not quantities:
         raise ApiError(400, "quantity is required: energy, demand, reactive, minute, cumulative")
@@ -259,6 +272,12 @@ def _snapshot(ctx: _Context, key: str | None, now: datetime) -> Snapshot:
     return Snapshot(reading, demand.forecast(ctx.store, meter, ctx.config), reading["link"])
 
 
+def _snapshots(
+    ctx: _Context, now: datetime, keys: Collection[str | None]
+) -> dict[str | None, Snapshot]:
+    return {key: _snapshot(ctx, key, now) for key in keys}
+
+
 async def _stream(request: web.Request) -> web.StreamResponse:
     ctx = request.app[_CONTEXT]
     key = request.query.get("meter")
@@ -266,7 +285,7 @@ async def _stream(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(pick_meter, ctx.store, key)  # an unknown meter: 404 at once
     if request.method == "HEAD":
         return web.Response(content_type="text/event-stream")
-    return await stream(request, partial(_snapshot, ctx, key), ctx.now, ctx.closing)
+    return await ctx.streams.serve(request, key)
 
 
 async def _metrics(request: web.Request) -> web.Response:
@@ -286,16 +305,22 @@ def build_app(
     config: DashboardConfig,
     now: Clock,
     controller: ControllerConfig | None = None,
+    limits: StreamLimits | None = None,
+    *,
     plan: DemandPlan | None = None,
 ) -> web.Application:
     """The dashboard for the store at ``db_path``; ``config.token``, when set, is required.
 
     ``now`` is the dashboard's clock (controller time); ``controller`` the controller's config,
-    for its instant poll interval (link state) and backfill window (missing half-hours).
+    for its instant poll interval (link state) and backfill window (missing half-hours);
+    ``limits`` those of the event streams (default: ``config.max_streams`` of them).
     """
     store = open_store(db_path)
     app = web.Application(middlewares=[guard(config.token)])
-    context = _Context(store, config, now, controller or ControllerConfig(), plan or DemandPlan())
+    limits = limits or StreamLimits(max_streams=config.max_streams)
+    context = _Context(
+        store, config, now, controller or ControllerConfig(), limits, plan or DemandPlan()
+    )
     app[_CONTEXT] = context
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)
@@ -315,7 +340,7 @@ def build_app(
     app.on_response_prepare.append(secure_headers)
 
     async def on_shutdown(app: web.Application) -> None:
-        context.closing.set()
+        context.streams.close()
 
     async def on_cleanup(app: web.Application) -> None:
         store.close()

@@ -6,11 +6,12 @@ measurements, controller time for arrivals and bookkeeping (docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
+from hemsnet.localtime import check_window, in_window
 from hemsnet.metering.series import Series
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
@@ -32,9 +33,17 @@ _CLOCK_SERIES: Final = (
 class ApiError(Exception):
     """An answer other than 200: the HTTP status and a message naming what was wrong."""
 
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.headers = dict(headers or {})
         self.body: dict[str, Any] = {"error": message, **extra}
 
 
@@ -63,17 +72,28 @@ def pick_meter(store: Store, key: str | None) -> Meter:
 
 
 def meter_today(store: Store, meter_id: int, now: datetime) -> date:
-    """The meter's date: that of its newest reading, else the dashboard's ``now``."""
+    """The meter's date: that of its newest reading, else the dashboard's ``now``.
+
+    A newest reading dated outside :data:`hemsnet.localtime.EARLIEST` .. ``LATEST`` (a meter
+    clock gone wrong) tells nothing: ``now`` it is, so that no day built from it overflows.
+    """
     latest = [store.latest(meter_id, series) for series in _CLOCK_SERIES]
     times = [reading.measured_at for reading in latest if reading is not None]
-    return max(times).date() if times else now.date()
+    newest = max(times) if times else now
+    return newest.date() if in_window(newest) else now.date()
 
 
-def parse_day(name: str, text: str | None, default: date) -> date:
-    """A ``YYYY-MM-DD`` query parameter; 400 when it is something else."""
+def parse_day(name: str, text: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` query parameter in the window of :mod:`hemsnet.localtime`, ``None``
+    when absent; 400 when it is something else."""
     if text is None:
-        return default
+        return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ApiError(400, f"{name}={text!r} is not a date YYYY-MM-DD") from None
+    try:
+        check_window(day)
+    except ValueError as exc:
+        raise ApiError(400, f"{name}: {exc}") from None
+    return day

@@ -8,6 +8,7 @@
     target_kw = 0               # contract or target demand; 0: not set
     warning = 0.9               # forecast >= warning * target_kw: level "warning"
     alarm = 1.0                 # forecast >= alarm * target_kw: level "alarm"
+    max_streams = 256           # event streams open at once; beyond, 503
 
 The controller reads the rest of the file (:mod:`hemsnet.controller.config`); this module reads
 only that table, so ``hemsnet dashboard --config`` and ``hemsnet controller --config`` can share
@@ -36,7 +37,7 @@ __all__ = [
     "secured",
 ]
 
-_KEYS: Final = ("listen", "token", "target_kw", "warning", "alarm")
+_KEYS: Final = ("listen", "token", "target_kw", "warning", "alarm", "max_streams")
 _PORT_MAX: Final = 65_535
 
 
@@ -90,6 +91,7 @@ class DashboardConfig:
     target_kw: float = 0.0
     warning: float = 0.9
     alarm: float = 1.0
+    max_streams: int = 256
 
     @property
     def target(self) -> float | None:
@@ -138,6 +140,7 @@ def parse_dashboard(data: Mapping[str, Any], source: str = "config") -> Dashboar
         target_kw=table.number("target_kw", default.target_kw, 0.0),
         warning=warning,
         alarm=alarm,
+        max_streams=table.integer("max_streams", default.max_streams, 1),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 from hemsnet.control.forecast import level_of, project
 from hemsnet.devices.model import Quantity
+from hemsnet.localtime import in_window
 from hemsnet.metering.billing import fixed_date, month_start
 from hemsnet.metering.energy import interval_energy
 from hemsnet.metering.series import HALF_HOUR, Series, floor_half_hour
@@ -132,7 +133,7 @@ def forecast(store: Store, meter: Meter, config: DashboardConfig) -> dict[str, A
         store.latest(meter.id, Series.MINUTE_ENERGY_NORMAL),
         store.latest(meter.id, Series.PRESENT_ENERGY_NORMAL),
     )
-    if latest is None:
+    if latest is None or not in_window(latest.measured_at):  # a meter clock gone wrong
         return None
     start = floor_half_hour(latest.measured_at)
     elapsed = latest.measured_at - start
@@ -183,15 +184,17 @@ def month_max(store: Store, meter: Meter, today: date) -> dict[str, Any]:
     normal = store.latest(meter.id, Series.MAX_DEMAND_NORMAL)
     reverse = store.latest(meter.id, Series.MAX_DEMAND_REVERSE)
     read_at = normal.measured_at if normal is not None else None
+    # A reading dated outside the window (a meter clock gone wrong) places no month.
+    placed = read_at if read_at is not None and in_window(read_at) else None
     fixed = fixed_date(store.attributes(meter.id))
     at = None
     start = None
     if fixed is not None:
-        start = month_start(read_at or datetime.combine(today, time()), fixed)
-        if normal is not None and normal.value is not None and read_at is not None:
+        start = month_start(placed or datetime.combine(today, time()), fixed)
+        if normal is not None and normal.value is not None and placed is not None:
             first = datetime.combine(start, time()) + HALF_HOUR
             demands = store.readings(
-                meter.id, Series.DEMAND_NORMAL, first, read_at + timedelta(seconds=1)
+                meter.id, Series.DEMAND_NORMAL, first, placed + timedelta(seconds=1)
             )
             at = next((r.measured_at for r in demands if r.value == normal.value), None)
     return {

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from hemsnet.controller.config import ControllerConfig
-from hemsnet.devices.hv_meter_bidir import HV_METER_BIDIR_CLASS
+from hemsnet.devices.lv_meter import LV_METER_CLASS
 from hemsnet.devices.registry import decode_property
 from hemsnet.devices.units import MULTIPLIER_CODES, UNIT_CODES_BIDIR
 from hemsnet.errors import InvalidValue
@@ -25,13 +25,14 @@ __all__ = ["health", "identity"]
 _RECENT_GAPS: Final = 50
 
 
-def _decoded(attributes: dict[int, bytes], epc: int) -> Any:
-    """The decoded value of ``epc`` [MRA 0x028F], ``None`` when absent or undecodable."""
+def _decoded(attributes: dict[int, bytes], epc: int, class_id: int) -> Any:
+    """The decoded value of ``epc`` of the meter's class [MRA], ``None`` when absent or
+    undecodable."""
     edt = attributes.get(epc)
     if edt is None:
         return None
     try:
-        return decode_property(HV_METER_BIDIR_CLASS, epc, edt).value
+        return decode_property(class_id, epc, edt).value
     except InvalidValue:  # the store keeps what the meter said, even when it is wrong
         return None
 
@@ -51,27 +52,38 @@ def identity(store: Store, meter: Meter) -> dict[str, Any]:
     attributes = store.attributes(meter.id)
 
     def value(epc: int) -> Any:
-        return _decoded(attributes, epc)
+        return _decoded(attributes, epc, meter.class_id)
 
     maker = value(0x8A)
     route_b = value(0xC0)
     release = value(0x82)
+    if meter.class_id == LV_METER_CLASS:  # E1, D3 (1 when absent), D7; no demand [MRA 0x0288]
+        coefficient = value(0xD3)
+        units = {"energy": _unit(value(0xE1), "kWh"), "demand": None, "reactive": None}
+        digits = {"energy": value(0xD7), "demand": None, "reactive": None}
+        multiplier, fixed_date = None, None
+    else:
+        coefficient = value(0xD3)
+        units = {
+            "energy": _unit(value(0xE6), "kWh"),
+            "demand": _unit(value(0xC5), "kW"),
+            "reactive": _unit(value(0xCD), "kvarh"),
+        }
+        digits = {"energy": value(0xE5), "demand": value(0xC4), "reactive": value(0xCC)}
+        multiplier, fixed_date = _multiplier(value(0xD4)), value(0xE0)
     return {
         "key": meter.key,
+        "class": f"{meter.class_id:04X}",
         "address": meter.address,
         "maker_code": None if maker is None else f"{maker:06X}",
         "production_number": value(0x8D),
         "route_b_id": None if route_b is None else route_b.raw.hex().upper(),
         "release": None if release is None else release.release,
-        "coefficient": value(0xD3),
-        "multiplier": _multiplier(value(0xD4)),
-        "units": {
-            "energy": _unit(value(0xE6), "kWh"),
-            "demand": _unit(value(0xC5), "kW"),
-            "reactive": _unit(value(0xCD), "kvarh"),
-        },
-        "digits": {"energy": value(0xE5), "demand": value(0xC4), "reactive": value(0xCC)},
-        "fixed_date": value(0xE0),
+        "coefficient": coefficient,
+        "multiplier": multiplier,
+        "units": units,
+        "digits": digits,
+        "fixed_date": fixed_date,
         "absent": [f"0x{epc:02X}" for epc in sorted(store.absent(meter.id))],
     }
 
@@ -80,14 +92,16 @@ def _missing_half_hours(
     store: Store, meter: Meter, today: date, controller: ControllerConfig
 ) -> int:
     """ENERGY_NORMAL half-hours without a real reading between the first real one (or the
-    oldest day the controller backfills) and the latest (docs/dashboard.md D5)."""
+    oldest day the controller backfills) and the latest (docs/dashboard.md D5), at most to the
+    end of the meter's today (a reading dated later is a meter clock gone wrong)."""
     first = store.first(meter.id, Series.ENERGY_NORMAL)
     latest = store.latest(meter.id, Series.ENERGY_NORMAL)
     if first is None or latest is None:
         return 0
     oldest = datetime.combine(today - timedelta(days=controller.history_days), time())
+    tomorrow = datetime.combine(today + timedelta(days=1), time())
     start = max(first.measured_at, oldest)
-    end = latest.measured_at + HALF_HOUR
+    end = tomorrow if latest.measured_at >= tomorrow else latest.measured_at + HALF_HOUR
     return len(store.missing_half_hours(meter.id, Series.ENERGY_NORMAL, start, end))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from hemsnet.localtime import WINDOW
+
 __all__ = ["openapi"]
 
 _TIME: Final = {"type": "string", "format": "date-time", "description": "naive local time"}
@@ -397,7 +399,8 @@ def openapi() -> dict[str, Any]:
             "title": "hemsnet dashboard",
             "version": "1",
             "description": "Read-only view of the controller's store: demand, energy, health. "
-            "GET and HEAD only; times are naive local ISO strings. See docs/dashboard.md.",
+            "GET and HEAD only; times are naive local ISO strings, and those asked for lie in "
+            f"{WINDOW}. See docs/dashboard.md.",
         },
         "paths": _PATHS,
         "components": {

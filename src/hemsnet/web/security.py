@@ -39,7 +39,7 @@ _PUBLIC_PREFIX: Final = "/static/"
 
 
 def error_response(error: ApiError) -> web.Response:
-    return web.json_response(error.body, status=error.status)
+    return web.json_response(error.body, status=error.status, headers=error.headers)
 
 
 def _token_of(request: web.Request) -> str | None:

@@ -14,7 +14,7 @@ import pytest
 
 from hemsnet.aio.client import EchonetClient
 from hemsnet.aio.udp import Address
-from hemsnet.echonet.eoj import CONTROLLER, Eoj
+from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, decode_frame, encode_frame
 from hemsnet.errors import ResponseTimeout
@@ -158,5 +158,26 @@ def test_one_request_at_a_time_per_peer() -> None:
         assert request.properties[0].epc == 0x81
         node.reply(source, _answer(request))
         assert await second == {0x81: b"\x30"}
+
+    _run(scenario)
+
+
+def test_discover_lists_a_node_once_whatever_ports_it_speaks_from() -> None:
+    """A node's answer and its 0xD5 announcement from two ports are one node."""
+
+    async def scenario(client: EchonetClient, node: FakeNode) -> None:
+        other = FakeNode()
+        edt = bytes([1, 0x02, 0x8F, 0x01])
+        announcement = Frame(1, NODE_PROFILE, NODE_PROFILE, Esv.INF, (Property(0xD5, edt),))
+        pending = asyncio.ensure_future(client.discover(window=0.5))
+        await asyncio.sleep(0)  # the collection is listening
+        to = ("::1", client.transport.port, 0, 0)
+        node.reply(to, announcement)
+        other.reply(to, announcement)
+        try:
+            (found,) = await pending
+        finally:
+            other.sock.close()
+        assert found.instances == (METER,)
 
     _run(scenario)

@@ -3,7 +3,7 @@ interface shares the Route B socket [G.9958 6.3.2, 6.4.1]."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,14 +11,17 @@ from hemsnet.aio.hems_networks import HemsNetworks
 from hemsnet.aio.shared_link import LinkShare
 from hemsnet.controller import ControllerConfig, ControllerEngine
 from hemsnet.controller.config import ApplianceConfig
+from hemsnet.echonet.eoj import NODE_PROFILE
+from hemsnet.echonet.esv import Esv
 from hemsnet.errors import ConfigError
+from tests.conftest import counting
 from tests.unit.aio.memory_link import IFACE, Segment
 
 NOW = datetime(2026, 11, 21, 10, 0)
 
 
 def engine() -> ControllerEngine:
-    return ControllerEngine(ControllerConfig(), now=NOW)
+    return ControllerEngine(ControllerConfig(), now=NOW, tid_draw=counting())
 
 
 def test_an_interface_given_twice_is_refused() -> None:
@@ -43,7 +46,16 @@ def test_the_route_b_interface_is_shared_with_its_monitor() -> None:
     assert isinstance(hems.route_b, LinkShare) and isinstance(link, LinkShare)
     assert hems.route_b is not link
     assert hems.describe() == f"; HEMS networks {IFACE.name} (shared with Route B)"
-    # One TID allocator: the monitor's discovery never reuses a TID the engine holds.
-    ctl_tid = ctl.tids.allocate()
-    (discovery,) = monitor.advance(NOW)
-    assert int.from_bytes(discovery.data[2:4], "big") == ctl_tid + 1
+    woken: list[bool] = []
+    assert hems.gate is not None
+    hems.gate.on_wake = lambda: woken.append(True)
+    ctl.announce(NOW)
+    (search,) = ctl.advance(NOW)  # the meter search is in flight
+    # The discovery reaches the meter too: it waits for the lane, not a second request (C24).
+    assert monitor.advance(NOW) == [] and woken
+    assert ctl.advance(NOW + timedelta(seconds=39)) == []
+    (discovery,) = ctl.advance(NOW + timedelta(seconds=40))  # the search's timer 1 ran out
+    frame = discovery.frame
+    assert discovery.to is None and frame.deoj == NODE_PROFILE and frame.esv is Esv.GET
+    assert [p.epc for p in frame.properties] == [0xD6]
+    assert ctl.lane.busy and frame.tid != search.frame.tid

@@ -211,7 +211,10 @@ def busy_db(db: Path) -> Path:
         store.fault_ended(meter.id, T0.replace(hour=6))
         store.fault_started(meter.id, T0.replace(hour=7))
         store.count(meter.id, sent=10, answered=8, timed_out=2, foreign_dropped=1)
+        for hour, sent in ((9, 180), (10, 362), (11, 175), (12, 40)):
+            store.count(meter.id, T0.replace(hour=hour, minute=5), sent=sent)
         store.mark_absent(meter.id, 0xC7, ARRIVED)
+        store.mark_absent(meter.id, 0xEB, ARRIVED)
         assert [g.status for g in store.gaps(meter.id)] == [
             GapStatus.FILLED,
             GapStatus.OPEN,
@@ -244,13 +247,18 @@ def test_status_text(run: Run, busy_db: Path) -> None:
     assert "    2026-11-14T05:00:00 .. 2026-11-14T06:00:00" in lines
     assert "    2026-11-14T07:00:00 .. (open)" in lines
     assert (
-        "  requests: sent 10, answered 8, refused 0, timed_out 2, late_discarded 0, "
-        "foreign_dropped 1, malformed 0, unsolicited 0" in lines
+        "  requests: sent 767, answered 8, refused 0, timed_out 2, late_discarded 0, "
+        "foreign_dropped 1, malformed 0, unsolicited 0, rejected 0, disputed 0" in lines
+    )
+    assert (
+        "  requests per hour: 175 in the last whole hour (2026-11-14 11:00), at most 362 "
+        "(2026-11-14 10:00); one per 10 s is 360" in lines
     )
     assert "    0xD3  Coefficient: 1" in lines
     assert "    0xE5  Number of effective digits for active electric energy: 6 digits" in lines
     assert "    0xE6  Unit for cumulative active electric energy: unit 0.1 kWh" in lines
     assert "    0xC7  absent (Get_SNA)" in lines
+    assert "    0xEB  absent (Get_SNA of a mandatory property, asked again daily)" in lines
 
 
 def test_status_json(run: Run, busy_db: Path) -> None:
@@ -293,8 +301,12 @@ def test_status_json(run: Run, busy_db: Path) -> None:
         {"start": "2026-11-14T05:00:00", "end": "2026-11-14T06:00:00", "open": False},
         {"start": "2026-11-14T07:00:00", "end": None, "open": True},
     ]
+    assert meter["requests_per_hour"][:2] == [
+        {"hour": "2026-11-14T09:00:00", "sent": 180},
+        {"hour": "2026-11-14T10:00:00", "sent": 362},
+    ]
     assert meter["requests"] == {
-        "sent": 10,
+        "sent": 767,
         "answered": 8,
         "refused": 0,
         "timed_out": 2,
@@ -302,11 +314,13 @@ def test_status_json(run: Run, busy_db: Path) -> None:
         "foreign_dropped": 1,
         "malformed": 0,
         "unsolicited": 0,
+        "rejected": 0,
+        "disputed": 0,
     }
     by_epc = {a["epc"]: a for a in meter["attributes"]}
     assert by_epc["0xE6"]["value"] == 1 and by_epc["0xE6"]["text"] == "unit 0.1 kWh"
     assert by_epc["0xD3"]["value"] == 1
-    assert meter["absent"] == ["0xC7"]
+    assert meter["absent"] == ["0xC7", "0xEB"]
 
 
 def test_status_of_an_empty_database(run: Run, tmp_path: Path) -> None:

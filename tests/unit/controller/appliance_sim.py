@@ -21,6 +21,8 @@ from hemsnet.echonet.eoj import NODE_PROFILE, Eoj
 from hemsnet.echonet.frame import Frame, decode_frame
 from hemsnet.echonet.responder import Node
 from hemsnet.echonet.send import Send
+from hemsnet.echonet.tid import TidAllocator
+from tests.conftest import counting
 from tests.unit.controller.in_flight import InFlight
 
 MONITOR = "ctl"
@@ -60,7 +62,7 @@ class HemsNet:
     now: datetime = T0
 
     def __post_init__(self) -> None:
-        self.monitor = ApplianceMonitor(self.config, now=self.now)
+        self.monitor = ApplianceMonitor(self.config, now=self.now, tids=TidAllocator(counting()))
         self._in_flight = InFlight()
 
     def start(self) -> None:

@@ -13,6 +13,7 @@ from hemsnet.echonet.eoj import CONTROLLER, NODE_PROFILE, Eoj
 from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, decode_frame, encode_frame
 from hemsnet.errors import RequestNotAllowed
+from tests.conftest import counting
 
 NOW = datetime(2026, 11, 21, 10, 0)
 METER = Eoj(0x02, 0x8F, 0x01)
@@ -37,7 +38,7 @@ def reply(to: Frame, esv: Esv = Esv.GET_RES, edt: bytes = b"\x30") -> bytes:
 
 
 def test_an_answer_from_any_port_of_the_peer_settles_its_request() -> None:
-    engine = ClientEngine(identify=by_host)
+    engine = ClientEngine(draw=counting(), identify=by_host)
     pending, (send,) = engine.request(PEER, Request.get(METER, 0x80), NOW)
     assert send.to == PEER and pending.deadline == NOW + timedelta(seconds=40)  # timer 1
     frame = sent_frame(send.data)
@@ -52,7 +53,7 @@ def test_an_answer_from_any_port_of_the_peer_settles_its_request() -> None:
 
 
 def test_one_request_per_peer_and_a_timeout_then_a_late_answer() -> None:
-    engine = ClientEngine()
+    engine = ClientEngine(draw=counting())
     pending, (send,) = engine.request(PEER, Request.get(METER, 0xE7), NOW, wait=2.0)
     assert pending.deadline == NOW + timedelta(seconds=2)
     with pytest.raises(RequestNotAllowed, match="already outstanding"):
@@ -71,7 +72,7 @@ def test_one_request_per_peer_and_a_timeout_then_a_late_answer() -> None:
 
 
 def test_the_client_may_send_what_a_node_must_refuse() -> None:
-    engine = ClientEngine()
+    engine = ClientEngine(draw=counting())
     mixed = Request.get(METER, 0xE7, 0x80)  # a history EPC among others [AIF 2.4.4]
     engine.request(PEER, mixed, NOW)
     out_of_range = Request.setc(METER, 0xE1, b"\x64")  # day 100 [AIF 2.4.5]
@@ -81,7 +82,7 @@ def test_the_client_may_send_what_a_node_must_refuse() -> None:
 
 
 def test_a_collection_takes_every_answer_until_it_ends() -> None:
-    engine = ClientEngine()
+    engine = ClientEngine(draw=counting())
     tid, (send,) = engine.collect(Request.get(NODE_PROFILE, 0xD6, multicast=True), NOW)
     assert send.to is None
     frame = sent_frame(send.data)
@@ -95,7 +96,7 @@ def test_a_collection_takes_every_answer_until_it_ends() -> None:
 
 
 def test_notifications_are_handed_on_and_requests_to_its_objects_answered() -> None:
-    engine = ClientEngine()
+    engine = ClientEngine(draw=counting())
     inf = Frame(1, METER, NODE_PROFILE, Esv.INF, (Property(0x80, b"\x30"),))
     assert engine.receive(encode_frame(inf), PEER, NOW) == []
     infc = inf._replace(esv=Esv.INFC, deoj=CONTROLLER)

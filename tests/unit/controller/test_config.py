@@ -20,6 +20,7 @@ timer_2 = 200.5
 
 [requests]
 max_opc = 2
+pace = 30
 search_interval = 120
 
 [polling]
@@ -60,9 +61,10 @@ def test_defaults() -> None:
     config = ControllerConfig()
     assert config.timer_1 == 40.0
     assert config.timer_2 == 180.0
-    assert config.max_opc == 3
+    assert config.max_opc == 12
+    assert config.pace == 10.0
     assert config.search_interval == 40.0
-    assert config.instant_interval == 10.0
+    assert config.instant_interval == 20.0
     assert config.minute_interval == 60.0
     assert config.present_interval == 300.0
     assert config.attribute_interval == 86_400.0
@@ -104,6 +106,7 @@ def test_a_full_file_parses(tmp_path: Path) -> None:
         timer_1=45.0,
         timer_2=200.5,
         max_opc=2,
+        pace=30.0,
         search_interval=120.0,
         instant_interval=0.0,
         minute_interval=90.0,
@@ -133,8 +136,9 @@ def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:
     assert config == dataclasses.replace(ControllerConfig(), timer_2=240.0)
 
 
-@pytest.mark.parametrize("max_opc", [1, 2, 3])
-def test_max_opc_1_to_3_is_allowed(max_opc: int) -> None:
+@pytest.mark.parametrize("max_opc", [1, 2, 3, 12])
+def test_max_opc_1_to_12_is_allowed(max_opc: int) -> None:
+    """A controller supports 3 at least, a meter 12 at least [AIF 2.4.4]: 12 is no cap of 3."""
     assert parse_config({"requests": {"max_opc": max_opc}}).max_opc == max_opc
 
 
@@ -169,10 +173,20 @@ def test_timers_at_the_minimum_are_allowed(key: str, value: int) -> None:
     assert getattr(config, key) == float(value)
 
 
-@pytest.mark.parametrize("value", [4, 0, -1, 12])
+@pytest.mark.parametrize("value", [13, 0, -1, 255])
 def test_max_opc_out_of_range_is_refused(value: int) -> None:
     message = refused({"requests": {"max_opc": value}})
-    assert message == f"ctl.toml: requests.max_opc: {value} is out of range (expected 1..3)"
+    assert message == f"ctl.toml: requests.max_opc: {value} is out of range (expected 1..12)"
+
+
+@pytest.mark.parametrize("value", [0, 0.5, 30])
+def test_any_pace_from_zero_is_allowed(value: float) -> None:
+    assert parse_config({"requests": {"pace": value}}).pace == value
+
+
+def test_a_negative_pace_is_refused() -> None:
+    message = refused({"requests": {"pace": -1}})
+    assert message.startswith("ctl.toml: requests.pace: -1")
 
 
 @pytest.mark.parametrize("value", [299, 0, 299.9])
@@ -293,8 +307,8 @@ def test_an_unknown_table_is_refused_with_a_suggestion(tmp_path: Path) -> None:
 
 def test_an_unknown_top_level_key_lists_the_known_tables() -> None:
     message = refused({"zzz": 1})
-    known = "timers, requests, polling, recovery, appliances, dashboard, mqtt, link, store, "
-    known += "demand, openadr"
+    known = "timers, requests, polling, recovery, routeb, appliances, dashboard, mqtt, link, "
+    known += "store, demand, openadr"
     assert message == f"ctl.toml: zzz: unknown key (known: {known})"
 
 
@@ -344,7 +358,7 @@ def test_parse_config_default_source_is_config() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"timer_1": 39}, {"timer_1": 39.99}, {"timer_2": 179}, {"max_opc": 4}, {"max_opc": 0}],
+    [{"timer_1": 39}, {"timer_1": 39.99}, {"timer_2": 179}, {"max_opc": 13}, {"max_opc": 0}],
 )
 def test_controller_config_refuses_values_below_the_spec(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
@@ -358,9 +372,9 @@ def test_controller_config_timer_1_39_message() -> None:
 
 def test_controller_config_error_is_not_a_config_error() -> None:
     with pytest.raises(ValueError) as caught:
-        ControllerConfig(max_opc=4)
+        ControllerConfig(max_opc=13)
     assert not isinstance(caught.value, ConfigError)
-    assert "max_opc is 1..3" in str(caught.value)
+    assert "max_opc is 1..12" in str(caught.value)
 
 
 # --- files --------------------------------------------------------------------------------
@@ -397,3 +411,42 @@ def test_a_non_utf8_file_is_a_config_error(tmp_path: Path) -> None:
 
 def test_the_shipped_example_is_the_defaults() -> None:
     assert load_config(REPO / "examples" / "controller.toml") == ControllerConfig()
+
+
+def test_routeb_names_the_dongle_the_secret_files_and_the_pan() -> None:
+    config = parse_config(
+        {
+            "routeb": {
+                "dongle": "/dev/ttyUSB0",
+                "id_file": "/etc/hemsnet/routeb-id",
+                "password_file": "/etc/hemsnet/routeb-password",
+                "channel": 33,
+                "pan_id": 0x8888,
+                "meter_mac": "00:1D:12:90:12:34:56:78",
+            }
+        }
+    )
+    routeb = config.routeb
+    assert (routeb.dongle, routeb.id_file, routeb.password_file) == (
+        "/dev/ttyUSB0",
+        "/etc/hemsnet/routeb-id",
+        "/etc/hemsnet/routeb-password",
+    )
+    assert (routeb.channel, routeb.pan_id, routeb.meter_mac, routeb.baud) == (
+        33,
+        0x8888,
+        "001D129012345678",
+        115_200,
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"meter_mac": "001D12"}, "routeb.meter_mac: '001D12' is not 16 hexadecimal digits"),
+        ({"channel": 20}, "routeb.channel: 20 is out of range (expected 33..60)"),
+        ({"password": "secret"}, "routeb.password: unknown key"),  # secrets stay in files
+    ],
+)
+def test_a_bad_routeb_table_is_refused(table: dict[str, Any], message: str) -> None:
+    assert refused({"routeb": table}).startswith(f"ctl.toml: {message}")

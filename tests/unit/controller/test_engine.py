@@ -28,6 +28,7 @@ from hemsnet.meter.faults import FaultPlan, Window
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.samples import HISTORY_SERIES
 from hemsnet.metering.series import Series, Source
+from hemsnet.physics.timeline import minute_start
 from hemsnet.store import Store
 from tests.unit.controller.sim import CONTROLLER as CTL
 from tests.unit.controller.sim import LATENCY, METER, Sim, Wire, sim
@@ -53,10 +54,15 @@ def started(tmp_path: Path, *, days: float = 2, **options: object) -> Sim:
 
 
 def truth(s: Sim, epc: int, until: datetime) -> dict[datetime, int | None]:
-    """The meter's own day48 history of ``epc`` for every retained day, slots before ``until``."""
+    """The meter's own day48 history of ``epc`` for every retained day since the day before
+    it was installed, slots before ``until``: the controller asks nothing older than a day the
+    meter had no value for (C37)."""
     assert s.meter is not None
+    installed = minute_start(s.meter.registers.installed).date() - timedelta(days=1)
     found: dict[datetime, int | None] = {}
     for day in range(s.meter.config.retained_days):
+        if s.meter.now.date() - timedelta(days=day) < installed:
+            break
         history = s.meter.readings.day_history(epc, day)
         midnight = datetime.combine(s.meter.now.date() - timedelta(days=day), datetime.min.time())
         for slot, raw in enumerate(history.slots):
@@ -89,15 +95,10 @@ def test_startup_announces_searches_and_reads_the_attributes_in_order(tmp_path: 
     search = sent[0]
     assert search.multicast and search.frame.deoj == Eoj(0x02, 0x8F, 0x00)
     assert epcs(search) == (0x80,)
-    # 3.1.3 then 3.1.4, at most three properties per request, in the spec's order, then 0x8A
-    assert [epcs(w) for w in sent[1:8]] == [
-        (0x82, 0x9D, 0x9E),
-        (0x9F,),
-        (0x8D, 0xC0, 0xD3),
-        (0xD4, 0xE0, 0xE5),
-        (0xE6, 0xC4, 0xC5),
-        (0xC7, 0xCC, 0xCD),
-        (0x8A,),
+    # 3.1.3 with 0x8A, then 3.1.4 in the spec's order: one request each [AIF 2.4.4] (C23)
+    assert [epcs(w) for w in sent[1:3]] == [
+        (0x82, 0x9D, 0x9E, 0x9F, 0x8A),
+        (0x8D, 0xC0, 0xD3, 0xD4, 0xE0, 0xE5, 0xE6, 0xC4, 0xC5, 0xC7, 0xCC, 0xCD),
     ]
     assert all(w.to == METER for w in sent[1:])
     assert [type(e) for e in s.events].count(MeterPaired) == 1
@@ -158,15 +159,15 @@ def test_one_request_at_a_time_and_the_next_as_soon_as_answered(tmp_path: Path) 
         elif wire.source == METER and wire.frame.esv.answers is not None:
             in_flight -= 1
         assert in_flight <= 1
-    assert all(len(epcs(w)) <= 3 for w in requests(s))
+    assert all(len(epcs(w)) <= 12 for w in requests(s))
     assert all(len(epcs(w)) == 1 for w in requests(s) if set(epcs(w)) & HISTORY_EPCS)
 
 
 @pytest.mark.parametrize(
     ("victim", "wait"),
     [
-        (lambda w: epcs(w) == (0x9F,), 40),  # OPC 1: timer 1
-        (lambda w: epcs(w) == (0x82, 0x9D, 0x9E), 180),  # OPC 3: timer 2
+        (lambda w: epcs(w) == (0xE1,), 40),  # OPC 1: timer 1
+        (lambda w: epcs(w) == (0x82, 0x9D, 0x9E, 0x9F, 0x8A), 180),  # OPC 5: timer 2
         (lambda w: epcs(w) == (0xE7,), 180),  # a history EPC: timer 2
     ],
 )
@@ -196,7 +197,7 @@ def test_configured_timers_are_used(tmp_path: Path) -> None:
     dropped: list[Wire] = []
 
     def drop_first(wire: Wire) -> bool:
-        if wire.source == CTL and not dropped and epcs(wire) == (0x9F,):
+        if wire.source == CTL and not dropped and epcs(wire) == (0xE1,):
             dropped.append(wire)
             return True
         return False
@@ -309,11 +310,12 @@ def test_notifications_are_stored_and_a_missing_one_is_fetched_at_five_past(
 
 
 def test_the_months_maximum_demand_is_polled_with_the_present_energy(tmp_path: Path) -> None:
-    s = started(tmp_path, config=ControllerConfig(instant_interval=0, minute_interval=0))
+    config = ControllerConfig(instant_interval=0, minute_interval=0, pace=0)  # the exact grid
+    s = started(tmp_path, config=config)
     s.run_for(minutes=20)
     assert s.meter is not None and s.recorder.meter_id is not None
     c1 = [w for w in requests(s) if 0xC1 in epcs(w)]
-    grid = [START.replace(minute=m, second=0) for m in (10, 15, 20, 25)]
+    grid = [START.replace(minute=m, second=2) for m in (10, 15, 20, 25)]  # 2 s after (C35)
     assert [w.at.replace(microsecond=0) for w in c1][-4:] == grid
     latest = s.store.latest(s.recorder.meter_id, Series.MAX_DEMAND_NORMAL)
     assert latest is not None
@@ -340,7 +342,10 @@ def test_a_notification_that_wants_a_response_gets_infc_res_and_is_stored(
     s.run_for(minutes=1)
     assert s.meter is not None
     at = datetime(2026, 11, 16, 9, 0)
-    edt = bytes.fromhex("07EA0B10090000") + (1234).to_bytes(4, "big") + (5).to_bytes(4, "big")
+    meter_id = s.recorder.meter_id or 0
+    (before,) = s.store.readings(meter_id, Series.ENERGY_NORMAL, at, at + LATENCY)
+    assert before.raw is not None
+    edt = bytes.fromhex("07EA0B10090000") + before.raw.to_bytes(4, "big") + (5).to_bytes(4, "big")
     infc = Frame(0x4242, Eoj(0x02, 0x8F, 0x01), CONTROLLER, Esv.INFC, (Property(0xE3, edt),))
     s.inject(METER, CTL, encode_frame(infc))
     s.run_for(seconds=1)
@@ -348,8 +353,9 @@ def test_a_notification_that_wants_a_response_gets_infc_res_and_is_stored(
     assert [(w.to, w.frame.tid, w.frame.deoj, epcs(w)) for w in answers] == [
         (METER, 0x4242, Eoj(0x02, 0x8F, 0x01), (0xE3,))
     ]
-    reading = s.store.readings(s.recorder.meter_id or 0, Series.ENERGY_NORMAL, at, at + LATENCY)
-    assert [r.raw for r in reading] == [1234]
+    (after,) = s.store.readings(meter_id, Series.ENERGY_NORMAL, at, at + LATENCY)
+    assert (after.raw, after.source) == (before.raw, Source.NOTIFICATION)  # the last arrival
+    assert after.arrived_at > before.arrived_at
 
 
 # --- faults [AIF 3.4.1] -----------------------------------------------------------------------
@@ -440,7 +446,7 @@ def test_a_controller_started_after_the_fetch_gets_the_previous_half_hour_at_onc
     engine = meter(now=started_at, installed=started_at - timedelta(days=1))
     s = sim(tmp_path, engine, now=started_at, config=QUIET)
     s.start()
-    s.run_for(minutes=1)
+    s.run_for(minutes=2)  # ten requests, one per 10 s after the first three (C32)
     midnight = datetime(2026, 11, 16)
     end = midnight + LATENCY
     for epc, series in HISTORY_SERIES.items():
@@ -471,18 +477,21 @@ def test_a_restarted_controller_fills_the_gap_it_left(tmp_path: Path) -> None:
     assert {g.status for g in store.gaps(meter_id)} == {GapStatus.FILLED}
     end = down_until + timedelta(minutes=1)
     for epc, series in HISTORY_SERIES.items():
-        assert stored(again, series, end) == truth(again, epc, end), hex(epc)
+        got, want = stored(again, series, end), truth(again, epc, end)
+        assert {at: got.get(at) for at in want} == want, hex(epc)
+        # The restarted controller asks one more day back to find where the meter's data end.
+        assert all(got[at] is None for at in set(got) - set(want)), hex(epc)
 
 
 def test_a_meter_restart_is_noticed_and_attributes_read_again(tmp_path: Path) -> None:
     s = started(tmp_path, config=QUIET)
     s.run_for(minutes=10)
     assert s.meter is not None
-    before = len([w for w in requests(s) if epcs(w) == (0x9F,)])
+    before = len([w for w in requests(s) if 0x9F in epcs(w)])
     s.deliver_from_meter(s.meter.announce(s.now))  # the meter announces its instance list again
     s.run_for(minutes=2)
     assert any(isinstance(e, MeterRestarted) for e in s.events)
-    assert len([w for w in requests(s) if epcs(w) == (0x9F,)]) == before + 1
+    assert len([w for w in requests(s) if 0x9F in epcs(w)]) == before + 1
 
 
 def test_ground_truth_a_week_with_a_fifth_of_the_packets_lost_each_way(tmp_path: Path) -> None:

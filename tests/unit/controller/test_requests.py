@@ -14,6 +14,7 @@ from hemsnet.echonet.esv import Esv
 from hemsnet.echonet.frame import Frame, Property, decode_frame
 from hemsnet.echonet.tid import TidAllocator
 from hemsnet.errors import RequestNotAllowed
+from tests.conftest import counting
 
 NOW = datetime(2024, 5, 1, 12, 0, 0)
 METER = Eoj.of(0x028F, 0x01)
@@ -39,7 +40,9 @@ def lane(
     max_opc: int = 3,
     tids: TidAllocator | None = None,
 ) -> RequestLane:
-    return RequestLane(timer_1=timer_1, timer_2=timer_2, max_opc=max_opc, tids=tids)
+    return RequestLane(
+        timer_1=timer_1, timer_2=timer_2, max_opc=max_opc, tids=tids or TidAllocator(counting())
+    )
 
 
 def response(
@@ -264,7 +267,7 @@ def test_a_history_epc_alone_passes_with_max_opc_1() -> None:
 
 
 def test_a_refused_request_takes_no_tid() -> None:
-    the_lane = lane(tids=TidAllocator(start=100))
+    the_lane = lane(tids=TidAllocator(counting(100)))
     with pytest.raises(RequestNotAllowed):
         the_lane.send(Request.get(METER, 0xE7, 0xE2), SOURCE, NOW)
     the_lane.send(Request.get(METER, 0xE7), SOURCE, NOW)
@@ -288,7 +291,7 @@ def test_a_refused_request_takes_no_tid() -> None:
     ],
 )
 def test_setc_out_of_range_is_refused_before_sending(epc: int, edt: bytes, reason: str) -> None:
-    the_lane = lane(tids=TidAllocator(start=7))
+    the_lane = lane(tids=TidAllocator(counting(7)))
     request = Request.setc(METER, epc, edt)
     with pytest.raises(RequestNotAllowed, match=reason) as caught:
         the_lane.send(request, SOURCE, NOW)
@@ -353,7 +356,7 @@ def test_services_other_than_get_and_setc_are_refused(esv: Esv) -> None:
 
 
 def test_datagram_is_a_get_frame_from_the_controller() -> None:
-    the_lane = lane(tids=TidAllocator(start=0x1234))
+    the_lane = lane(tids=TidAllocator(counting(0x1234)))
     data = the_lane.send(Request.get(METER, 0xEA, 0xEB), SOURCE, NOW)
     assert data[:4] == bytes([0x10, 0x81, 0x12, 0x34])  # EHD1 EHD2 TID
     frame = decode_frame(data)
@@ -376,7 +379,7 @@ def test_datagram_to_every_instance_keeps_deoj_instance_0() -> None:
 
 
 def test_pending_records_request_tid_destination_and_deadline() -> None:
-    the_lane = lane(tids=TidAllocator(start=9))
+    the_lane = lane(tids=TidAllocator(counting(9)))
     request = Request.get(METER, 0xE2)
     the_lane.send(request, SOURCE, NOW)
     pending = the_lane.pending
@@ -414,8 +417,8 @@ def test_a_timed_out_request_is_never_resent_under_its_tid() -> None:
     assert len(set(seen)) == 20
 
 
-def test_tids_come_from_the_given_allocator_and_wrap() -> None:
-    the_lane = lane(tids=TidAllocator(start=0xFFFF))
+def test_tids_come_from_the_given_allocator() -> None:
+    the_lane = lane(tids=TidAllocator(counting(0xFFFF)))
     the_lane.send(Request.get(METER, 0x80), SOURCE, NOW)
     assert sent_tid(the_lane) == 0xFFFF
     the_lane.settle(None)
@@ -424,7 +427,7 @@ def test_tids_come_from_the_given_allocator_and_wrap() -> None:
 
 
 def test_settle_releases_the_tid() -> None:
-    tids = TidAllocator()
+    tids = TidAllocator(counting())
     the_lane = lane(tids=tids)
     the_lane.send(Request.get(METER, 0x80), SOURCE, NOW)
     tid = sent_tid(the_lane)
@@ -519,7 +522,7 @@ def test_any_source_answers_when_to_is_none(source: Hashable) -> None:
 
 
 def test_a_response_to_an_unknown_tid_is_unsolicited() -> None:
-    the_lane = lane(tids=TidAllocator(start=10))
+    the_lane = lane(tids=TidAllocator(counting(10)))
     the_lane.send(Request.get(METER, 0x80), SOURCE, NOW)
     frame = response(11, Esv.GET_RES, Property(0x80, b"\x30"))
     assert the_lane.match(frame, SOURCE) is Match.UNSOLICITED

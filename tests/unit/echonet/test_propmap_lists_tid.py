@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import pytest
 
 from hemsnet.echonet.eoj import Eoj
@@ -12,7 +15,8 @@ from hemsnet.echonet.instance_list import (
     encode_instance_list,
 )
 from hemsnet.echonet.propmap import decode_property_map, encode_property_map
-from hemsnet.echonet.tid import TidAllocator, TidExhausted
+from hemsnet.echonet.tid import TID_SPACE, TidAllocator, TidExhausted
+from tests.conftest import counting
 
 METER_GET_MAP = [
     0x80, 0x81, 0x82, 0x88, 0x8A, 0x8D, 0x97, 0x98, 0x9D, 0x9E, 0x9F, 0xC0, 0xC1, 0xC3, 0xC4,
@@ -88,21 +92,34 @@ def test_malformed_instance_lists(hexstr: str) -> None:
         decode_instance_list(bytes.fromhex(hexstr))
 
 
-def test_tid_is_fresh_per_attempt_and_skips_in_flight() -> None:
-    tids = TidAllocator(start=0xFFFE)
+def test_tid_is_drawn_skips_in_flight_and_cools_a_retired_one() -> None:
+    tids = TidAllocator(counting(0xFFFE))
     first, second = tids.allocate(), tids.allocate()
     assert (first, second) == (0xFFFE, 0xFFFF)
     tids.release(first)
-    third = tids.allocate()
-    assert third == 0  # wraps, and does not hand the retired 0xFFFE straight back
-    assert tids.in_flight(second) and tids.in_flight(third) and not tids.in_flight(first)
+    assert tids.allocate() == 0  # the draw goes on, and never hands the retired one back
+    assert tids.in_flight(second) and not tids.in_flight(first)
 
 
-def test_tid_never_reissues_an_in_flight_tid_across_the_wrap() -> None:
-    tids = TidAllocator()
+def test_tid_never_reissues_an_in_flight_tid_when_the_space_runs_out() -> None:
+    tids = TidAllocator(random.Random(1).randrange)
     held = tids.allocate()
     seen = {tids.allocate() for _ in range(0xFFFF)}
-    assert held not in seen
+    assert held not in seen and len(seen) == 0xFFFF
     assert tids.outstanding == 0x10000
     with pytest.raises(TidExhausted):
         tids.allocate()
+
+
+def test_tids_are_not_a_guessable_sequence() -> None:
+    """From one TID an attacker cannot tell the next: no window after it holds it [AIF 2.4.3,
+    docs/threat-model.md]."""
+    tids = TidAllocator(random.Random(7).randrange)
+    drawn = []
+    for _ in range(1000):
+        drawn.append(tids.allocate())
+        tids.release(drawn[-1])
+    steps = {(b - a) % TID_SPACE for a, b in itertools.pairwise(drawn)}
+    assert len(steps) > 900  # a counter would give one step
+    window = sum(1 for a, b in itertools.pairwise(drawn) if (b - a) % TID_SPACE < 64)
+    assert window < 10  # 64 guesses after a TID catch the next one about once in a thousand

@@ -73,7 +73,7 @@ def test_example_lists_the_defaults_and_writes_out_the_route_b_id() -> None:
 def test_example_names_every_key() -> None:
     data = tomllib.loads(EXAMPLE.read_text())
     meter = {key for key in data["meter"] if key != "optional"}
-    renamed = {"multiplier": "multiplier_code"}
+    renamed = {"multiplier": "multiplier_code", "class": "meter_class"}
     fields = {renamed.get(key, key) for key in meter} | {"optional", "load"}
     assert fields == set(MeterConfig.__dataclass_fields__)
     assert {int(key, 16) for key in data["meter"]["optional"]} == OPTIONAL_EPCS
@@ -539,3 +539,16 @@ def test_toml_table_paths() -> None:
         inner.tables("b", ("c",))
     with pytest.raises(ConfigError, match=r"^src: a\.b: expected an array of tables \(\[\[b\]\]\)"):
         TomlTable({"b": {}}, "src", "a", ("b",)).tables("b", ())
+
+
+def test_class_0288_takes_a_homes_defaults() -> None:
+    config = parse_config({"meter": {"class": "0288"}, "load": {"peak_kw": 6}})
+    assert config.meter_class == 0x0288 and config.low_voltage_meter
+    assert (config.energy_unit, config.energy_digits) == (0x01, 6)
+    assert config.load.profile is Profile.HOUSEHOLD and config.load.peak_kw == 6.0
+    assert config.load.voltage_v == 200.0 and config.load.pv_kw == 3.0
+
+
+def test_an_unknown_meter_class_is_refused() -> None:
+    with pytest.raises(ConfigError, match="'028A' is not a meter class hemsnet emulates"):
+        parse_config({"meter": {"class": "028A"}})

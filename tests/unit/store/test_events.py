@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import sqlite3
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from hemsnet.devices.model import Quantity
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR, Series
-from hemsnet.store import Store
+from hemsnet.store import Store, schema
 from hemsnet.store.model import Fault, RequestStats
 from tests.unit.store.builders import ARRIVED, T0, add_meter, reading
 
@@ -107,3 +110,79 @@ def test_unknown_or_negative_counts_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="only goes up"):
         store.count(meter_id, sent=-1)
     assert store.stats(meter_id) == RequestStats()
+
+
+def test_requests_sent_add_up_per_hour_with_the_counters(store: Store) -> None:
+    meter_id = add_meter(store)
+    store.count(meter_id, datetime(2026, 11, 21, 9, 59, 50), sent=2, answered=1)
+    store.count(meter_id, datetime(2026, 11, 21, 10, 0, 5), sent=1)
+    store.count(meter_id, datetime(2026, 11, 21, 10, 30), timed_out=1)  # no request sent
+    store.count(meter_id, answered=1)  # no time: the counters only
+    assert store.sent_per_hour(meter_id) == [
+        (datetime(2026, 11, 21, 9), 2),
+        (datetime(2026, 11, 21, 10), 1),
+    ]
+    stats = store.stats(meter_id)
+    assert (stats.sent, stats.answered, stats.timed_out) == (3, 2, 1)
+
+
+def test_a_version_2_file_gains_the_hourly_counts(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for number, script in enumerate(schema.MIGRATIONS[:2], start=1):
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.execute(
+            "INSERT INTO meter (key, address, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+            ("fe80::1", "fe80::1", "2026-11-21T09:00:00.000000", "2026-11-21T09:00:00.000000"),
+        )
+        db.execute("INSERT INTO request_count (meter_id, counter, n) VALUES (1, 'sent', 7)")
+    db.close()
+    with Store.open(path) as store:
+        (meter,) = store.meters()
+        assert store.stats(meter.id).sent == 7
+        assert store.sent_per_hour(meter.id) == []
+        store.count(meter.id, datetime(2026, 11, 21, 9, 5), sent=1)
+        assert store.sent_per_hour(meter.id) == [(datetime(2026, 11, 21, 9), 1)]
+
+
+def test_the_pan_a_scan_found_is_kept_and_replaced(store: Store) -> None:
+    assert store.kept_pan() is None
+    store.keep_pan(33, 0x8888, "001d129012345678", datetime(2026, 11, 21, 9))
+    assert store.kept_pan() == (33, 0x8888, "001D129012345678")
+    store.keep_pan(40, 0x1234, "001D1290ABCDEF01", datetime(2026, 11, 22, 9))
+    assert store.kept_pan() == (40, 0x1234, "001D1290ABCDEF01")
+
+
+def test_a_version_3_file_gains_the_pan_table(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for number, script in enumerate(schema.MIGRATIONS[:3], start=1):
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    db.close()
+    with Store.open(path) as store:
+        assert store.kept_pan() is None
+        store.keep_pan(33, 0x8888, "001D129012345678", datetime(2026, 11, 21, 9))
+        assert store.kept_pan() == (33, 0x8888, "001D129012345678")
+
+
+def test_a_meter_keeps_its_class_and_a_version_4_file_takes_0x028f(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for number, script in enumerate(schema.MIGRATIONS[:4], start=1):
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.execute(
+            "INSERT INTO meter (key, address, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+            ("fe80::1", "fe80::1", "2026-11-21T09:00:00.000000", "2026-11-21T09:00:00.000000"),
+        )
+    db.close()
+    with Store.open(path) as store:
+        (old,) = store.meters()
+        assert old.class_id == 0x028F
+        lv = store.meter("fe80::2", "fe80::2", datetime(2026, 11, 21, 10), 0x0288)
+        assert store.meter_class(lv) == 0x0288
+        assert [m.class_id for m in store.meters()] == [0x028F, 0x0288]
+        # A low-voltage meter's active energy is scaled by E1, D3 and D7; it has no demand.
+        assert store.register_history(lv, Quantity.ACTIVE_ENERGY).quantity is (
+            Quantity.LV_ACTIVE_ENERGY
+        )
+        assert store.register_history(lv, Quantity.DEMAND).versions == {}

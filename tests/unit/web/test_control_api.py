@@ -49,7 +49,7 @@ def test_the_panel_state_and_an_override(tmp_path: Path) -> None:
     _store(db)
 
     async def main() -> None:
-        app = build_app(db, DashboardConfig(target_kw=330), lambda: NOW, None, PLAN)
+        app = build_app(db, DashboardConfig(target_kw=330), lambda: NOW, None, plan=PLAN)
         async with client_of(app) as client:
             state = await (await client.get("/api/control")).json()
             assert state["enabled"] and state["target_kw"] == 330 and state["step"] == 1

@@ -394,6 +394,7 @@ def test_identity_is_decoded_from_the_attributes(stored: Stored) -> None:
     stored.store.mark_absent(meter.id, 0xCD, NOW)
     assert identity(stored.store, meter) == {
         "key": KEY,
+        "class": "028F",
         "address": f"{KEY}%veth0",
         "maker_code": "000077",
         "production_number": "HV0000000042",
@@ -449,6 +450,8 @@ def test_health_counts_missing_and_recovered_half_hours_gaps_and_faults(stored: 
         "foreign_dropped": 0,
         "malformed": 0,
         "unsolicited": 0,
+        "rejected": 0,
+        "disputed": 0,
     }
     assert result["link"]["state"] == "fault"
     assert result["meter"]["key"] == KEY

@@ -34,9 +34,12 @@ def test_a_full_table() -> None:
             "target_kw": 450,
             "warning": 0.8,
             "alarm": 0.95,
+            "max_streams": 2000,
         },
     }
-    assert parse_dashboard(data) == DashboardConfig(Listen("::", 9000), "s3cret", 450, 0.8, 0.95)
+    assert parse_dashboard(data) == DashboardConfig(
+        Listen("::", 9000), "s3cret", 450, 0.8, 0.95, max_streams=2000
+    )
 
 
 @pytest.mark.parametrize(
@@ -52,6 +55,8 @@ def test_a_full_table() -> None:
         ({"target_kw": -1}, "dashboard.target_kw: -1 is out of range (expected >= 0)"),
         ({"warning": 0}, "dashboard.warning: 0 is out of range (expected > 0)"),
         ({"warning": 0.9, "alarm": 0.8}, "dashboard.alarm: 0.8 is out of range (expected >= 0.9)"),
+        ({"max_streams": 0}, "dashboard.max_streams: 0 is out of range (expected >= 1)"),
+        ({"max_streams": 1.5}, "dashboard.max_streams: expected an integer, got a float 1.5"),
     ],
 )
 def test_refusals_name_the_key(table: dict[str, Any], message: str) -> None:
