@@ -20,17 +20,13 @@ from hemsnet.physics.timeline import minute_index
 from hemsnet.store import Store
 from hemsnet.testbed.netns import Namespaces
 from tests.integration.test_appliance_monitor_netns import until
-from tests.integration.test_controller_netns import (
-    SPEED,
-    controller_args,
-    hemsnet,
-    meter_args,
-    now,
-)
+from tests.integration.test_controller_netns import hemsnet, now
 
 pytestmark = pytest.mark.netns
 
 HALF = timedelta(minutes=30)
+SPEED = 120.0  # a half-hour in 15 s: the test waits for one whole surged half-hour and its C3
+LEAD = timedelta(minutes=4)  # the history backfilled and the appliances found before it
 SEED = 0
 OVER_KW = 30.0  # how far the surge takes the site over the target: control can take it off
 
@@ -79,7 +75,7 @@ def _surge(start: datetime) -> tuple[datetime, float, float]:
     """The half-hour to surge through, the load factor and the target: the site's own load
     stays 15 kW under the target, the surge takes it ``OVER_KW`` over."""
     period = start.replace(minute=0, second=0) + HALF
-    while period < start + timedelta(minutes=6):
+    while period < start + LEAD:
         period += HALF
     model = LoadModel(LoadSettings(), SEED)
     first = minute_index(period)
@@ -122,12 +118,14 @@ def test_a_surge_is_held_under_the_target_in_the_stored_demand(
         async with (
             hemsnet(
                 meter_end, "meter",
-                *meter_args(start - timedelta(hours=2), "--config", str(meter_toml)),
+                "--speed", str(SPEED), "--start", (start - timedelta(hours=2)).isoformat(),
+                "--config", str(meter_toml),
                 "--site", site_end.iface, "--seed", str(SEED),
             ) as meter,
             hemsnet(
                 ctl_route_b, "controller",
-                *controller_args(db, "--hems-iface", ctl_hems.iface, "--config", str(ctl_toml)),
+                "--speed", str(SPEED), "--db", str(db), "--status-every", "1",
+                "--hems-iface", ctl_hems.iface, "--config", str(ctl_toml),
             ) as controller,
         ):  # fmt: skip
             line = await meter.wait_for_line(lambda text: "site appliances" in text)
