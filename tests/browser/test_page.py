@@ -35,6 +35,24 @@ DATASETS = (
 )
 
 
+PLAN = """
+[demand]
+target_kw = 5.0
+
+[[demand.appliance]]
+name = "battery"
+eoj = "027D01"
+action = "discharge"
+priority = 1
+
+[[demand.appliance]]
+name = "aircon"
+eoj = "013001"
+action = "power-saving"
+priority = 2
+"""
+
+
 @dataclass(frozen=True)
 class Site:
     url: str
@@ -71,6 +89,29 @@ def write_store(db: Path, now: datetime) -> datetime:
             "fe80::5", "fe80::5", "027D01", now, class_name="Storage battery"
         )
         stored.store.record_appliance_power([ApplianceReading(battery, now, -1500, True, now)])
+        # Demand control shed the battery (discharging) at 12:05: the panel and the timeline.
+        action = stored.store.record_action(
+            meter_time - timedelta(minutes=5),
+            "battery",
+            "shed",
+            1,
+            "projected 5.4 kW over the 5.0 kW target with 25 min 00 s left: 0.4 kW to take off",
+            (0xDA, b"\x43"),
+            5.0,
+            (5.4, 5.9, 4.2),
+            0,
+        )
+        stored.store.settle_action(action, "accepted", "", meter_time - timedelta(minutes=5))
+        stored.store.measure_action(action, -1500, meter_time - timedelta(minutes=4))
+        stored.store.record_dr_event(
+            "event-1",
+            "LOAD_DISPATCH/setpoint",
+            4.0,
+            4.0,
+            (now - timedelta(minutes=5), now + timedelta(hours=1)),
+            "optIn",
+            now,
+        )
     finally:
         stored.close()
     return closed
@@ -78,9 +119,21 @@ def write_store(db: Path, now: datetime) -> datetime:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    db = tmp_path_factory.mktemp("page") / "hemsnet.db"
+    folder = tmp_path_factory.mktemp("page")
+    db = folder / "hemsnet.db"
     closed = write_store(db, datetime.now().replace(microsecond=0))
-    command = [sys.executable, "-m", "hemsnet", "dashboard", "--db", str(db)]
+    config = folder / "hemsnet.toml"
+    config.write_text(PLAN)
+    command = [
+        sys.executable,
+        "-m",
+        "hemsnet",
+        "dashboard",
+        "--db",
+        str(db),
+        "--config",
+        str(config),
+    ]
     proc = subprocess.Popen(
         [*command, "--listen", "127.0.0.1:0"],
         stdout=subprocess.PIPE,
@@ -160,6 +213,35 @@ def test_the_appliances_the_controller_reads_are_on_the_page(
         expect(battery).to_contain_text("Storage battery")
         expect(battery).to_contain_text("-1500")
         expect(battery).to_contain_text("on")
+
+
+def test_the_control_panel_shows_why_and_pauses_an_appliance(
+    browser: Browser, site: Site, request: pytest.FixtureRequest
+) -> None:
+    with opened(browser, site, request) as page:
+        summary = page.locator("#control-summary")
+        expect(summary).to_contain_text("Target 5.0 kW · 1 shed now")
+        expect(summary).to_contain_text("demand response now: target 4.0 kW")
+        expect(summary).to_have_attribute("data-dr", "active")
+        battery = page.locator('#control tr[data-name="battery"]')
+        expect(battery).to_have_attribute("data-shed", "true")
+        expect(battery).to_contain_text("discharge")
+        expect(battery).to_contain_text("-1500")
+        expect(battery).to_contain_text("12:05 shed (done): projected 5.4 kW over the 5.0 kW")
+        expect(page.locator('#control tr[data-name="aircon"]')).to_contain_text("not found")
+        # The decision stands on the demand chart in its half-hour, at its projection.
+        marks = page.evaluate(DATASETS, "demand")["actions"]
+        slot = page.evaluate("() => window.hemsnet.charts.demand.data.slotEnds").index(
+            (site.closed + HALF).isoformat()
+        )
+        assert marks[slot] == pytest.approx(5.4)
+        assert sum(1 for mark in marks if mark is not None) == 1
+        # The override: paused by hand, written to the store, and handed back.
+        battery.get_by_role("button", name="Pause").click()
+        expect(battery).to_have_attribute("data-paused", "true")
+        expect(battery).to_contain_text("paused by hand")
+        battery.get_by_role("button", name="Resume").click()
+        expect(battery).to_have_attribute("data-paused", "false")
 
 
 def test_a_japanese_browser_gets_japanese_and_the_switch_changes_it(

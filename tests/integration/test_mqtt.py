@@ -178,6 +178,10 @@ def test_a_command_goes_on_only_for_an_object_configured_as_controllable(
                 T0,
             )
 
+            # The birth comes after the bridge subscribed to its command topics (MqttLink
+            # subscribes, then publishes): a command sent before then would be lost.
+            await watch(mosquitto, lambda s: s.get("hemsnet/status") == b"online")
+
             async def refused(client: aiomqtt.Client) -> None:
                 await client.publish(f"{solar}/operation/set", "OFF", qos=1)
                 await client.publish("hemsnet/meter/fe80__1_1/power/set", "0", qos=1)

@@ -47,24 +47,27 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         "conformance": (
             *("controller", "meter", "physics", "metering", "devices", "echonet", "errors"),
         ),
+        # Energy management: decides what the appliance monitors carry out.
+        "control": ("physics", "metering", "devices", "echonet", "errors", "tomlconfig"),
         # Above the boundary: I/O.
         "store": ("metering", "devices", "echonet", "errors"),
         "aio": (
-            *("controller", "meter", "appliances", "skstack", "store", "metering", "physics"),
+            *("control", "controller", "meter", "appliances", "skstack", "store", "metering"),
+            "physics",
             *("devices", "echonet", "errors"),
         ),
         "testbed": ("homenet", "store", "metering", "errors"),
         "uplink": (
-            *("aio", "store", "controller", "metering", "devices", "echonet"),
+            *("aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "tomlconfig"),
         ),
         "web": (
-            *("uplink", "aio", "store", "controller", "metering", "devices", "echonet"),
+            *("uplink", "aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
         "cli": (
-            *("aio", "web", "uplink", "testbed", "store", "controller", "meter", "appliances"),
-            *("skstack", "conformance", "dissector"),
+            *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
+            *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
@@ -74,7 +77,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
 #: The sans-I/O core: time and randomness are inputs, bytes in and out.
 CORE: Final = frozenset(
     {"echonet", "devices", "metering", "physics", "meter", "appliances", "controller", "homenet"}
-    | {"skstack", "conformance"}
+    | {"skstack", "conformance", "control"}
 )
 #: Standard-library modules that do I/O, keep time or hide state (the core takes them as inputs).
 IO_MODULES: Final = frozenset(

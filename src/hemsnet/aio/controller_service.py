@@ -116,6 +116,8 @@ class ControllerSetup:
     hems: Sequence[str] = ()
     report: Report | None = None
     status_every: float = 60.0
+    #: HEMS networks on links opened already, each with the nodes to ask by unicast.
+    appliance_links: Sequence[tuple[DatagramLink, tuple[Hashable, ...]]] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +234,9 @@ class ControllerService:
         route_b = setup.route_b
         if isinstance(route_b, DongleSetup):
             route_b = self.dongle = self._dongle(route_b)
-        self.hems = HemsNetworks(setup.hems, self.engine, route_b, config.appliances, now)
+        self.hems = HemsNetworks(
+            setup.hems, self.engine, route_b, config.appliances, now, setup.appliance_links
+        )
         self.recorder = Recorder(store, peer_key)
         self.runner = EngineRunner(
             self.engine, self.hems.route_b, setup.clock, on_events=self._on_events
@@ -288,6 +292,16 @@ class ControllerService:
             node = next((k for k, n in monitor.nodes.items() if peer_key(n.address) == key), None)
             if node is not None:
                 runner.dispatch(monitor.command(node, eoj, epc, edt, self.setup.clock.now()))
+                return
+        raise RequestNotAllowed(f"no appliance {eoj} at {key} on the HEMS networks")
+
+    def read(self, key: str, eoj: Eoj, epcs: tuple[int, ...]) -> None:
+        """Get ``epcs`` of ``eoj`` at the node whose store key is ``key``; the answer comes to
+        the sinks as an ``ApplianceRead`` event. ``RequestNotAllowed`` as for :meth:`command`."""
+        for monitor, runner in zip(self.monitors, self.monitor_runners, strict=True):
+            node = next((k for k, n in monitor.nodes.items() if peer_key(n.address) == key), None)
+            if node is not None:
+                runner.dispatch(monitor.read(node, eoj, epcs, self.setup.clock.now()))
                 return
         raise RequestNotAllowed(f"no appliance {eoj} at {key} on the HEMS networks")
 

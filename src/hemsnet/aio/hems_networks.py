@@ -10,7 +10,7 @@ meter's network [G.9958 6.3.2, 6.4.1]: its monitor then shares the Route B socke
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 
 from hemsnet.aio.shared_link import SharedLink
@@ -50,6 +50,7 @@ class HemsNetworks:
         route_b: DatagramLink,
         config: ApplianceConfig,
         now: datetime,
+        links: Sequence[tuple[DatagramLink, tuple[Hashable, ...]]] = (),
     ) -> None:
         if len(set(names)) < len(names):
             raise ConfigError(f"--hems-iface {', '.join(names)}: an interface is given twice")
@@ -71,6 +72,12 @@ class HemsNetworks:
                 own = TidAllocator(secrets.randbelow)
                 monitor = ApplianceMonitor(config, now=now, identify=peer_identity, tids=own)
                 self.monitors.append((monitor, _open(name)))
+        for given, peers in links:  # open already, its nodes given (the demo's loopback)
+            own = TidAllocator(secrets.randbelow)
+            monitor = ApplianceMonitor(
+                config, now=now, identify=peer_identity, tids=own, peers=peers
+            )
+            self.monitors.append((monitor, given))
 
     def describe(self) -> str:
         """For the start line: ``; HEMS networks eth1, eth2`` (nothing without any), the

@@ -3,8 +3,9 @@ command.
 
 Each table is read by its owner: the controller's (``[timers]`` … ``[appliances]``,
 :mod:`hemsnet.controller.config`), ``[dashboard]`` (:mod:`hemsnet.web.config`), ``[mqtt]``
-(:mod:`hemsnet.uplink.config`), and here where the controller runs, so that a service needs no
-other argument (examples/hemsnet.toml)::
+(:mod:`hemsnet.uplink.config`), ``[demand]`` (:mod:`hemsnet.control.plan`), ``[openadr]``
+(:mod:`hemsnet.uplink.openadr_config`), and here where the
+controller runs, so that a service needs no other argument (examples/hemsnet.toml)::
 
     [link]
     iface = "eth1"              # the Route B interface (--iface)
@@ -24,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from hemsnet.control.plan import DemandPlan, parse_plan
 from hemsnet.controller.config import ControllerConfig, parse_config
 from hemsnet.tomlconfig import TomlTable, read_toml
 from hemsnet.uplink.config import MqttConfig, parse_mqtt
+from hemsnet.uplink.openadr_config import OpenAdrConfig, parse_openadr
 from hemsnet.web.config import DashboardConfig, parse_dashboard
 
-__all__ = ["Configs", "Deployment", "read_configs"]
+__all__ = ["Configs", "Deployment", "configs_of", "read_configs"]
 
 _LINK_KEYS: Final = ("iface", "meter", "hems_iface", "ipv4")
 
@@ -53,6 +56,8 @@ class Configs:
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     deployment: Deployment = field(default_factory=Deployment)
+    demand: DemandPlan = field(default_factory=DemandPlan)
+    openadr: OpenAdrConfig = field(default_factory=OpenAdrConfig)
 
 
 def _deployment(data: dict[str, Any], source: str) -> Deployment:
@@ -77,11 +82,16 @@ def read_configs(path: Path | None) -> Configs:
     """Every table of ``path`` (defaults without one); a ConfigError names the file and key."""
     if path is None:
         return Configs()
-    data = read_toml(path)
-    source = str(path)
+    return configs_of(read_toml(path), str(path))
+
+
+def configs_of(data: dict[str, Any], source: str) -> Configs:
+    """Every table of a parsed TOML document, each read by its owner."""
     return Configs(
         parse_config(data, source),
         parse_dashboard(data, source),
         parse_mqtt(data, source),
         _deployment(data, source),
+        parse_plan(data, source),
+        parse_openadr(data, source),
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.controller_service import ControllerService, ControllerSetup, DongleSetup
+from hemsnet.aio.demand_service import DemandService, attach_demand
 from hemsnet.aio.serial_link import BAUD_RATE
 from hemsnet.aio.services import Service, run_together
 from hemsnet.aio.udp import DatagramLink, Interface, UdpTransport, parse_address
@@ -25,10 +26,12 @@ from hemsnet.cli.common import (
 )
 from hemsnet.cli.configs import read_configs
 from hemsnet.cli.dashboard import listen_argument, url_line
+from hemsnet.control.plan import DemandPlan
 from hemsnet.controller import ControllerConfig
 from hemsnet.controller.config import RouteBConfig
 from hemsnet.skstack.driver import KnownPan, RouteBCredentials
 from hemsnet.uplink.config import with_url
+from hemsnet.uplink.openadr_config import OpenAdrConfig
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DashboardConfig, Listen, secured
 
@@ -188,8 +191,18 @@ def _run(args: argparse.Namespace) -> int:
     with ControllerService.open(setup) as controller:
         services: list[Service] = [controller.run]
         if args.web is not None:  # after the store exists, before anything runs
-            web, url = _dashboard(args, db, dashboard, config, clock)
+            web, url = _dashboard(args, db, dashboard, config, clock, configs.demand)
             services.append(web)
+        control = ""
+        demand = None
+        if configs.demand.enabled:
+            demand = attach_demand(controller, configs.demand, _print)
+            plan = configs.demand
+            control = (
+                f"; demand control to {plan.target_kw:g} kW of {len(plan.appliances)} appliances"
+            )
+        if configs.openadr.vtn_url is not None:
+            control += _ven(controller, demand, configs.openadr)
         uplink = ""
         if mqtt.broker is not None:  # the MQTT client is loaded only when it is used
             from hemsnet.uplink.homeassistant import attach
@@ -197,8 +210,8 @@ def _run(args: argparse.Namespace) -> int:
             uplink = attach(controller, mqtt)
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
-            f"hemsnet controller: {where}; {target}{controller.describe()}; store {db}{uplink}; "
-            f"time {now.isoformat()} at {args.speed:g}x"
+            f"hemsnet controller: {where}; {target}{controller.describe()}; store {db}{uplink}"
+            f"{control}; time {now.isoformat()} at {args.speed:g}x"
         )
         if args.web is not None:
             _print(url)
@@ -210,6 +223,16 @@ def _run(args: argparse.Namespace) -> int:
 def dongle_setup(args: argparse.Namespace) -> DongleSetup | None:
     """The dongle of the command line alone (``hemsnet conformance meter --dongle``)."""
     return _dongle(args, RouteBConfig())
+
+
+def _ven(controller: ControllerService, demand: DemandService | None, config: OpenAdrConfig) -> str:
+    """The OpenADR VEN, loaded only when a VTN is configured (openleadr is an extra)."""
+    try:
+        from hemsnet.uplink.openadr import attach_ven
+    except ImportError:
+        raise CliError("[openadr] needs openleadr: pip install 'hemsnet[openadr]'") from None
+    attach_ven(controller, demand, config, _print)
+    return f"; OpenADR VEN {config.ven_name} of {config.vtn_url} (opt {config.opt})"
 
 
 def _dongle(args: argparse.Namespace, routeb: RouteBConfig) -> DongleSetup | None:
@@ -289,6 +312,7 @@ def _dashboard(
     dashboard: DashboardConfig,
     config: ControllerConfig,
     clock: ScaledClock,
+    plan: DemandPlan,
 ) -> tuple[Service, str]:
     """The dashboard on the controller's store and clock, and the line with its URL; bound
     now so that a port in use stops the command before it starts."""
@@ -296,7 +320,7 @@ def _dashboard(
         dashboard = replace(dashboard, listen=args.web)
     dashboard = secured(dashboard)
     sock = bind(dashboard.listen)
-    app = build_app(db, dashboard, clock.now, config)
+    app = build_app(db, dashboard, clock.now, config, plan=plan)
     return partial(serve, app, sock), url_line(dashboard, sock.getsockname()[1])
 
 

@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace) -> int:
         config = replace(config, token=args.token)
     config = secured(config)
     with bind(config.listen) as sock:
-        app = build_app(db, config, datetime.now, controller)
+        app = build_app(db, config, datetime.now, controller, plan=configs.demand)
         print(url_line(config, sock.getsockname()[1]), flush=True)
         run_until_signalled(partial(serve, app, sock))
     return EXIT_OK

@@ -10,12 +10,19 @@ notifications, which are multicast, do not arrive and the controller fetches the
 The meter starts installed ``--days`` days ago, so its history is full and the controller's
 backfill fills the charts within seconds. A surge raises the load a few minutes in, so the
 half-hour forecast crosses the target while you watch.
+
+The site's appliances (:mod:`hemsnet.cli.demo_site`) run as one ECHONET node on another
+loopback socket, the controller's HEMS network; their draw is part of the meter's load
+(co-simulation, docs/energy-management.md E10), and the controller's demand control sheds them
+when the surge comes, so the half-hour ends under the contract demand (``--no-control``: it
+does not).
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -23,14 +30,17 @@ from typing import Final
 
 from hemsnet.aio.clock import ScaledClock
 from hemsnet.aio.controller_service import ControllerService, ControllerSetup
-from hemsnet.aio.services import Service, meter_service, run_together
+from hemsnet.aio.demand_service import attach_demand
+from hemsnet.aio.services import Service, appliance_service, meter_service, run_together
 from hemsnet.aio.udp import Address, UdpTransport, peer_identity
-from hemsnet.cli.common import EXIT_OK, CliError, run_until_signalled
+from hemsnet.appliances.engine import ApplianceEngine
+from hemsnet.cli.common import EXIT_OK, CliError, parse_speed, run_until_signalled
 from hemsnet.cli.dashboard import listen_argument, url_line
+from hemsnet.cli.demo_site import DemoSite, surge_factor
 from hemsnet.controller import ControllerConfig
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
-from hemsnet.physics.load import LoadSettings, Profile, Surge
+from hemsnet.physics.load import LoadModel, LoadSettings, Profile, Surge
 from hemsnet.uplink.config import MqttConfig, with_url
 from hemsnet.web.app import bind, build_app, serve
 from hemsnet.web.config import DEFAULT_LISTEN, DashboardConfig
@@ -88,19 +98,33 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="also publish the meter to this MQTT broker with Home Assistant discovery "
         "(mqtt://HOST[:PORT])",
     )
+    demo.add_argument(
+        "--no-control",
+        action="store_true",
+        help="do not control the appliances: the surge then takes the half-hour over the "
+        "contract demand",
+    )
+    demo.add_argument(
+        "--speed",
+        type=parse_speed,
+        default=1.0,
+        metavar="N",
+        help="run meter and controller time N times faster than real time (1)",
+    )
     demo.set_defaults(run=_run)
 
 
-def demo_meter_config(now: datetime) -> MeterConfig:
-    """An office block with PV whose load surges ``_SURGE_AFTER`` from ``now``."""
+def demo_meter_config(now: datetime, seed: int = 1, site_w: int | None = None) -> MeterConfig:
+    """An office block with PV whose load surges ``_SURGE_AFTER`` from ``now``: by
+    ``_SURGE_FACTOR``, or, given the co-simulated appliances' draw ``site_w``, to a little over
+    the contract demand (what control can hold)."""
     surge_start = now.replace(second=0) + _SURGE_AFTER
-    load = LoadSettings(
-        profile=Profile.OFFICE,
-        peak_kw=_PEAK_KW,
-        pv_kw=_PV_KW,
-        surges=(Surge(surge_start, surge_start + _SURGE_LENGTH, _SURGE_FACTOR),),
-    )
-    return MeterConfig(load=load)
+    base = LoadSettings(profile=Profile.OFFICE, peak_kw=_PEAK_KW, pv_kw=_PV_KW)
+    factor = _SURGE_FACTOR
+    if site_w is not None:
+        factor = surge_factor(LoadModel(base, seed), surge_start, site_w, TARGET_KW)
+    surge = Surge(surge_start, surge_start + _SURGE_LENGTH, factor)
+    return MeterConfig(load=replace(base, surges=(surge,)))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,19 +144,24 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
     dashboard = DashboardConfig(listen=args.listen, target_kw=TARGET_KW)
     sock = bind(dashboard.listen)  # first: a port in use stops the demo before anything runs
     now = datetime.now().replace(microsecond=0)
-    clock = ScaledClock(now, 1.0)
+    clock = ScaledClock(now, args.speed)
+    site = DemoSite(now, args.seed, TARGET_KW)
     meter = MeterEngine(
-        demo_meter_config(now),
+        demo_meter_config(now, args.seed, site.load()),
         now=now,
         seed=args.seed,
         installed=now - timedelta(days=args.days),
         identify=peer_identity,
     )
+    meter.add_load(site.load)  # after the history: the appliances draw from now on
     meter_link = UdpTransport.loopback()
     meter_address = Address("::1", meter_link.port)
+    appliances = ApplianceEngine(site.appliances, now=now)
+    appliance_link = UdpTransport.loopback()
     # Unpaced: the demo's meter is its own emulator, not a utility's [AIF 2.4.1 note] (C32).
     config = ControllerConfig(pace=0)
     controller_link = UdpTransport.loopback()
+    hems_link = UdpTransport.loopback()
     setup = ControllerSetup(
         config,
         controller_link,
@@ -141,9 +170,15 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
         meter=meter_address,
         report=_print,
         status_every=30.0,
+        appliance_links=((hems_link, (Address("::1", appliance_link.port),)),),
     )
     with ControllerService.open(setup) as controller:
-        app = build_app(db, dashboard, clock.now, config)  # reads the store the service made
+        control = "; no demand control"
+        if not args.no_control:
+            attach_demand(controller, site.plan, _print)
+            control = f"; demand control of {len(site.plan.appliances)} appliance groups"
+        plan = None if args.no_control else site.plan
+        app = build_app(db, dashboard, clock.now, config, plan=plan)  # the store the service made
         uplink = ""
         if args.mqtt:  # the MQTT client is loaded only when it is used
             from hemsnet.uplink.homeassistant import attach
@@ -152,12 +187,13 @@ def _demo(args: argparse.Namespace, db: Path) -> int:
         _print(
             f"hemsnet demo: meter 028F01 at {meter_address} with {args.days} days of history; "
             f"controller at [::1]:{controller_link.port}; store {db}{uplink}; "
-            f"contract demand {TARGET_KW:g} kW"
+            f"contract demand {TARGET_KW:g} kW{control}"
         )
         _print(url_line(dashboard, sock.getsockname()[1]))
         # The meter first: it must be listening for the controller's first search.
         services: list[Service] = [
             meter_service(meter, meter_link, clock),
+            appliance_service(appliances, appliance_link, clock),
             controller.run,
             partial(serve, app, sock),
         ]

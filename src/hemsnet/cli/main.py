@@ -20,6 +20,7 @@ from hemsnet import __version__
 from hemsnet.cli import (
     appliance,
     conformance,
+    control,
     controller,
     dashboard,
     decode,
@@ -31,6 +32,7 @@ from hemsnet.cli import (
     meter,
     net,
     status,
+    vtn,
 )
 from hemsnet.cli.common import EXIT_BROKEN_PIPE, EXIT_FAILED, EXIT_USAGE, CliError
 from hemsnet.errors import HemsnetError
@@ -55,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     appliance.register(commands)
     controller.register(commands)
     dongle.register(commands)
+    control.register(commands)
     dashboard.register(commands)
     demo.register(commands)
     export.register(commands)
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     homenet.register(commands)
     conformance.register(commands)
     dissector.register(commands)
+    vtn.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",

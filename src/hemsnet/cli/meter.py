@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
-from hemsnet.aio.services import meter_service
+from hemsnet.aio.services import Service, appliance_service, meter_service, run_together
 from hemsnet.aio.state_file import check_writable, load_state
 from hemsnet.aio.udp import (
     Interface,
@@ -17,6 +18,7 @@ from hemsnet.aio.udp import (
     parse_address,
     peer_identity,
 )
+from hemsnet.appliances.engine import ApplianceEngine
 from hemsnet.cli.common import (
     EXIT_OK,
     CliError,
@@ -24,6 +26,7 @@ from hemsnet.cli.common import (
     parse_speed,
     run_until_signalled,
 )
+from hemsnet.cli.demo_site import DemoSite
 from hemsnet.meter.config import MeterConfig, load_config
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.meter.faults import FaultPlan, load_fault_plan, parse_window
@@ -114,6 +117,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="WINDOW",
         help="fault status during WINDOW (START/END or START+MINUTES, meter time); repeatable",
     )
+    site = meter.add_argument_group("co-simulation (tests and demos)")
+    site.add_argument(
+        "--site",
+        metavar="IF",
+        help="also serve the demo's controllable appliances (40 air conditioners, 1000 lights, "
+        "4 EV chargers, 10 batteries, 10 water heaters as one node of five objects) on IF, "
+        "their draw part of this meter's load, so that a controller's demand control lowers "
+        "the meter's demand (docs/energy-management.md E10)",
+    )
     faults.add_argument(
         "--silent",
         action="append",
@@ -152,13 +164,16 @@ def _run(args: argparse.Namespace) -> int:
     transport = UdpTransport(iface, ipv4=args.ipv4)
     clock = ScaledClock(now, args.speed)
     service = meter_service(engine, transport, clock, state_path=args.state)
+    site = ""
+    if args.site is not None:
+        service, site = _with_site(args, engine, clock, service, now)
     installed = minute_start(engine.registers.installed)
     objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.node.objects))
     addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
     print(
         f"hemsnet meter: objects {objects} on {iface.name} ({addresses}) port {transport.port}"
         f"{' and IPv4' if args.ipv4 else ''}; meter time {now.isoformat()} at {args.speed:g}x, "
-        f"installed {installed.isoformat()}",
+        f"installed {installed.isoformat()}{site}",
         flush=True,
     )
     run_until_signalled(service)
@@ -170,6 +185,27 @@ def _run(args: argparse.Namespace) -> int:
         flush=True,
     )
     return EXIT_OK
+
+
+def _with_site(
+    args: argparse.Namespace,
+    engine: MeterEngine,
+    clock: ScaledClock,
+    service: Service,
+    now: datetime,
+) -> tuple[Service, str]:
+    """The meter and the demo site's appliance node on ``--site``, run together."""
+    iface = Interface.lookup(args.site)
+    site = DemoSite(now, args.seed, 0.0)
+    engine.add_load(site.load)  # from now on: the history before is the load model's own
+    try:
+        link = UdpTransport(iface)
+    except OSError as exc:
+        raise CliError(f"cannot use {iface.name}: {exc.strerror or exc}") from None
+    appliances = ApplianceEngine(site.appliances, now=now)
+    services = [service, appliance_service(appliances, link, clock)]
+    eojs = " ".join(str(obj.eoj) for obj in appliances.objects)
+    return partial(run_together, services), f"; site appliances {eojs} on {iface.name}"
 
 
 def meter_config(path: Path | None, meter_class: str | None) -> MeterConfig:

@@ -13,16 +13,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tomllib
+from pathlib import Path
 
 from hemsnet.cli.common import EXIT_FAILED, EXIT_OK, CliError
+from hemsnet.cli.configs import configs_of
 from hemsnet.cli.topology import add_topology_arguments, topology_of
 from hemsnet.errors import ConfigError
 from hemsnet.homenet import Violation, check
 from hemsnet.homenet.rules import STRUCTURE_CLAUSE
 from hemsnet.testbed.lifecycle import AlreadyUp, bring_up, saved_topology, tear_down
 from hemsnet.testbed.live_check import run_live_check
-from hemsnet.testbed.processes import ProcessFailed
+from hemsnet.testbed.processes import CONTROLLER_CONFIG, ProcessFailed
 from hemsnet.testbed.state import check_name, load_state, run_dir
+from hemsnet.tomlconfig import read_toml
 
 __all__ = [
     "DEFAULT_NAME",
@@ -54,6 +58,13 @@ def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
         action="store_true",
         help="build a home that breaks G.9958 rules anyway, for experiments; its violations are "
         "printed first (one that breaks the structural rules of G.9958 5 cannot be built)",
+    )
+    up.add_argument(
+        "--controller-config",
+        type=Path,
+        metavar="FILE",
+        help="TOML tables added to the controller's configuration, e.g. [demand] and "
+        "[openadr] to reach a VTN in the HEMS provider's namespace through the home gateway",
     )
     add_name_argument(up)
     up.set_defaults(run=_run_up)
@@ -109,9 +120,16 @@ def _run_up(args: argparse.Namespace) -> int:
         source = args.topology or f"reference topology {topology.name}"
         headline = f"{source}: does not conform to G.9958 {topology.configuration}"
         _admit(violations, headline, nonconforming=args.nonconforming)
+    extra = _controller_extra(args.controller_config)
     _require_root()
     try:
-        bring_up(topology, args.name, topology_file=args.topology, report=_print)
+        bring_up(
+            topology,
+            args.name,
+            topology_file=args.topology,
+            report=_print,
+            controller_extra=extra,
+        )
     except AlreadyUp:
         raise CliError(
             f"testbed {args.name!r} is up already (hemsnet homenet down --name {args.name})"
@@ -122,6 +140,19 @@ def _run_up(args: argparse.Namespace) -> int:
     _print(f"testbed {args.name} ({topology.configuration}, {topology.name}{conformance}) is up; "
            f"run directory {run_dir(args.name)}")  # fmt: skip
     return EXIT_OK
+
+
+def _controller_extra(path: Path | None) -> str:
+    """The text of ``--controller-config``, refused at once when the controller would refuse
+    it (a ConfigError naming the file and key)."""
+    if path is None:
+        return ""
+    data = read_toml(path)
+    clash = set(data) & set(tomllib.loads(CONTROLLER_CONFIG))
+    if clash:
+        raise ConfigError(f"{path}: the testbed sets [{'], ['.join(sorted(clash))}] itself")
+    configs_of({**tomllib.loads(CONTROLLER_CONFIG), **data}, str(path))  # refused now, if so
+    return path.read_text(encoding="utf-8")
 
 
 def _admit(violations: list[Violation], headline: str, *, nonconforming: bool) -> None:

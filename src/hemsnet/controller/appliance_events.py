@@ -18,6 +18,7 @@ __all__ = [
     "ApplianceFound",
     "ApplianceLost",
     "AppliancePower",
+    "ApplianceRead",
 ]
 
 
@@ -62,4 +63,17 @@ class ApplianceCommanded:
     reason: str = ""
 
 
-ApplianceEvent = ApplianceFound | ApplianceLost | AppliancePower | ApplianceCommanded
+@dataclass(frozen=True, slots=True)
+class ApplianceRead:
+    """The answer to a read asked for (:meth:`ApplianceMonitor.read`), e.g. the room
+    temperature demand control keeps within its comfort band: the EDTs given, by EPC."""
+
+    address: Hashable
+    eoj: Eoj
+    at: datetime
+    values: tuple[tuple[int, bytes], ...]
+
+
+ApplianceEvent = (
+    ApplianceFound | ApplianceLost | AppliancePower | ApplianceCommanded | ApplianceRead
+)

@@ -45,6 +45,7 @@ from hemsnet.controller.appliance_events import (
     ApplianceFound,
     ApplianceLost,
     AppliancePower,
+    ApplianceRead,
 )
 from hemsnet.controller.config import ApplianceConfig
 from hemsnet.controller.events import DISCARD_COUNTERS
@@ -123,8 +124,11 @@ class ApplianceMonitor:
         identify: Callable[[Hashable], Hashable] = lambda source: source,
         tids: TidAllocator,
         gate: LaneGate | None = None,
+        peers: tuple[Hashable, ...] = (),
     ) -> None:
         self.config = config
+        #: Nodes asked by unicast as well, where multicast does not reach (the loopback).
+        self.peers = peers
         self.now = now
         self.own = OwnNode()
         self.nodes: dict[Hashable, ApplianceNode] = {}
@@ -197,6 +201,22 @@ class ApplianceMonitor:
         node.queue.appendleft(request)  # a person is waiting: before the polls
         return self._pump()
 
+    def read(self, key: Hashable, eoj: Eoj, epcs: tuple[int, ...], now: datetime) -> list[Send]:
+        """Get ``epcs`` of ``eoj`` at the node ``key`` names, after what is queued; the answer
+        comes as an ``ApplianceRead`` event (none when the node does not answer).
+
+        Raises :class:`~hemsnet.errors.RequestNotAllowed` for an object this monitor does not
+        know or more EPCs than a request may carry."""
+        self.now = now
+        node = self.nodes.get(key)
+        if node is None or eoj not in node.eojs:
+            raise RequestNotAllowed(f"no object {eoj} at {key} on this network")
+        request = Request.get(eoj, *epcs)
+        node.lane.check(request)
+        if request not in node.queue:
+            node.queue.append(request)
+        return self._pump()
+
     @property
     def known(self) -> int:
         """How many objects the monitor knows on its network."""
@@ -218,9 +238,10 @@ class ApplianceMonitor:
         tid = self._tids.allocate()  # answers come from many nodes: none is waited for
         self._tids.release(tid)
         frame = Frame(tid, CONTROLLER, NODE_PROFILE, Esv.GET, (Property(_INSTANCE_LIST),))
+        data = encode_frame(frame)
         self._count("sent")
         log.info("discovery: Get multicast %s D6", NODE_PROFILE)
-        return [Send(encode_frame(frame))]
+        return [Send(data), *(Send(data, peer) for peer in self.peers)]
 
     def _on_node_profile(self, frame: Frame, source: Hashable) -> None:
         if frame.esv in (Esv.GET_RES, Esv.GET_SNA):
@@ -295,6 +316,11 @@ class ApplianceMonitor:
             return
         values = answer.values()  # a Get_SNA serves some: the rest stay None
         power = POWER_ROWS.get(eoj.class_id)  # none: a class read only after a command
+        asked = tuple(p.epc for p in answer.request.properties)
+        if asked != (superclass.OPERATION_STATUS.epc, *(() if power is None else (power.epc,))):
+            given = tuple((epc, edt) for epc, edt in values.items() if edt is not None)
+            self._events.append(ApplianceRead(node.address, eoj, self.now, given))
+            return
         watts = None if power is None else _decode(eoj, power, values)
         status = _decode(eoj, superclass.OPERATION_STATUS, values)
         operating = None if status is None else status is OperationStatus.ON

@@ -37,8 +37,9 @@ _CHANNEL_MIN: Final = 33  # the 920 MHz band's channels [ARIB STD-T108]
 _CHANNEL_MAX: Final = 60
 _UP_FLOOR: Final = timedelta(seconds=90)
 #: Tables of the same file that others read: the dashboard (hemsnet.web), the MQTT uplink
-#: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment).
-_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store")
+#: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment), demand control
+#: (hemsnet.control.plan).
+_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store", "demand", "openadr")
 _STALE_WITHIN: Final = timedelta(minutes=15)
 
 

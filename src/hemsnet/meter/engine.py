@@ -174,6 +174,12 @@ class MeterEngine:
 
     # --- public API ----------------------------------------------------------------------
 
+    def add_load(self, draw: Callable[[], int]) -> None:
+        """Co-simulation (docs/energy-management.md E10): from the next minute on, each minute's
+        load includes ``draw()`` W, read as the minute starts (the appliances the controller
+        commands, so that shedding them lowers this meter's demand)."""
+        self.registers.extra = draw
+
     def announce(self, now: datetime) -> list[Send]:
         """The start-up announcement, once the interface is up: 0xD5 to every node."""
         sends = self.advance(now)

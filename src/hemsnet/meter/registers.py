@@ -18,11 +18,11 @@ import math
 from array import array
 from base64 import b64decode, b64encode
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import astuple, dataclass
 from typing import Any, Final
 
-from hemsnet.physics.load import LoadModel, LoadSettings
+from hemsnet.physics.load import LoadModel, LoadSettings, MinutePower
 from hemsnet.physics.timeline import MINUTES_PER_HALF_HOUR
 
 __all__ = ["Registers", "Totals"]
@@ -62,6 +62,8 @@ class Registers:
         self._tan_pv = math.tan(math.acos(settings.pv_power_factor))
         self.minute = installed
         self.totals = Totals()
+        #: Co-simulated appliances' draw in W, read as each minute starts (E10); none: 0.
+        self.extra: Callable[[], int] | None = None
         self.power = model.minute(installed)
         self._minutes: deque[tuple[int, int]] = deque([(0, 0)], maxlen=minute_keep)
         self._halves: deque[Totals] = deque([self.totals], maxlen=half_hour_keep)
@@ -94,12 +96,18 @@ class Registers:
             if boundary % MINUTES_PER_HALF_HOUR == 0:
                 self._halves.append(Totals(an, ar, qn, qr))
                 crossed.append(boundary // MINUTES_PER_HALF_HOUR)
-            power = self.model.minute(boundary)
+            power = self._power(boundary)
         if minute > self.minute:
             self.minute = minute
             self.totals = Totals(an, ar, qn, qr)
             self.power = power
         return crossed
+
+    def _power(self, minute: int) -> MinutePower:
+        power = self.model.minute(minute)
+        if self.extra is None:
+            return power
+        return MinutePower(max(0, power.load_w + self.extra()), power.pv_w)
 
     def at_minute(self, minute: int) -> tuple[int, int] | None:
         """Active totals (normal, reverse) at a minute boundary still kept, else None."""

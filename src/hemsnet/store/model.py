@@ -19,6 +19,7 @@ from hemsnet.metering.series import MINUTE, Series, Source, off_grid
 __all__ = [
     "ApplianceReading",
     "ApplianceRecord",
+    "ControlAction",
     "Fault",
     "Gap",
     "Meter",
@@ -191,3 +192,28 @@ class WireEvent:
     measured_at: datetime
     reason: str
     frame: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ControlAction:
+    """One decision of demand control and how its command ended (docs/energy-management.md):
+    times are the controller's clock, powers in kW (the meter's) and W (the appliance's)."""
+
+    id: int
+    decided_at: datetime
+    appliance: str
+    kind: str
+    step: int
+    reason: str
+    epc: int
+    edt: bytes
+    target_kw: float
+    projected_kw: float | None
+    high_kw: float | None
+    meter_kw: float | None
+    power_before_w: int | None
+    power_after_w: int | None
+    measured_at: datetime | None
+    outcome: str
+    outcome_reason: str
+    settled_at: datetime | None

@@ -158,8 +158,56 @@ CREATE TABLE register_restart (
 ) STRICT, WITHOUT ROWID;
 """
 
+# Demand control (docs/energy-management.md): every decision with the projection that caused it,
+# its command's outcome and the appliance's power before and after; the overrides people set.
+_V7: Final = """
+CREATE TABLE control_action (
+    id INTEGER PRIMARY KEY,
+    decided_at TEXT NOT NULL,
+    appliance TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('shed', 'restore')),
+    step INTEGER NOT NULL CHECK (step >= 0),
+    reason TEXT NOT NULL,
+    epc INTEGER NOT NULL CHECK (epc BETWEEN 128 AND 255),
+    edt BLOB NOT NULL,
+    target_kw REAL NOT NULL,
+    projected_kw REAL,
+    high_kw REAL,
+    meter_kw REAL,
+    power_before_w INTEGER,
+    power_after_w INTEGER,
+    measured_at TEXT,
+    outcome TEXT NOT NULL DEFAULT 'sent'
+        CHECK (outcome IN ('sent', 'accepted', 'retried', 'refused', 'unanswered')),
+    outcome_reason TEXT NOT NULL DEFAULT '',
+    settled_at TEXT
+) STRICT;
+CREATE INDEX control_action_by_time ON control_action (decided_at);
+
+CREATE TABLE control_override (
+    appliance TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL CHECK (paused IN (0, 1)),
+    set_at TEXT NOT NULL,
+    by TEXT NOT NULL
+) STRICT;
+
+-- Demand-response events from the provider's OpenADR VTN: the window (local wall time), the
+-- target it sets and whether the customer took part.
+CREATE TABLE dr_event (
+    event_id TEXT PRIMARY KEY,
+    signal TEXT NOT NULL,
+    payload REAL NOT NULL,
+    target_kw REAL,
+    start_at TEXT NOT NULL,
+    end_at TEXT NOT NULL,
+    opt TEXT NOT NULL CHECK (opt IN ('optIn', 'optOut')),
+    received_at TEXT NOT NULL,
+    CHECK (start_at <= end_at)
+) STRICT;
+"""
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 def version(connection: sqlite3.Connection) -> int:

@@ -36,6 +36,7 @@ from hemsnet.store import schema
 from hemsnet.store.model import (
     ApplianceReading,
     ApplianceRecord,
+    ControlAction,
     Fault,
     Gap,
     Meter,
@@ -117,6 +118,13 @@ def _reading(row: tuple[Any, ...]) -> Reading:
         Source(source),
         datetime.fromisoformat(arrived_at),
     )
+
+
+def _action(row: tuple[Any, ...]) -> ControlAction:
+    values = list(row)
+    for index in (1, 14, 17):  # decided_at, measured_at, settled_at
+        values[index] = _time(values[index])
+    return ControlAction(*values)
 
 
 def _gap(row: tuple[Any, ...]) -> Gap:
@@ -785,6 +793,125 @@ class Store:
             appliance_id,
         )
         return _appliance_reading(rows[0]) if rows else None
+
+    # Demand control (docs/energy-management.md)
+
+    def record_action(
+        self,
+        decided_at: datetime,
+        appliance: str,
+        kind: str,
+        step: int,
+        reason: str,
+        command: tuple[int, bytes],
+        target_kw: float,
+        projection: tuple[float | None, float | None, float | None],
+        power_before_w: int | None,
+    ) -> int:
+        """Store a decision (``command`` = EPC and EDT; ``projection`` = projected, upper band
+        and the meter's power, kW) as sent; its row id."""
+        epc, edt = command
+        projected, high, meter = projection
+        with self._write() as db:
+            (row_id,) = db.execute(
+                "INSERT INTO control_action (decided_at, appliance, kind, step, reason, epc, edt, "
+                "target_kw, projected_kw, high_kw, meter_kw, power_before_w) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    *(_clock(decided_at), appliance, kind, step, reason, epc, edt, target_kw),
+                    *(projected, high, meter, power_before_w),
+                ),
+            ).fetchone()
+        return int(row_id)
+
+    def settle_action(self, row_id: int, outcome: str, reason: str, at: datetime) -> None:
+        """How the command of decision ``row_id`` ended (or that it is being sent again)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE control_action SET outcome = ?, outcome_reason = ?, settled_at = ? "
+                "WHERE id = ?",
+                (outcome, reason, _clock(at), row_id),
+            )
+
+    def measure_action(self, row_id: int, power_after_w: int | None, at: datetime) -> None:
+        """The appliance's power at its first poll after the command was accepted."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE control_action SET power_after_w = ?, measured_at = ? WHERE id = ?",
+                (power_after_w, _clock(at), row_id),
+            )
+
+    def actions(self, start: datetime, end: datetime) -> list[ControlAction]:
+        """The decisions made in [start, end), oldest first."""
+        return [
+            _action(row)
+            for row in self._rows(
+                "SELECT id, decided_at, appliance, kind, step, reason, epc, edt, target_kw, "
+                "projected_kw, high_kw, meter_kw, power_before_w, power_after_w, measured_at, "
+                "outcome, outcome_reason, settled_at FROM control_action "
+                "WHERE decided_at >= ? AND decided_at < ? ORDER BY decided_at, id",
+                _clock(start),
+                _clock(end),
+            )
+        ]
+
+    def set_override(self, appliance: str, paused: bool, at: datetime, by: str) -> None:
+        """A person pauses demand control of ``appliance`` or hands it back (``by``: cli, api)."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO control_override (appliance, paused, set_at, by) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (appliance) DO UPDATE SET paused = excluded.paused, "
+                "set_at = excluded.set_at, by = excluded.by",
+                (appliance, int(paused), _clock(at), by),
+            )
+
+    def overrides(self) -> dict[str, bool]:
+        """Whether each appliance a person has set is paused."""
+        return {
+            name: bool(paused)
+            for name, paused in self._rows("SELECT appliance, paused FROM control_override")
+        }
+
+    def record_dr_event(
+        self,
+        event_id: str,
+        signal: str,
+        payload: float,
+        target_kw: float | None,
+        window: tuple[datetime, datetime],
+        opt: str,
+        received_at: datetime,
+    ) -> None:
+        """A demand-response event as received (a modified event replaces its earlier form)."""
+        start, end = window
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO dr_event (event_id, signal, payload, target_kw, start_at, "
+                "end_at, opt, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *(event_id, signal, payload, target_kw, _clock(start), _clock(end), opt),
+                    _clock(received_at),
+                ),
+            )
+
+    def dr_events(self, at: datetime) -> list[dict[str, Any]]:
+        """The events whose window holds ``at`` or is still to come, soonest first."""
+        return [
+            {
+                "event_id": event_id,
+                "signal": signal,
+                "payload": payload,
+                "target_kw": target_kw,
+                "start": datetime.fromisoformat(start),
+                "end": datetime.fromisoformat(end),
+                "opt": opt,
+            }
+            for event_id, signal, payload, target_kw, start, end, opt in self._rows(
+                "SELECT event_id, signal, payload, target_kw, start_at, end_at, opt FROM dr_event "
+                "WHERE end_at > ? ORDER BY start_at",
+                _clock(at),
+            )
+        ]
 
 
 def _quick_check(connection: sqlite3.Connection, path: Path) -> None:

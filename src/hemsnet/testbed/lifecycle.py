@@ -52,8 +52,10 @@ def bring_up(
     *,
     topology_file: Path | None,
     report: Callable[[str], None],
+    controller_extra: str = "",
 ) -> TestbedState:
-    """Build ``topology`` as testbed ``name``; on any failure, remove what was made."""
+    """Build ``topology`` as testbed ``name``; on any failure, remove what was made.
+    ``controller_extra``: TOML tables added to the controller's configuration."""
     if load_state(name) is not None or leftover_namespaces(name):
         raise AlreadyUp(name)
     plan = plan_addresses(topology, name)
@@ -79,7 +81,7 @@ def bring_up(
             load_rules(plan.namespace(component), ruleset)
             report(f"nft table inet hemsnet in {plan.namespace(component)}: "
                    f"{ruleset.count(' drop ')} drop rules")  # fmt: skip
-        (directory / "controller.toml").write_text(CONTROLLER_CONFIG)
+        (directory / "controller.toml").write_text(f"{CONTROLLER_CONFIG}\n{controller_extra}")
         (directory / "logs").mkdir()
         for stage in to_launch:
             started = []

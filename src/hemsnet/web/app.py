@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 from aiohttp import web
 
+from hemsnet.control.plan import DemandPlan
 from hemsnet.controller.config import ControllerConfig
 from hemsnet.errors import ConfigError
 from hemsnet.localtime import parse_local_time
@@ -31,7 +32,7 @@ from hemsnet.store.export import (
 )
 from hemsnet.store.model import Meter
 from hemsnet.store.store import Store
-from hemsnet.web import demand, energy, health, link, live, metrics, recent
+from hemsnet.web import control, demand, energy, health, link, live, metrics, recent
 from hemsnet.web.common import ApiError, Clock, iso, meter_today, parse_day, pick_meter
 from hemsnet.web.config import DashboardConfig, Listen
 from hemsnet.web.language import language
@@ -59,8 +60,10 @@ class _Context:
         now: Clock,
         controller: ControllerConfig,
         limits: StreamLimits,
+        plan: DemandPlan,
     ) -> None:
         self.store = store
+        self.plan = plan
         self.config = config
         self.now = now
         self.controller = controller
@@ -152,6 +155,25 @@ async def _power(request: web.Request) -> web.Response:
 async def _appliances(request: web.Request) -> web.Response:
     def query(ctx: _Context, now: datetime) -> dict[str, Any]:
         return recent.appliances(ctx.store)
+
+    return await _json(request, query)
+
+
+async def _control(request: web.Request) -> web.Response:
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return control.control_state(ctx.store, ctx.plan, now)
+
+    return await _json(request, query)
+
+
+async def _override(request: web.Request) -> web.Response:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "the body is not JSON") from None
+
+    def query(ctx: _Context, now: datetime) -> dict[str, Any]:
+        return control.set_override(ctx.store, ctx.plan, body, now, "api")
 
     return await _json(request, query)
 
@@ -284,6 +306,8 @@ def build_app(
     now: Clock,
     controller: ControllerConfig | None = None,
     limits: StreamLimits | None = None,
+    *,
+    plan: DemandPlan | None = None,
 ) -> web.Application:
     """The dashboard for the store at ``db_path``; ``config.token``, when set, is required.
 
@@ -294,7 +318,9 @@ def build_app(
     store = open_store(db_path)
     app = web.Application(middlewares=[guard(config.token)])
     limits = limits or StreamLimits(max_streams=config.max_streams)
-    context = _Context(store, config, now, controller or ControllerConfig(), limits)
+    context = _Context(
+        store, config, now, controller or ControllerConfig(), limits, plan or DemandPlan()
+    )
     app[_CONTEXT] = context
     app.router.add_get("/", _page)
     app.router.add_static("/static/", STATIC)
@@ -303,6 +329,8 @@ def build_app(
     app.router.add_get("/api/power", _power)
     app.router.add_get("/api/appliances", _appliances)
     app.router.add_get("/api/demand", _demand)
+    app.router.add_get("/api/control", _control)
+    app.router.add_post("/api/control/override", _override)
     app.router.add_get("/api/energy", _energy)
     app.router.add_get("/api/health", _health)
     app.router.add_get("/api/export.csv", _export)

@@ -9,9 +9,10 @@ running half-hour from the energy used so far, and shows the meter's own monthly
 Forecast (docs/dashboard.md D1): the period is the half-hour (meter time) that contains the
 newest cumulative reading, one-minute (0xD0) or present (0xE2), whichever is newer. Its start
 energy is the one-minute reading at the period start, else the 30-minute reading (0xE3) there.
-With ``E`` the energy since the start (across a counter wrap) and ``t`` the time elapsed,
-``forecast_kw = E / t``: the demand the period ends at if the pace holds. No forecast before
-60 s have elapsed (one minute's pace says little).
+With ``E`` the energy since the start (across a counter wrap), the live power (0xE7) and its
+trend over the last minutes, ``forecast_kw`` is the projection of
+:func:`hemsnet.control.forecast.project` with its band ``low_kw``..``high_kw``, and the level is
+decided on the band (docs/energy-management.md E1, E2). No forecast before 60 s have elapsed.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from hemsnet.control.forecast import level_of, project
 from hemsnet.devices.model import Quantity
 from hemsnet.localtime import in_window
 from hemsnet.metering.billing import fixed_date, month_start
@@ -34,6 +36,8 @@ __all__ = ["demand_day", "forecast", "month_max"]
 
 _SLOTS: Final = 48
 _MIN_ELAPSED: Final = timedelta(seconds=60)
+_TREND: Final = timedelta(minutes=3)  # power readings the trend is fitted on
+_SECOND: Final = timedelta(seconds=1)
 
 
 def _levels(config: DashboardConfig) -> dict[str, float | None]:
@@ -141,29 +145,34 @@ def forecast(store: Store, meter: Meter, config: DashboardConfig) -> dict[str, A
     energy = interval_energy(base, latest, store.register_history(meter.id, Quantity.ACTIVE_ENERGY))
     if energy is None:
         return None
-    forecast_kw = float(energy) * 3600 / elapsed.total_seconds()
+    powers = [
+        (r.measured_at, float(r.value) / 1000)
+        for r in store.readings(
+            meter.id, Series.POWER, latest.measured_at - _TREND, latest.measured_at + _SECOND
+        )
+        if r.value is not None
+    ]
+    at, power = (
+        powers[-1]
+        if powers
+        else (latest.measured_at, float(energy) * 3600 / max(elapsed.total_seconds(), 1.0))
+    )
+    at = max(at, latest.measured_at)
+    projection = project(start, at, float(energy), power, powers, energy_at=latest.measured_at)
     levels = _levels(config)
     return {
         "period_start": iso(start),
         "period_end": iso(start + HALF_HOUR),
-        "at": iso(latest.measured_at),
+        "at": iso(at),
         "energy_kwh": float(energy),
-        "elapsed_s": int(elapsed.total_seconds()),
-        "forecast_kw": forecast_kw,
-        "level": _level(forecast_kw, config),
+        "elapsed_s": int((at - start).total_seconds()),
+        "forecast_kw": projection.projected_kw,
+        "low_kw": projection.low_kw,
+        "high_kw": projection.high_kw,
+        "power_kw": projection.power_kw,
+        "level": level_of(projection, config.target, config.warning, config.alarm),
         **levels,
     }
-
-
-def _level(forecast_kw: float, config: DashboardConfig) -> str:
-    target = config.target
-    if target is None:
-        return "unknown"
-    if forecast_kw >= config.alarm * target:
-        return "alarm"
-    if forecast_kw >= config.warning * target:
-        return "warning"
-    return "normal"
 
 
 def month_max(store: Store, meter: Meter, today: date) -> dict[str, Any]:

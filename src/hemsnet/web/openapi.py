@@ -76,11 +76,64 @@ _SCHEMAS: Final[dict[str, Any]] = {
         energy_kwh={"type": "number"},
         elapsed_s={"type": "integer"},
         forecast_kw={"type": "number"},
+        low_kw={"type": "number"},
+        high_kw={"type": "number"},
+        power_kw={"type": "number"},
         level={"enum": ["normal", "warning", "alarm", "unknown"]},
         target_kw=_NUMBER,
         warning_kw=_NUMBER,
         alarm_kw=_NUMBER,
     ),
+    "ControlAction": _object(
+        at=_TIME,
+        appliance={"type": "string"},
+        kind={"enum": ["shed", "restore"]},
+        step={"type": "integer"},
+        reason={"type": "string"},
+        epc={"type": "string"},
+        edt={"type": "string"},
+        target_kw={"type": "number"},
+        projected_kw=_NUMBER,
+        high_kw=_NUMBER,
+        meter_kw=_NUMBER,
+        power_before_w=_nullable({"type": "integer"}),
+        power_after_w=_nullable({"type": "integer"}),
+        outcome={"enum": ["sent", "accepted", "retried", "refused", "unanswered"]},
+        outcome_reason={"type": "string"},
+    ),
+    "Control": _object(
+        enabled={"type": "boolean"},
+        target_kw=_NUMBER,
+        step={"type": "integer"},
+        appliances={
+            "type": "array",
+            "items": _object(
+                name={"type": "string"},
+                eoj={"type": "string"},
+                action={"type": "string"},
+                priority={"type": "integer"},
+                reachable={"type": "boolean"},
+                power_w=_nullable({"type": "integer"}),
+                shed={"type": "boolean"},
+                paused={"type": "boolean"},
+                last=_nullable({"$ref": "#/components/schemas/ControlAction"}),
+            ),
+        },
+        actions={"type": "array", "items": {"$ref": "#/components/schemas/ControlAction"}},
+        dr_event=_nullable(
+            _object(
+                event_id={"type": "string"},
+                signal={"type": "string"},
+                payload={"type": "number"},
+                target_kw=_NUMBER,
+                start=_TIME,
+                end=_TIME,
+                opt={"enum": ["optIn", "optOut"]},
+                active={"type": "boolean"},
+            )
+        ),
+    ),
+    "Override": _object(appliance={"type": "string"}, paused={"type": "boolean"}),
     "MonthMax": _object(
         normal_kw=_NUMBER,
         reverse_kw=_NUMBER,
@@ -280,6 +333,34 @@ _PATHS: Final[dict[str, Any]] = {
     "/api/appliances": _get(
         "the appliances found on the HEMS networks, with their latest power", "Appliances"
     ),
+    "/api/control": _get(
+        "demand control: the plan's appliances, their state and why, today's decisions",
+        "Control",
+    ),
+    "/api/control/override": {
+        "post": {
+            "summary": "pause demand control of an appliance, or hand it back",
+            "parameters": [_TOKEN],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Override"}}
+                },
+            },
+            "responses": {
+                "200": {
+                    "description": "OK",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Override"}}
+                    },
+                },
+                "400": _error("not {appliance, paused}"),
+                "401": _error("the token is missing or wrong"),
+                "404": _error("no such appliance in the demand plan"),
+                "415": _error("not application/json"),
+            },
+        }
+    },
     "/api/health": _get("identity, link, gaps, faults and request counters", "Health", _METER),
     "/api/export.csv": _get(
         "the CSV of `hemsnet export --format csv` for the range",

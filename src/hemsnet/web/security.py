@@ -24,6 +24,10 @@ from hemsnet.web.common import ApiError
 __all__ = ["SECURITY_HEADERS", "error_response", "guard", "secure_headers"]
 
 _ALLOWED: Final = frozenset({"GET", "HEAD"})
+#: The one route that changes anything: a person pausing demand control of an appliance
+#: (docs/energy-management.md E9). It takes JSON only, which a form on another site cannot send
+#: without the browser asking this server first (and it says no).
+_POST: Final = frozenset({"/api/control/override"})
 SECURITY_HEADERS: Final = {
     "Content-Security-Policy": "default-src 'self'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -54,7 +58,10 @@ def guard(token: str) -> Middleware:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method not in _ALLOWED:
+        posting = request.method == "POST" and request.path in _POST
+        if posting and request.content_type != "application/json":
+            return error_response(ApiError(415, "send the override as application/json"))
+        if request.method not in _ALLOWED and not posting:
             response = error_response(ApiError(405, f"{request.method} is not allowed; GET only"))
             response.headers["Allow"] = "GET, HEAD"
             return response

@@ -30,6 +30,7 @@ class Builds:
     """What ``up`` asked to build."""
 
     calls: list[tuple[Topology, Path | None]] = field(default_factory=list)
+    extras: list[str] = field(default_factory=list)
 
     def __call__(
         self,
@@ -38,9 +39,11 @@ class Builds:
         *,
         topology_file: Path | None,
         report: Callable[[str], None],
+        controller_extra: str = "",
     ) -> None:
         report(f"(built {topology.name} as {name})")
         self.calls.append((topology, topology_file))
+        self.extras.append(controller_extra)
 
 
 @pytest.fixture(autouse=True)
@@ -215,3 +218,19 @@ def test_up_and_paths_say_the_same_of_what_is_wrong(
     assert errors[0].startswith("hemsnet homenet: ")
     assert message.format(path=path) in errors[0]
     assert builds.calls == []
+
+
+def test_controller_config_is_checked_then_handed_to_the_controller(
+    builds: Builds, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text('[openadr]\nvtn_url = "http://[fd00::2]:8081/OpenADR2/Simple/2.0b"\n')
+    assert main(["homenet", "up", "6.4.2", "--controller-config", str(extra)]) == 0
+    assert builds.extras == [extra.read_text()]
+    extra.write_text('[openadr]\nvtn_url = "ftp://x"\n')
+    assert main(["homenet", "up", "6.4.2", "--controller-config", str(extra)]) == 2
+    assert "openadr.vtn_url: 'ftp://x' is not an http:// or https:// URL" in capsys.readouterr().err
+    extra.write_text("[polling]\ninstant = 5\n")
+    assert main(["homenet", "up", "6.4.2", "--controller-config", str(extra)]) == 2
+    assert "the testbed sets [polling] itself" in capsys.readouterr().err
+    assert len(builds.calls) == 1

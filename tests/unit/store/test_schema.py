@@ -16,6 +16,7 @@ from tests.unit.test_architecture import SOURCES, imported_names
 TABLES = {"meter", "reading", "attribute", "gap", "fault", "request_count"}
 TABLES |= {"appliance", "appliance_reading", "request_hour", "wisun_pan"}
 TABLES |= {"wire_event", "register_restart"}
+TABLES |= {"control_action", "control_override", "dr_event"}
 
 
 def _tables(path: Path) -> set[str]:

@@ -53,6 +53,7 @@
     nowPoints: new Map(), // meter time (ms) -> kW
     link: null, // the latest LINK and FORECAST, drawn again when the language changes
     forecast: null,
+    control: null, // the latest /api/control
     stream: null,
   };
 
@@ -312,11 +313,13 @@
     box.dataset.level = level;
     if (!forecast) {
       setText('forecast-value', '–');
+      setText('forecast-band', '');
       setText('forecast-level', t('no_forecast'));
       for (const id of ['forecast-period', 'forecast-left', 'forecast-energy']) setText(id, '–');
       return;
     }
     setText('forecast-value', kw(forecast.forecast_kw));
+    setText('forecast-band', t('band', { low: kw(forecast.low_kw), high: kw(forecast.high_kw) }));
     setText('forecast-level', t(`level_${level}`));
     setText('forecast-period', `${hhmm(forecast.period_start)}–${hhmm(forecast.period_end)}`);
     const left = Math.max(0, Math.round((toMs(forecast.period_end) - toMs(forecast.at)) / 1000));
@@ -409,6 +412,7 @@
     }
     chart.data.datasets = datasets;
     chart.update();
+    if (state.control) markActions();
     if (demand.forecast && demand.date === state.today) markForecastSlot(demand.forecast);
     showEmpty('chart-demand', demand.slots.every((s) => s.normal_kw === null && s.reverse_kw === null));
     showLevels(demand);
@@ -536,6 +540,83 @@
     fillRows($('appliances'), rows.length ? rows : [emptyRow(6, t('no_appliances'))]);
   }
 
+  // ---- Demand control --------------------------------------------------------------------------
+
+  async function loadControl() {
+    const control = await getJson('/api/control');
+    state.control = control;
+    if (!control.enabled) {
+      setText('control-summary', t('control_off'));
+      fillRows($('control'), []);
+    } else {
+      const dr = control.dr_event;
+      const event = !dr ? '' : t(dr.active ? 'dr_active' : 'dr_next', {
+        kw: dr.target_kw === null ? '–' : kw(dr.target_kw), start: hhmm(dr.start), end: hhmm(dr.end),
+        opt: t(dr.opt === 'optIn' ? 'dr_in' : 'dr_out'),
+      });
+      setText('control-summary', t('control_summary', { kw: kw(control.target_kw), step: control.step }) + event);
+      $('control-summary').dataset.dr = dr ? (dr.active ? 'active' : 'coming') : 'none';
+      fillRows($('control'), control.appliances.map(controlRow));
+    }
+    markActions();
+  }
+
+  function controlRow(a) {
+    const status = !a.reachable ? t('c_unreachable') : a.paused ? t('c_paused') : t(a.shed ? 'c_shed' : 'c_normal');
+    const last = a.last ? `${hhmm(a.last.at)} ${a.last.kind} (${t(`outcome_${a.last.outcome}`)}): ${a.last.reason}` : '–';
+    const tr = row([a.name, a.action, status, a.power_w === null ? '–' : String(a.power_w), last], {
+      header: true,
+      attrs: { 'data-name': a.name, 'data-shed': String(a.shed), 'data-paused': String(a.paused) },
+    });
+    const cell = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = t(a.paused ? 'c_resume' : 'c_pause');
+    button.addEventListener('click', () => override(a.name, !a.paused));
+    cell.append(button);
+    tr.append(cell);
+    return tr;
+  }
+
+  async function override(name, paused) {
+    const response = await fetch(apiUrl('/api/control/override'), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ appliance: name, paused }),
+    });
+    if (!response.ok) {
+      failed(new ApiError(response.status, await response.json().catch(() => ({}))));
+      return;
+    }
+    refresh(loadControl);
+  }
+
+  // Each decision stands on the demand chart in the half-hour it was made in, at the
+  // projection that caused it: a timeline of control beside the demand it shaped.
+  function markActions() {
+    const chart = charts.demand;
+    const ends = chart.data.slotEnds || [];
+    chart.data.datasets = chart.data.datasets.filter((d) => d.key !== 'actions');
+    const actions = (state.control && state.control.actions) || [];
+    if (!ends.length || !actions.length) {
+      chart.update();
+      return;
+    }
+    const data = ends.map(() => null);
+    const styles = ends.map(() => 'triangle');
+    for (const action of actions) {
+      const slot = ends.findIndex((end) => end > action.at);
+      if (slot < 0 || action.projected_kw === null) continue;
+      data[slot] = action.projected_kw;
+      styles[slot] = action.kind === 'shed' ? 'triangle' : 'rectRot';
+    }
+    chart.data.datasets.push({
+      key: 'actions', type: 'line', label: t('control_marks'), data, showLine: false,
+      pointStyle: styles, pointRadius: 6, borderColor: COLOURS.target, backgroundColor: COLOURS.target, order: 0,
+    });
+    chart.update();
+  }
+
   // ---- Export --------------------------------------------------------------------------------
 
   function updateExportLink() {
@@ -583,6 +664,7 @@
         getJson('/api/now').then(showNow), loadRecentPower(), loadDemand(), loadEnergy(),
         loadHealth(), loadAppliances(),
       ]);
+      await loadControl(); // after the demand chart, whose slots its marks stand in
       defaultExportRange();
       document.body.dataset.loaded = 'true'; // every panel has had its first answer
       banner('');
@@ -640,7 +722,7 @@
     $('export-form').addEventListener('submit', (event) => event.preventDefault());
     setInterval(() => {
       if (state.today === null) return;
-      refresh(loadHealth, loadAppliances, ...(state.followToday ? [loadDemand] : []));
+      refresh(loadHealth, loadAppliances, loadControl, ...(state.followToday ? [loadDemand] : []));
     }, REFRESH_MS);
     for (const button of document.querySelectorAll('#lang-switch button')) {
       button.addEventListener('click', () => setLanguage(button.dataset.lang));
@@ -656,7 +738,7 @@
     updateExportLink();
     if (state.link) showLink(state.link);
     showForecast(state.forecast);
-    if (state.today !== null) refresh(loadDemand, loadEnergy, loadHealth, loadAppliances);
+    if (state.today !== null) refresh(loadDemand, loadEnergy, loadHealth, loadAppliances, loadControl);
   }
 
   applyLanguage();
