@@ -40,7 +40,6 @@ README_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.pn
 LAPTOP = ViewportSize(width=1400, height=900)
 PHONE = ViewportSize(width=390, height=844)
 SEED = 7
-SURGE_FACTOR = 4.0
 WEB_PORT = 8080
 
 
@@ -68,7 +67,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     if reason is not None:
         pytest.skip(reason)
     files = tmp_path_factory.mktemp("dashboard")
-    timeline = Timeline.plan(SEED, SURGE_FACTOR)
+    timeline = Timeline.plan(SEED)
     topology = Namespaces(new_tag())
     processes: list[Process] = []
     try:
@@ -86,7 +85,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         meter = Process(
             meter_ns, "meter", "--iface", meter_end.iface, "--speed", str(SPEED), "--seed",
             str(SEED), "--start", timeline.installed.isoformat(),
-            "--config", str(timeline.meter_config(files / "meter.toml", SURGE_FACTOR)),
+            "--config", str(timeline.meter_config(files / "meter.toml")),
             "--faults", str(timeline.fault_plan(files / "faults.toml")),
         )  # fmt: skip
         processes.append(meter)
