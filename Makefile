@@ -38,7 +38,7 @@ $(RUNTIME_STAMP): $(BUILD_INPUTS)
 	@rm -f $(VENV)/.runtime-* && touch $@
 
 sysdeps:
-	@scripts/ensure-debian-packages iproute2 procps nftables chromium mosquitto tshark  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; mosquitto: MQTT tests; tshark (and its text2pcap, dumpcap): the dissector tests
+	@scripts/ensure-debian-packages iproute2 procps nftables chromium mosquitto tshark postgresql  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; mosquitto: MQTT tests; postgresql: the provider's tests; tshark (and its text2pcap, dumpcap): the dissector tests
 
 lint: install
 	$(BIN)/ruff check src tests bench
