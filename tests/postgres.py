@@ -83,7 +83,10 @@ class Postgres:
 
     def _run(self, tool: str, *args: str) -> None:
         done = subprocess.run(
-            [*self._prefix(), str(self.bin / tool), *args], capture_output=True, text=True
+            [*self._prefix(), str(self.bin / tool), *args],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise AssertionError(f"{tool} failed ({done.returncode}): {done.stderr.strip()}")
