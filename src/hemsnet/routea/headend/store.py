@@ -346,36 +346,51 @@ class MdmsStore:
         if the meter's consent to ``provider`` is on record now; every outcome is audited.
         Raises :class:`Refused` (404 unknown meter, 403 no consent)."""
         with self._transaction() as db:
-            known = db.execute("SELECT 1 FROM meter WHERE meter_id = ?", (meter_id,)).fetchone()
-            if known is None:
-                reason = "unknown meter"
-                self._refuse(at, provider, remote, "readings", shown(meter_id), reason)
-                raise Refused(404, reason)
-            consent = self._active(meter_id, provider)
-            if consent is None:
-                last = self._last(meter_id, provider)
-                reason = (
-                    "no consent on record"
-                    if last is None
-                    else f"consent revoked at {last.revoked_at} by {last.revoked_by}"
-                )
-                self._refuse(at, provider, remote, "readings", meter_id, reason)
-                raise Refused(403, reason)
-            rows = db.execute(
-                "SELECT seq, series, measured_at, raw, value FROM reading "
-                "WHERE meter_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (meter_id, after, limit + 1),
-            ).fetchall()
-            readings = tuple(SharedReading(*row) for row in rows[:limit])
-            through = readings[-1].seq if readings else after
-            times = sorted(r.measured_at for r in readings)
-            self._audit(
-                at, provider, remote, "readings", meter_id=meter_id, home=consent.home,
-                after_seq=after, through_seq=through,
-                first_measured=times[0] if times else None,
-                last_measured=times[-1] if times else None,
-                rows=len(readings), allowed=True, reason=f"consent {consent.id}",
-            )  # fmt: skip
+            outcome = self._share(db, provider, remote, meter_id, after, limit, at)
+        if isinstance(outcome, Refused):  # raised once its audit row is committed
+            raise outcome
+        return outcome
+
+    def _share(
+        self,
+        db: sqlite3.Connection,
+        provider: str,
+        remote: str,
+        meter_id: str,
+        after: int,
+        limit: int,
+        at: datetime,
+    ) -> Share | Refused:
+        known = db.execute("SELECT 1 FROM meter WHERE meter_id = ?", (meter_id,)).fetchone()
+        if known is None:
+            reason = "unknown meter"
+            self._refuse(at, provider, remote, "readings", shown(meter_id), reason)
+            return Refused(404, reason)
+        consent = self._active(meter_id, provider)
+        if consent is None:
+            last = self._last(meter_id, provider)
+            reason = (
+                "no consent on record"
+                if last is None
+                else f"consent revoked at {last.revoked_at} by {last.revoked_by}"
+            )
+            self._refuse(at, provider, remote, "readings", meter_id, reason)
+            return Refused(403, reason)
+        rows = db.execute(
+            "SELECT seq, series, measured_at, raw, value FROM reading "
+            "WHERE meter_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (meter_id, after, limit + 1),
+        ).fetchall()
+        readings = tuple(SharedReading(*row) for row in rows[:limit])
+        through = readings[-1].seq if readings else after
+        times = sorted(r.measured_at for r in readings)
+        self._audit(
+            at, provider, remote, "readings", meter_id=meter_id, home=consent.home,
+            after_seq=after, through_seq=through,
+            first_measured=times[0] if times else None,
+            last_measured=times[-1] if times else None,
+            rows=len(readings), allowed=True, reason=f"consent {consent.id}",
+        )  # fmt: skip
         return Share(meter_id, consent.home, after, through, len(rows) > limit, readings)
 
     def refuse(
