@@ -8,8 +8,9 @@ request outstanding per meter, a fresh TID per attempt), on the meter's class pl
 1. the attributes that scale the energy register (0xD3 and 0xE1 of a 0x0288 meter [AIF 3.1.4]);
 2. the latest 30-minute cumulative energies (0xEA and 0xEB; 0xE3 on a 0x028F);
 3. for today and each of the last ``history_days`` days the MDMS does not yet hold in full,
-   the day's 30-minute history (Set 0xE5 the day, Get 0xE2 and 0xE4; 0xE1, 0xE7 and 0xE8 on
-   a 0x028F [AIF 3.3.3]), which fills what a lost round missed;
+   the day's 30-minute history (Set 0xE5 the day, Get 0xE2, then 0xE4, one history per request
+   [AIF 2.4.4]; 0xE1, 0xE7 and 0xE8 on a 0x028F [AIF 3.3.3]), which fills what a lost round
+   missed;
 4. the latest energies once more: if the meter's date turned meanwhile, the histories read
    are dropped (their "today" is no longer known) and read again next round.
 
@@ -118,14 +119,16 @@ async def _day(
 ) -> list[Sample]:
     selector = plan.day_selector
     await client.set(peer, eoj, {selector.epc: selector.encode(back)}, timeout=timeout)
-    epcs = [epc for epc, (_, series) in plan.day_histories.items() if series in ENERGY]
-    values = await client.get(peer, eoj, epcs, timeout=timeout)
-    now = datetime.now()
-    return [
-        s
-        for epc, edt in values.items()
-        for s in samples_of(epc, edt, scales, read_at=now, day=day, class_id=plan.class_id)
-    ]
+    found = []
+    for epc, (_, series) in plan.day_histories.items():
+        if series not in ENERGY:
+            continue
+        # one history property per request [AIF 2.4.4]
+        edt = (await client.get(peer, eoj, [epc], timeout=timeout))[epc]
+        found += samples_of(
+            epc, edt, scales, read_at=datetime.now(), day=day, class_id=plan.class_id
+        )
+    return found
 
 
 class Collector:
