@@ -3,15 +3,19 @@ utility link between two network namespaces into its MDMS file (A1)."""
 
 from __future__ import annotations
 
+import json
+import signal
 import sqlite3
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hemsnet.cli.main import main
 from hemsnet.testbed.netns import Link, Namespaces
 
 pytestmark = pytest.mark.netns
@@ -24,6 +28,7 @@ def headend_config(tmp_path: Path, meter: Link, headend: Link) -> Path:
     config = tmp_path / "headend.toml"
     config.write_text(
         '[headend]\ndb = "mdms.db"\ntimeout = 5\nhistory_days = 1\n\n'
+        '[api]\nlisten = "127.0.0.1:8610"\n\n'
         '[[provider]]\nname = "acme"\ntoken_file = "acme.token"\n\n'
         f'[[meter]]\nid = "UM-0001"\naddress = "{meter.address}"\niface = "{headend.iface}"\n'
         'class = "0288"\n'
@@ -50,6 +55,40 @@ def series_of(db: Path, series: str, day: date) -> list[tuple[str, int, Decimal]
             (series, f"{day.isoformat()}%"),
         ).fetchall()
     return [(at, raw, Decimal(value)) for at, raw, value in rows]
+
+
+FETCH = """
+import json, sys, urllib.request
+request = urllib.request.Request(
+    "http://127.0.0.1:8610/v1/meters/UM-0001/readings?limit=100",
+    headers={"Authorization": "Bearer " + sys.argv[1]},
+)
+print(urllib.request.urlopen(request, timeout=10).read().decode())
+"""
+
+
+def share_while_running(headend: Link, config: Path) -> dict[str, Any]:
+    """Start ``hemsnet headend run``, fetch from its API inside its namespace, stop it."""
+    run = subprocess.Popen(
+        ["ip", "netns", "exec", headend.netns, sys.executable, "-m", "hemsnet", "headend", "run",
+         "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None
+        assert "sharing API on http://127.0.0.1:8610/" in run.stdout.readline()
+        fetched = subprocess.run(
+            ["ip", "netns", "exec", headend.netns, sys.executable, "-c", FETCH, TOKEN],
+            capture_output=True, text=True, timeout=30, check=True,
+        )  # fmt: skip
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(10) == 0
+        body: dict[str, Any] = json.loads(fetched.stdout)
+        return body
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
 
 
 def newest(db: Path) -> datetime:
@@ -90,6 +129,13 @@ def test_the_headend_collects_a_meter_over_the_utility_network(
         second = collect_once(head_end, config)  # later: only what is new, held ones kept
         assert second.startswith("UM-0001: ")
         assert series_of(db, "energy_normal", yesterday) == normal
+        # The running head-end shares what it collected once the customer consented.
+        grant = ["headend", "consent", "grant", "--config", str(config), "--meter", "UM-0001",
+                 "--home", "h0001", "--provider", "acme", "--by", "customer h0001"]  # fmt: skip
+        assert main(grant) == 0
+        shared = share_while_running(head_end, config)
+        assert (shared["home"], shared["readings"][0]["series"]) == ("h0001", "energy_normal")
+        assert len(shared["readings"]) == 100
     finally:
         meter.kill()
         meter.wait()
