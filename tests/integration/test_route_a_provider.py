@@ -200,3 +200,25 @@ def test_reconciliation_finds_disagreements_and_half_hours_one_route_lacks(
          "route_a": "101.4", "route_b": "101.5"}
     ]  # fmt: skip
     assert len(meter["route_a_only"]) == 3 and len(meter["route_b_only"]) == 1
+
+
+def test_the_provider_commands_fail_in_one_line(
+    postgres: str,  # noqa: F811 - the fixture
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "acme.token").write_text(TOKEN)
+    config = tmp_path / "route-a.toml"
+    config.write_text('[headend]\nurl = "http://127.0.0.1:1"\ntoken_file = "acme.token"\n')
+    cases = [
+        (["import", "--db-url", postgres], 1, "cannot reach the head-end"),
+        (["reconcile", "--db-url", postgres], 2, "no Route B table 'reading'"),
+        (["reconcile", "--db-url", "postgresql://nobody@127.0.0.1:1/x"], 1, "cannot connect"),
+        (["reconcile"], 2, "give --db-url"),
+        (["reconcile", "--db-url", postgres, "--tolerance", "-1"], 2, "0 or more kWh"),
+    ]
+    for argv, code, error in cases:
+        assert main(["route-a", argv[0], "--config", str(config), *argv[1:]]) == code, argv
+        err = capsys.readouterr().err
+        assert error in err and len(err.strip().splitlines()) == 1, err
+        assert TOKEN not in err

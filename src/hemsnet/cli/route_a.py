@@ -64,6 +64,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _connect(args: argparse.Namespace, config: ProviderRouteA) -> Any:
+    """A connection to the provider's database; psycopg, an extra, is imported here first,
+    and so are the modules that need it (by the callers, after this)."""
     try:
         import psycopg
     except ImportError:
@@ -74,15 +76,21 @@ def _connect(args: argparse.Namespace, config: ProviderRouteA) -> Any:
     try:
         return psycopg.connect(url, autocommit=True)
     except psycopg.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CliError(f"cannot connect to the database: {first}", EXIT_FAILED) from None
+        raise CliError(f"cannot connect to the database: {_first_line(exc)}", EXIT_FAILED) from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _import(args: argparse.Namespace) -> int:
-    from hemsnet.routea.provider_side.importer import HeadEndUnreachable, import_route_a
-
     config = load_provider_route_a(args.config)
     with _connect(args, config) as connection:
+        import psycopg
+
+        from hemsnet.routea.provider_side.importer import HeadEndUnreachable, import_route_a
+
         try:
             results = import_route_a(
                 connection,
@@ -96,24 +104,31 @@ def _import(args: argparse.Namespace) -> int:
             )
         except HeadEndUnreachable as exc:
             raise CliError(str(exc), EXIT_FAILED) from None
+        except psycopg.Error as exc:
+            raise CliError(f"the database failed: {_first_line(exc)}", EXIT_FAILED) from None
     if not results:
         print("no meter is shared with this provider (no consent on record)")
     return EXIT_OK
 
 
 def _reconcile(args: argparse.Namespace) -> int:
-    from hemsnet.routea.provider_side.importer import prepare
-    from hemsnet.routea.provider_side.reconcile import reconcile, report_json
-
     config = load_provider_route_a(args.config)
     tolerance = config.tolerance if args.tolerance is None else _tolerance(args.tolerance)
     since = _time("--from", args.start)
     until = _time("--to", args.end)
     with _connect(args, config) as connection:
-        prepare(connection, config.meters)
-        if connection.execute("SELECT to_regclass('reading')").fetchone()[0] is None:
-            raise CliError("the database has no Route B table 'reading' (hemsnet provider's)")
-        results = reconcile(connection, tolerance=tolerance, since=since, until=until)
+        import psycopg
+
+        from hemsnet.routea.provider_side.importer import prepare
+        from hemsnet.routea.provider_side.reconcile import reconcile, report_json
+
+        try:
+            prepare(connection, config.meters)
+            if connection.execute("SELECT to_regclass('reading')").fetchone()[0] is None:
+                raise CliError("the database has no Route B table 'reading' (hemsnet provider's)")
+            results = reconcile(connection, tolerance=tolerance, since=since, until=until)
+        except psycopg.Error as exc:
+            raise CliError(f"the database failed: {_first_line(exc)}", EXIT_FAILED) from None
     if args.json:
         json.dump(report_json(results, tolerance), sys.stdout, indent=1)
         print()

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from hemsnet.cli.main import main
+from hemsnet.routea.headend.config import load_headend
+from hemsnet.routea.provider_side.config import load_provider_route_a
 
 TOKEN = "acme-" + "t" * 40
 METER = '[[meter]]\nid = "UM-1"\naddress = "::1"\niface = "lo"\n'
@@ -80,3 +82,16 @@ def test_run_without_meters_says_so(tmp_path: Path, capsys: pytest.CaptureFixtur
     path.write_text("")
     code, _, err = run(capsys, "headend", "run", "--config", str(path), "--once")
     assert code == 2 and "no [[meter]]" in err
+
+
+def test_the_examples_load(tmp_path: Path) -> None:
+    examples = Path(__file__).parents[3] / "examples"
+    (tmp_path / "acme.token").write_text(TOKEN)
+    for name in ("headend.toml", "route-a.toml"):
+        (tmp_path / name).write_text((examples / name).read_text())
+    headend = load_headend(tmp_path / "headend.toml")
+    assert [m.meter_id for m in headend.meters] == ["UM-0001"]
+    assert "t" * 40 not in repr(headend)
+    provider = load_provider_route_a(tmp_path / "route-a.toml")
+    assert provider.meters[0].route_b == "fe80::21d:12ff:fe34:5678"
+    assert "t" * 40 not in repr(provider)
