@@ -104,38 +104,39 @@ def test_the_headend_collects_a_meter_over_the_utility_network(
     (tmp_path / "meter.toml").write_text('[meter]\nclass = "0288"\n')
     today = datetime.now().date()
     start = datetime(today.year, today.month, today.day) - timedelta(days=2)
-    meter = subprocess.Popen(
-        ["ip", "netns", "exec", meter_end.netns, sys.executable, "-m", "hemsnet", "meter",
-         "--iface", meter_end.iface, "--config", str(tmp_path / "meter.toml"),
-         "--start", start.isoformat(), "--speed", "600", "--seed", "5"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert meter.stdout is not None
-        banner = meter.stdout.readline()  # it serves once it has said so
-        assert "028801" in banner, banner + (meter.stderr.read() if meter.stderr else "")
-        config = headend_config(tmp_path, meter_end, head_end)
-        first = collect_once(head_end, config)
-        assert first.startswith("UM-0001: ") and "new readings" in first
-        # Installed two days ago, the meter has a full yesterday: the head-end read it back.
-        db = tmp_path / "mdms.db"
-        meter_today = newest(db).date()
-        yesterday = meter_today - timedelta(days=1)
-        normal = series_of(db, "energy_normal", yesterday)
-        assert len(normal) == 48 and len(series_of(db, "energy_reverse", yesterday)) == 48
-        assert normal[0][0] == f"{yesterday.isoformat()}T00:00:00"
-        assert [v for _, _, v in normal] == sorted(v for _, _, v in normal)  # cumulative
-        assert series_of(db, "energy_normal", meter_today)  # today's half-hours so far
-        second = collect_once(head_end, config)  # later: only what is new, held ones kept
-        assert second.startswith("UM-0001: ")
-        assert series_of(db, "energy_normal", yesterday) == normal
-        # The running head-end shares what it collected once the customer consented.
-        grant = ["headend", "consent", "grant", "--config", str(config), "--meter", "UM-0001",
-                 "--home", "h0001", "--provider", "acme", "--by", "customer h0001"]  # fmt: skip
-        assert main(grant) == 0
-        shared = share_while_running(head_end, config)
-        assert (shared["home"], shared["readings"][0]["series"]) == ("h0001", "energy_normal")
-        assert len(shared["readings"]) == 100
-    finally:
-        meter.kill()
-        meter.wait()
+    with (tmp_path / "meter.log").open("w") as log:
+        meter = subprocess.Popen(
+            ["ip", "netns", "exec", meter_end.netns, sys.executable, "-m", "hemsnet", "meter",
+             "--iface", meter_end.iface, "--config", str(tmp_path / "meter.toml"),
+             "--start", start.isoformat(), "--speed", "600", "--seed", "5"],
+            stdout=subprocess.PIPE, stderr=log, text=True,
+        )  # fmt: skip
+        try:
+            assert meter.stdout is not None
+            banner = meter.stdout.readline()  # it serves once it has said so
+            assert "028801" in banner, banner + (tmp_path / "meter.log").read_text()
+            config = headend_config(tmp_path, meter_end, head_end)
+            first = collect_once(head_end, config)
+            assert first.startswith("UM-0001: ") and "new readings" in first
+            # Installed two days ago, the meter has a full yesterday: the head-end read it back.
+            db = tmp_path / "mdms.db"
+            meter_today = newest(db).date()
+            yesterday = meter_today - timedelta(days=1)
+            normal = series_of(db, "energy_normal", yesterday)
+            assert len(normal) == 48 and len(series_of(db, "energy_reverse", yesterday)) == 48
+            assert normal[0][0] == f"{yesterday.isoformat()}T00:00:00"
+            assert [v for _, _, v in normal] == sorted(v for _, _, v in normal)  # cumulative
+            assert series_of(db, "energy_normal", meter_today)  # today's half-hours so far
+            second = collect_once(head_end, config)  # later: only what is new, held ones kept
+            assert second.startswith("UM-0001: ")
+            assert series_of(db, "energy_normal", yesterday) == normal
+            # The running head-end shares what it collected once the customer consented.
+            grant = ["headend", "consent", "grant", "--config", str(config), "--meter", "UM-0001",
+                     "--home", "h0001", "--provider", "acme", "--by", "customer h0001"]  # fmt: skip
+            assert main(grant) == 0
+            shared = share_while_running(head_end, config)
+            assert (shared["home"], shared["readings"][0]["series"]) == ("h0001", "energy_normal")
+            assert len(shared["readings"]) == 100
+        finally:
+            meter.kill()
+            meter.wait()

@@ -109,7 +109,9 @@ def test_hostile_requests_get_a_clear_4xx_and_are_audited(
     store = run(tmp_path, scenario)
     audit = store.audit()
     assert [a.allowed for a in audit] == [False] * 13 + [True]
-    assert [a.provider for a in audit[:3]] == [None, None, None]
+    assert [(a.provider, a.meter_id) for a in audit[:3]] == [(None, None), (None, None),
+                                                             (None, "UM-1")]  # fmt: skip
+    assert (audit[3].provider, audit[3].meter_id) == ("acme", "UM-1")
     assert audit[10].meter_id == "'; DROP TABLE reading"
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"

@@ -84,7 +84,10 @@ def _provider(request: web.Request) -> str | None:
 def _refuse(
     request: web.Request, provider: str | None, what: str, status: int, reason: str
 ) -> web.Response:
-    request.app[_STORE].refuse(request.app[_CLOCK](), provider, _remote(request), what, reason)
+    meter = request.match_info.get("meter")
+    request.app[_STORE].refuse(
+        request.app[_CLOCK](), provider, _remote(request), what, reason, meter
+    )
     log.warning("refused %s %s from %s: %s", what, provider or "-", _remote(request), reason)
     return _refusal(status, reason)
 

@@ -394,11 +394,19 @@ class MdmsStore:
         return Share(meter_id, consent.home, after, through, len(rows) > limit, readings)
 
     def refuse(
-        self, at: datetime, provider: str | None, remote: str, request: str, reason: str
+        self,
+        at: datetime,
+        provider: str | None,
+        remote: str,
+        request: str,
+        reason: str,
+        meter_id: str | None = None,
     ) -> None:
-        """Audit an attempt refused before it named a meter (a bad token, a bad cursor)."""
+        """Audit an attempt refused before its meter was looked at (a bad token, a bad
+        cursor); ``meter_id`` is what it asked for, kept as :func:`shown`."""
         with self._transaction():
-            self._refuse(at, provider, remote, request, None, reason)
+            shown_id = None if meter_id is None else shown(meter_id)
+            self._refuse(at, provider, remote, request, shown_id, reason)
 
     def audit(self, limit: int = 100) -> list[AuditEntry]:
         """The newest ``limit`` audit rows, oldest first."""
