@@ -56,7 +56,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     run.add_argument(
         "--once", action="store_true",
-        help="collect one round, print what each meter gave, and exit (no API)",
+        help="collect one round, print what each meter gave, and exit (no API); exit 1 if a "
+        "meter failed",
     )  # fmt: skip
     run.set_defaults(run=_run)
     consent = actions.add_parser("consent", help="the customers' consent to share their data")

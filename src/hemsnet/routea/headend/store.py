@@ -224,9 +224,6 @@ class MdmsStore:
                 list(meters),
             )
 
-    def meters(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT meter_id FROM meter ORDER BY 1")]
-
     def add_readings(
         self, meter_id: str, readings: Iterable[StoredReading], collected_at: datetime
     ) -> int:

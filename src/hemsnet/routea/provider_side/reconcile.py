@@ -72,10 +72,6 @@ class MeterReconciliation:
     route_a_only: list[Mismatch] = field(default_factory=list)
     route_b_only: list[Mismatch] = field(default_factory=list)
 
-    @property
-    def clean(self) -> bool:
-        return not (self.disagreements or self.route_a_only or self.route_b_only)
-
 
 def reconcile(
     connection: psycopg.Connection[Any],
