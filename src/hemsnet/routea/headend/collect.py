@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -193,6 +194,10 @@ class Collector:
             for s in samples
             if s.raw is not None and s.value is not None
         ]
-        new = self.store.add_readings(meter.meter_id, readings, datetime.now(UTC))
+        try:
+            new = self.store.add_readings(meter.meter_id, readings, datetime.now(UTC))
+        except sqlite3.Error as exc:  # a full disk, a locked file: the next round tries again
+            log.error("meter %s: the MDMS could not store its readings: %s", meter.meter_id, exc)
+            return MeterRound(meter.meter_id, 0, None, f"not stored: {exc}")
         latest = max((r.measured_at for r in readings), default=None)
         return MeterRound(meter.meter_id, new, latest)
