@@ -65,8 +65,14 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("uplink", "aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
+        # Route A: the utility's head-end and the provider's importer (docs/route-a.md).
+        "routea": (
+            *("web", "aio", "controller", "metering", "devices", "echonet"),
+            *("errors", "tomlconfig"),
+        ),
         "cli": (
-            *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
+            *("routea", "aio", "web", "uplink", "testbed", "store", "control", "controller"),
+            "meter",
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),

@@ -28,9 +28,11 @@ from hemsnet.cli import (
     dissector,
     dongle,
     export,
+    headend,
     homenet,
     meter,
     net,
+    route_a,
     status,
     vtn,
 )
@@ -66,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     conformance.register(commands)
     dissector.register(commands)
     vtn.register(commands)
+    headend.register(commands)
+    route_a.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",

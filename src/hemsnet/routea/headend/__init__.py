@@ -1,0 +1,1 @@
+"""The utility's head-end system / MDMS emulator: ``hemsnet headend`` (docs/route-a.md)."""
