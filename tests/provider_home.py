@@ -13,7 +13,7 @@ NOW: Final = datetime(2026, 12, 4, 10, 0)  # the provider's clock in the unit te
 METER: Final = "fe80::1:1"
 
 
-def reading(seq: int, at: datetime, value: str = "100.5", **extra: Any) -> dict[str, Any]:
+def reading(seq: int, at: datetime, value: str = "100.5", /, **extra: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
         "seq": seq,
         "kind": "reading",
@@ -37,7 +37,7 @@ def half_hours(first_seq: int, count: int, start: datetime = T0) -> list[dict[st
     ]
 
 
-def batch(home: str, records: list[dict[str, Any]], **override: Any) -> bytes:
+def batch(home: str, records: list[dict[str, Any]], /, **override: Any) -> bytes:
     body: dict[str, Any] = {
         "v": 1,
         "home": home,

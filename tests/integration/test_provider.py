@@ -12,7 +12,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final
 
 import aiomqtt
@@ -144,8 +143,8 @@ def test_each_ack_comes_after_its_rows_are_in_postgres(broker: Mosquitto, postgr
     acks = asyncio.run(main())
     assert sorted(set(acks)) == [(i, i + 49) for i in range(1, 400, 50)]
     assert missing == []
-    assert asyncio.run(query(postgres, "SELECT count(*), last_seq FROM reading JOIN home "
-                                       "USING (home) GROUP BY last_seq")) == [(400, 400)]  # fmt: skip
+    stored = "SELECT count(*), last_seq FROM reading JOIN home USING (home) GROUP BY last_seq"
+    assert asyncio.run(query(postgres, stored)) == [(400, 400)]
 
 
 def test_two_workers_split_the_batches_and_store_everything_once(

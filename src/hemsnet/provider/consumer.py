@@ -218,30 +218,37 @@ class Consumer:
     def _checked(self, messages: Sequence[_Message]) -> _Group:
         group = _Group()
         for message in messages:
-            try:
-                if message.kind == "state":
-                    group.states.append(
-                        parse_state(message.home, message.payload, message.received, self.window)
-                    )
-                    continue
-                batch = parse_batch(message.home, message.payload, message.received, self.window)
-            except BatchError as exc:
-                self.counts.refused += 1
-                log.warning("home %s: %s refused, not acknowledged: %s", message.home,
-                            message.kind, exc)  # fmt: skip
-                continue
-            if batch.refused:
-                log.warning(
-                    "home %s: batch %d..%d: %d of %d records refused, the rest stored; %s",
-                    batch.home,
-                    batch.first,
-                    batch.last,
-                    len(batch.refused),
-                    batch.records,
-                    batch.refused[0],
-                )
-            group.batches.append(batch)
+            checked = self.check(message.home, message.kind, message.payload, message.received)
+            if isinstance(checked, Batch):
+                group.batches.append(checked)
+            elif checked is not None:
+                group.states.append(checked)
         return group
+
+    def check(
+        self, home: str, kind: str, payload: bytes, received: datetime
+    ) -> Batch | LinkState | None:
+        """The batch or state a message of ``home``'s ``up/<kind>`` topic holds; ``None``, and
+        one log line naming the home and the fault, when it is refused. Never raises."""
+        try:
+            if kind == "state":
+                return parse_state(home, payload, received, self.window)
+            batch = parse_batch(home, payload, received, self.window)
+        except BatchError as exc:
+            self.counts.refused += 1
+            log.warning("home %s: %s refused, not acknowledged: %s", home, kind, exc)
+            return None
+        if batch.refused:
+            log.warning(
+                "home %s: batch %d..%d: %d of %d records refused, the rest stored; %s",
+                batch.home,
+                batch.first,
+                batch.last,
+                len(batch.refused),
+                batch.records,
+                batch.refused[0],
+            )
+        return batch
 
     async def _store(self, group: _Group, stop: asyncio.Event) -> list[Batch]:
         """Commit ``group``; the batches stored (all, unless the database refused some).

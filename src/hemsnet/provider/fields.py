@@ -90,9 +90,8 @@ def text(record: Mapping[str, object], name: str) -> str:
 
 def choice(record: Mapping[str, object], name: str, allowed: frozenset[str]) -> str:
     value = record.get(name)
-    if value not in allowed:
+    if type(value) is not str or value not in allowed:
         raise Refused(f"{name} is not one of {', '.join(sorted(allowed))}: {_show(value)}")
-    assert isinstance(value, str)
     return value
 
 
