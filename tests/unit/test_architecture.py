@@ -65,8 +65,20 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("uplink", "aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
+        # The HEMS provider's service: Route C into PostgreSQL, and the fleet API.
+        "provider": ("web", "uplink", "aio", "errors"),
         "cli": (
-            *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
+            *(
+                "provider",
+                "aio",
+                "web",
+                "uplink",
+                "testbed",
+                "store",
+                "control",
+                "controller",
+                "meter",
+            ),
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),

@@ -31,6 +31,7 @@ from hemsnet.cli import (
     homenet,
     meter,
     net,
+    provider,
     status,
     vtn,
 )
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     conformance.register(commands)
     dissector.register(commands)
     vtn.register(commands)
+    provider.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",
