@@ -228,6 +228,28 @@ def test_a_batch_naming_another_home_is_refused_and_not_acknowledged(
     )
 
 
+def test_a_broker_restart_is_survived_and_link_states_are_stored(
+    broker: Mosquitto, postgres: str
+) -> None:
+    online = json.dumps({"v": 1, "state": "online", "at": NOW.isoformat()}).encode()
+
+    async def main() -> list[Ack]:
+        async with workers(broker, postgres) as (worker,):
+            await asyncio.to_thread(broker.stop)
+            await asyncio.to_thread(broker.start)
+            async with asyncio.timeout(WITHIN):
+                await worker.lost.wait()  # it notices the broker left...
+                await worker.connected.wait()  # ...and comes back
+            async with home(broker, "f1") as f1:
+                await f1.client.publish("hemsnet/v1/home/f1/up/state", online, qos=1, retain=True)
+                await f1.deliver(list(batches("f1", 20, 10)))
+                return f1.acks
+
+    assert asyncio.run(main()) == [(1, 10), (11, 20)]
+    rows = asyncio.run(query(postgres, "SELECT link_state, link_since, last_seq FROM home"))
+    assert rows == [("online", NOW, 20)]
+
+
 # --- the command: hemsnet provider, its fleet API and page, its stop ----------------------
 
 

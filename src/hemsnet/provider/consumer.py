@@ -100,6 +100,7 @@ class Consumer:
         self.group = group
         self.counts = WorkerCounts()
         self.connected = asyncio.Event()
+        self.lost = asyncio.Event()  # set when a connection to the broker broke
         self._database = Database(database_url)
         self.database_away = self._database.away
         self._inbox: deque[_Message] = deque()
@@ -127,6 +128,7 @@ class Consumer:
                     await client.subscribe(BATCH_FILTER, qos=1)
                     await client.subscribe(STATE_FILTER, qos=1)
                     self._client = client
+                    self.lost.clear()
                     self.connected.set()
                     log.log(
                         logging.WARNING if failing else logging.INFO,
@@ -141,6 +143,7 @@ class Consumer:
                 if not failing:
                     log.warning("MQTT broker %s: %s; trying again with back-off", self.broker, exc)
                 failing = True
+                self.lost.set()
             finally:
                 self._client = None
                 self.connected.clear()
@@ -237,6 +240,11 @@ class Consumer:
         except BatchError as exc:
             self.counts.refused += 1
             log.warning("home %s: %s refused, not acknowledged: %s", home, kind, exc)
+            return None
+        except Exception as exc:  # a fault of ours: the message is refused, the worker goes on
+            self.counts.refused += 1
+            log.error("home %s: %s refused, not acknowledged: could not be checked (%s: %s)",
+                      home, kind, type(exc).__name__, exc)  # fmt: skip
             return None
         if batch.refused:
             log.warning(
