@@ -34,7 +34,7 @@ import psycopg
 from hemsnet.aio.clock import wait_for_stop
 from hemsnet.provider.batch import Batch, BatchError, parse_batch
 from hemsnet.provider.database import Database
-from hemsnet.provider.fields import DEFAULT_WINDOW, Window
+from hemsnet.provider.fields import DEFAULT_WINDOW, TimeWindow
 from hemsnet.provider.state import LinkState, parse_state
 from hemsnet.provider.topics import BATCH_FILTER, STATE_FILTER, ack_topic, home_of
 from hemsnet.provider.writer import ingest
@@ -87,7 +87,7 @@ class Consumer:
         client_id: str,
         tls: ssl.SSLContext | None = None,
         now: Callable[[], datetime] = datetime.now,
-        window: Window = DEFAULT_WINDOW,
+        window: TimeWindow = DEFAULT_WINDOW,
         max_pending: int = 2000,
         group: int = 64,
     ) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from hemsnet.provider.batch import MAX_BATCH_BYTES, Batch, BatchError, parse_batch
 from hemsnet.provider.consumer import Consumer
-from hemsnet.provider.fields import Window
+from hemsnet.provider.fields import TimeWindow
 from hemsnet.provider.state import LinkState, parse_state
 from hemsnet.uplink.config import Broker
 from tests.provider_home import METER, NOW, T0, batch, half_hours, reading
@@ -125,7 +125,7 @@ def test_a_bad_record_is_refused_alone_and_the_rest_kept(
 
 
 def test_the_window_bounds_the_months_a_batch_may_touch() -> None:
-    window = Window(back=timedelta(days=10), ahead=timedelta(days=1))
+    window = TimeWindow(back=timedelta(days=10), ahead=timedelta(days=1))
     records = [
         reading(1, NOW - timedelta(days=11)),
         reading(2, NOW),
