@@ -24,7 +24,9 @@ import aiomqtt
 import psycopg
 import pytest
 
+from hemsnet.errors import ConfigError
 from hemsnet.provider.consumer import Consumer
+from hemsnet.provider.schema import migrate
 from hemsnet.uplink.config import parse_broker
 from tests.broker import MOSQUITTO, Mosquitto
 from tests.postgres import new_postgres, postgres, postgres_server
@@ -248,6 +250,19 @@ def test_a_broker_restart_is_survived_and_link_states_are_stored(
     assert asyncio.run(main()) == [(1, 10), (11, 20)]
     rows = asyncio.run(query(postgres, "SELECT link_state, link_since, last_seq FROM home"))
     assert rows == [("online", NOW, 20)]
+
+
+def test_a_database_of_a_newer_schema_stops_the_worker(broker: Mosquitto, postgres: str) -> None:
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(postgres, autocommit=True) as connection:
+            await migrate(connection)
+            await connection.execute("INSERT INTO schema_version VALUES (99)")
+        worker = Consumer(parse_broker(broker.url), postgres, client_id="provider-test-old")
+        async with asyncio.timeout(WITHIN):
+            await worker.run(asyncio.Event())
+
+    with pytest.raises(ConfigError, match="schema version 99, newer than this hemsnet"):
+        asyncio.run(main())
 
 
 # --- the command: hemsnet provider, its fleet API and page, its stop ----------------------

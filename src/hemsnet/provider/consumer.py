@@ -109,13 +109,21 @@ class Consumer:
         self._overflowing = False
 
     async def run(self, stop: asyncio.Event) -> None:
-        writer = asyncio.create_task(self._write_loop(stop))
+        """Serve until ``stop``; an error that is not the network's (a database of a newer
+        schema) ends the worker, raised here."""
+        tasks = [
+            asyncio.create_task(self._write_loop(stop)),
+            asyncio.create_task(self._broker_loop(stop)),
+        ]
         try:
-            await self._broker_loop(stop)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._database.close()
 
     # --- the broker ---------------------------------------------------------------------------
@@ -206,6 +214,8 @@ class Consumer:
     # --- the database -------------------------------------------------------------------------
 
     async def _write_loop(self, stop: asyncio.Event) -> None:
+        # Connect and migrate first: a database of a newer schema stops the worker at start.
+        await self._store(_Group(), stop)
         while not stop.is_set():
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -233,6 +243,8 @@ class Consumer:
     ) -> Batch | LinkState | None:
         """The batch or state a message of ``home``'s ``up/<kind>`` topic holds; ``None``, and
         one log line naming the home and the fault, when it is refused. Never raises."""
+        if kind == "state" and not payload:
+            return None  # a retained state cleared: nothing to store
         try:
             if kind == "state":
                 return parse_state(home, payload, received, self.window)
@@ -265,7 +277,8 @@ class Consumer:
         while not stop.is_set():
             try:
                 connection = await self._database.connection()
-                await ingest(connection, group.batches, group.states)
+                if group.batches or group.states:
+                    await ingest(connection, group.batches, group.states)
             except psycopg.OperationalError as exc:  # away, restarting, a deadlock: transient
                 self._database.failed(exc, len(self._inbox) + len(group.batches))
                 await wait_for_stop(stop, delay * (1 + random.uniform(0, _JITTER)))

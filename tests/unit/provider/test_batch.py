@@ -174,6 +174,12 @@ def test_a_bad_state_message_is_refused(payload: bytes, fault: str) -> None:
         parse_state("h1", payload, NOW)
 
 
+def test_a_cleared_retained_state_is_ignored_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        assert consumer().check("h1", "state", b"", NOW) is None
+    assert caplog.records == []
+
+
 def test_a_state_message() -> None:
     payload = json.dumps({"v": 1, "state": "offline", "at": "2026-12-04T09:00:00"}).encode()
     assert parse_state("h1", payload, NOW) == LinkState("h1", "offline", datetime(2026, 12, 4, 9))
