@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -184,3 +184,22 @@ def test_link_state_follows_the_newest_time_the_home_sent(postgres: str) -> None
         return await rows(connection, "SELECT link_state, link_since, last_seq FROM home")
 
     assert run(postgres, body) == [("offline", datetime(2026, 12, 4, 9, 0), 0)]
+
+
+def test_two_workers_writing_the_same_keys_at_once_end_with_the_newest(postgres: str) -> None:
+    """A resend handled by two workers at once: no deadlock (each transaction locks its homes'
+    rows first, in order), and the newest seq of each key wins whichever commits last."""
+    old = [checked("h1", half_hours(i, 50, T0 + timedelta(minutes=30 * (i - 1))))
+           for i in (1, 51, 101)]  # fmt: skip
+    corrected = [checked("h1", [reading(1000 + r["seq"], datetime.fromisoformat(r["at"]), "7.0")
+                                for r in half_hours(i, 50, T0 + timedelta(minutes=30 * (i - 1)))])
+                 for i in (101, 51, 1)]  # fmt: skip
+
+    async def body(connection: AsyncConnection[TupleRow]) -> list[tuple[Any, ...]]:
+        async with await AsyncConnection.connect(postgres, autocommit=True) as second:
+            for _ in range(5):
+                await asyncio.gather(ingest(connection, old), ingest(second, corrected))
+                await asyncio.gather(ingest(second, corrected), ingest(connection, old))
+        return await rows(connection, "SELECT count(*), min(seq), max(value) FROM reading")
+
+    assert run(postgres, body) == [(150, 1001, Decimal("7.0"))]
