@@ -67,6 +67,21 @@ class Home:
         on_ack: Callable[[Ack], Awaitable[None]] | None = None,
     ) -> None:
         pending = {_range(payload): payload for payload in payloads}
+        try:
+            await self._deliver(pending, resend_after, on_ack)
+        except TimeoutError:
+            missing = sorted(pending)
+            raise AssertionError(
+                f"home {self.home}: {len(missing)} batch(es) not acknowledged within {WITHIN} s, "
+                f"first {missing[:3]}; acknowledged {len(self.acks)}"
+            ) from None
+
+    async def _deliver(
+        self,
+        pending: dict[Ack, bytes],
+        resend_after: float,
+        on_ack: Callable[[Ack], Awaitable[None]] | None,
+    ) -> None:
         async with asyncio.timeout(WITHIN):
             while pending:
                 for payload in list(pending.values()):
