@@ -68,17 +68,8 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         # The HEMS provider's service: Route C into PostgreSQL, and the fleet API.
         "provider": ("web", "uplink", "aio", "errors"),
         "cli": (
-            *(
-                "provider",
-                "aio",
-                "web",
-                "uplink",
-                "testbed",
-                "store",
-                "control",
-                "controller",
-                "meter",
-            ),
+            "provider",
+            *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
