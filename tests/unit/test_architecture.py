@@ -70,9 +70,11 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("web", "aio", "controller", "metering", "devices", "echonet"),
             *("errors", "tomlconfig"),
         ),
+        # The HEMS provider's service: Route C into PostgreSQL, and the fleet API.
+        "provider": ("web", "uplink", "aio", "errors"),
         "cli": (
-            *("routea", "aio", "web", "uplink", "testbed", "store", "control", "controller"),
-            "meter",
+            *("provider", "routea", "aio", "web", "uplink", "testbed", "store", "control"),
+            *("controller", "meter"),
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),

@@ -32,6 +32,7 @@ from hemsnet.cli import (
     homenet,
     meter,
     net,
+    provider,
     route_a,
     status,
     vtn,
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     vtn.register(commands)
     headend.register(commands)
     route_a.register(commands)
+    provider.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",
