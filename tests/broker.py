@@ -129,18 +129,45 @@ def _certificates(folder: Path) -> Path:
         subprocess.run([str(OPENSSL), *args], check=True, capture_output=True, cwd=folder)
 
     key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-    openssl("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-            "-subj", "/CN=hemsnet test CA")  # fmt: skip
+    days = ("-days", "2")
+    openssl("req", "-x509", *key, *days, "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=CA")
     openssl("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     (folder / "san.ext").write_text("subjectAltName = IP:127.0.0.1\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext")  # fmt: skip
+    signed_by_ca = ("-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        *signed_by_ca,
+        *days,
+        "-out",
+        "server.crt",
+        "-extfile",
+        "san.ext",
+    )
     return folder / "ca.crt"
 
 
 def needs_mosquitto() -> None:
     if not MOSQUITTO.exists() or shutil.which(str(MOSQUITTO)) is None:
         pytest.skip(f"needs {MOSQUITTO}: `make sysdeps` installs it (Debian package mosquitto)")
+
+
+#: The users of :func:`provider_broker`, with their passwords.
+ROUTEC_USERS: Final = {"provider": "provider-secret", "h1": "h1-secret", "h2": "h2-secret"}
+
+
+@pytest.fixture(scope="module")
+def provider_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderBroker]:
+    """One Route C broker for a test module, users :data:`ROUTEC_USERS`."""
+    needs_mosquitto()
+    broker = ProviderBroker(tmp_path_factory.mktemp("provider-broker"), ROUTEC_USERS)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
 
 
 @pytest.fixture

@@ -6,28 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Iterator
 from typing import Final
 
 import aiomqtt
 import pytest
 
-from tests.broker import WITHIN, ProviderBroker, needs_mosquitto
+from tests.broker import ROUTEC_USERS, WITHIN, ProviderBroker, provider_broker
 
-USERS: Final = {"provider": "provider-secret", "h1": "h1-secret", "h2": "h2-secret"}
+__all__ = ["provider_broker"]  # the fixture, used by name
+
+USERS: Final = ROUTEC_USERS
 UP: Final = "hemsnet/v1/home/{}/up/batch"
 ACK: Final = "hemsnet/v1/home/{}/down/ack"
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderBroker]:
-    needs_mosquitto()
-    running = ProviderBroker(tmp_path_factory.mktemp("provider-broker"), USERS)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def client(broker: ProviderBroker, user: str, password: str | None = None) -> aiomqtt.Client:
@@ -46,9 +36,14 @@ async def received_until(messages: aiomqtt.Client, last_topic: str) -> list[tupl
     raise AssertionError("the subscription ended")
 
 
-def test_a_home_reaches_the_provider_only_under_its_own_topics(broker: ProviderBroker) -> None:
+def test_a_home_reaches_the_provider_only_under_its_own_topics(
+    provider_broker: ProviderBroker,
+) -> None:
     async def main() -> list[tuple[str, bytes]]:
-        async with client(broker, "provider") as provider, client(broker, "h1") as h1:
+        async with (
+            client(provider_broker, "provider") as provider,
+            client(provider_broker, "h1") as h1,
+        ):
             await provider.subscribe("hemsnet/v1/home/+/up/#", qos=1)
             await h1.publish(UP.format("h2"), b"forged", qos=1)  # refused by the ACL
             await h1.publish("hemsnet/v1/home/h2/up/state", b"forged", qos=1, retain=True)
@@ -58,9 +53,12 @@ def test_a_home_reaches_the_provider_only_under_its_own_topics(broker: ProviderB
     assert asyncio.run(main()) == [(UP.format("h1"), b"mine")]
 
 
-def test_a_home_reads_its_own_acks_and_no_one_elses(broker: ProviderBroker) -> None:
+def test_a_home_reads_its_own_acks_and_no_one_elses(provider_broker: ProviderBroker) -> None:
     async def main() -> list[tuple[str, bytes]]:
-        async with client(broker, "provider") as provider, client(broker, "h1") as h1:
+        async with (
+            client(provider_broker, "provider") as provider,
+            client(provider_broker, "h1") as h1,
+        ):
             await h1.subscribe("hemsnet/#", qos=1)  # asks for all: gets only what it may read
             await h1.subscribe(ACK.format("h2"), qos=1)
             await h1.publish(ACK.format("h1"), b"self-ack", qos=1)  # a home cannot ack itself
@@ -77,21 +75,25 @@ def test_a_home_reads_its_own_acks_and_no_one_elses(broker: ProviderBroker) -> N
     ids=["another-home-with-my-password", "wrong-password", "no-user"],
 )
 def test_a_home_presenting_another_identity_is_refused(
-    broker: ProviderBroker, user: str, password: str
+    provider_broker: ProviderBroker, user: str, password: str
 ) -> None:
     async def main() -> None:
-        async with broker.client(user, password):
+        async with provider_broker.client(user, password):
             pass
 
-    with pytest.raises(aiomqtt.MqttError, match="[Nn]ot authori[sz]ed|[Bb]ad user"):
+    with pytest.raises(aiomqtt.MqttError, match=r"[Nn]ot authori[sz]ed|[Bb]ad user"):
         asyncio.run(main())
 
 
-def test_a_broker_not_signed_by_the_trusted_ca_is_refused(broker: ProviderBroker) -> None:
+def test_a_broker_not_signed_by_the_trusted_ca_is_refused(provider_broker: ProviderBroker) -> None:
     async def main() -> None:
         system_cas = ssl.create_default_context()  # not the provider's CA
         async with aiomqtt.Client(
-            "127.0.0.1", broker.port, username="h1", password=USERS["h1"], tls_context=system_cas
+            "127.0.0.1",
+            provider_broker.port,
+            username="h1",
+            password=USERS["h1"],
+            tls_context=system_cas,
         ):
             pass
 
