@@ -57,6 +57,7 @@ class Pump:
         )
         self.sent = 0  # batches published, resends included
         self.resent = 0
+        self._saved = self.window.watermark  # the watermark on disk
         self._connection = 0
         self._next_check: float | None = None
         self._next_progress: float | None = None
@@ -70,8 +71,10 @@ class Pump:
         window = self.window
         for payload in acks:
             self._take_ack(payload)
-        if (moved := window.advance()) is not None:
-            self.outbox.acknowledge(moved)
+        window.advance()
+        if window.watermark > self._saved:  # again at the next tick if the disk said no
+            self.outbox.acknowledge(window.watermark)
+            self._saved = window.watermark
         if self._next_check is None or now >= self._next_check:
             self._next_check = now + self.check_every
             self._bound()

@@ -114,12 +114,11 @@ class Window:
                 batch.acked = matched = True
         return None if matched else f"range {first}..{last} holds no whole batch in flight"
 
-    def advance(self) -> int | None:
-        """Drop the acknowledged batches at the front; the new watermark if it moved."""
-        moved = None
+    def advance(self) -> int:
+        """Drop the acknowledged batches at the front; the watermark after them."""
         while self.batches and self.batches[0].acked:
-            moved = self.watermark = self.batches.pop(0).last
-        return moved
+            self.watermark = self.batches.pop(0).last
+        return self.watermark
 
     def due(self, now: float) -> list[Batch]:
         """The batches whose ack is overdue, their timers started again at ``now``."""
