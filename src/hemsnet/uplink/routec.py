@@ -104,7 +104,12 @@ class RouteCUplink:
             stamp = self.clock().isoformat(timespec="seconds")
             try:
                 out = await asyncio.to_thread(
-                    pump.tick, time.monotonic(), stamp, connection=connection, acks=acks
+                    pump.tick,
+                    time.monotonic(),
+                    stamp,
+                    connection=connection,
+                    acks=acks,
+                    link_busy=link.unsent > 0,
                 )
             except sqlite3.Error as exc:  # a busy or full disk: the records wait, none is lost
                 self._trouble(str(exc))

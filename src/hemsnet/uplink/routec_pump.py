@@ -64,10 +64,17 @@ class Pump:
         self._behind = False
 
     def tick(
-        self, now: float, stamp: str, *, connection: int, acks: Sequence[bytes] = ()
+        self,
+        now: float,
+        stamp: str,
+        *,
+        connection: int,
+        acks: Sequence[bytes] = (),
+        link_busy: bool = False,
     ) -> list[bytes]:
         """The batches to publish now. ``connection`` numbers the broker connection (0 while
-        there is none); ``stamp`` is the ``sent_at`` of new batches."""
+        there is none); ``link_busy``: the link has not yet sent all it was given (a slow
+        WAN), so no ack is overdue; ``stamp`` is the ``sent_at`` of new batches."""
         window = self.window
         for payload in acks:
             self._take_ack(payload)
@@ -80,8 +87,8 @@ class Pump:
             self._bound()
         out: list[bytes] = []
         if connection:
-            if connection != self._connection:
-                window.restart_timers(now)  # the link resends what it held; time runs again
+            if connection != self._connection or link_busy:
+                window.restart_timers(now)  # the link (re)sends what it holds; time runs after
                 self._connection = connection
             overdue = window.due(now)
             self.resent += len(overdue)

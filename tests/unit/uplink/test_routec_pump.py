@@ -194,3 +194,12 @@ def test_a_watermark_the_disk_refused_is_written_at_the_next_tick(
     assert home.outbox.watermark() == 0
     assert pump.tick(2.0, STAMP, connection=1) == []
     assert home.outbox.watermark() == 10 and home.outbox.backlog() == 0
+
+
+def test_no_ack_is_overdue_while_the_link_is_still_sending(home: Home) -> None:
+    pump, provider = home.pump(), Provider(lose=1)
+    home.readings(10)
+    provider.take(pump.tick(0.0, STAMP, connection=1))
+    assert pump.tick(100.0, STAMP, connection=1, link_busy=True) == []  # a slow WAN
+    assert pump.tick(129.0, STAMP, connection=1) == []
+    assert len(pump.tick(130.0, STAMP, connection=1)) == 1 and pump.resent == 1
