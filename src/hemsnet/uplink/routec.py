@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -29,8 +28,6 @@ from hemsnet.uplink.routec_config import RouteCConfig
 from hemsnet.uplink.routec_pump import Pump
 
 __all__ = ["POLL", "RouteCUplink"]
-
-log = logging.getLogger(__name__)
 
 POLL: Final = 1.0  # s between two looks at the outbox: new records wait at most this long
 _ACKS_HELD: Final = 1000  # acks between two ticks; a flood beyond it is let go

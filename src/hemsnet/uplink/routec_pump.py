@@ -55,8 +55,7 @@ class Pump:
             batch_size=config.batch_size,
             ack_timeout=config.ack_timeout,
         )
-        self.sent = 0  # batches published, resends included
-        self.resent = 0
+        self.resent = 0  # batches sent again after their ack timeout
         self._saved = self.window.watermark  # the watermark on disk
         self._connection = 0
         self._next_check: float | None = None
@@ -99,7 +98,6 @@ class Pump:
                     break
                 out.append(window.take(records, now, stamp).payload)
             self._progress(now)
-        self.sent += len(out)
         return out
 
     def next_due(self) -> float | None:
