@@ -21,7 +21,7 @@ from typing import Final
 
 from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.routec_config import RouteCConfig
-from hemsnet.uplink.routec_window import Window, parse_ack
+from hemsnet.uplink.routec_window import BatchWindow, parse_ack
 
 __all__ = ["Pump"]
 
@@ -48,7 +48,7 @@ class Pump:
         self.report = report
         self.check_every = check_every
         self.progress_every = progress_every
-        self.window = Window(
+        self.window = BatchWindow(
             config.home,
             watermark=outbox.watermark(),
             size=config.window,

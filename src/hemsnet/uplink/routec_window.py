@@ -16,7 +16,7 @@ from typing import Final
 
 from hemsnet.store.outbox import QueuedRecord
 
-__all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "Batch", "Window", "parse_ack"]
+__all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "Batch", "BatchWindow", "parse_ack"]
 
 MAX_BATCH_BYTES: Final = 256 * 1024
 MAX_ACK_BYTES: Final = 1024  # an ack is ~40 bytes: anything longer is not one
@@ -54,7 +54,7 @@ def parse_ack(payload: bytes) -> tuple[int, int] | str:
     return first, last
 
 
-class Window:
+class BatchWindow:
     """The batches of one home in flight, oldest first."""
 
     def __init__(
