@@ -1,5 +1,6 @@
 """The Route C uplink as a service: the outbox of the controller's store to the provider's
-broker, store-and-forward (docs/route-c.md).
+broker, store-and-forward, through the home gateway and the WAN [G.9958 I.1(3), 6.4.2, 6.4.3]
+(docs/route-c.md).
 
 An :class:`~hemsnet.uplink.mqtt.MqttLink` keeps the connection (TLS, the home's user and
 password, back-off); its last will is ``up/state`` ``offline``, retained, and ``online`` is
