@@ -49,8 +49,8 @@ class RouteCUplink:
         clock: Callable[[], datetime],
         report: Callable[[str], None],
     ) -> None:
-        """Open the outbox of the store at ``db`` (opened and migrated already) and the link;
-        ConfigError when either cannot be used."""
+        """Open the outbox of the store at ``db`` (opened and migrated already), start queueing
+        in it, and make the link; ConfigError when either cannot be used."""
         broker = config.broker
         assert broker is not None
         self.config = config
@@ -65,6 +65,7 @@ class RouteCUplink:
         except OSError as exc:  # ssl.SSLError too: a CA, certificate or key that is no good
             self.outbox.close()
             raise ConfigError(f"routec: the TLS files cannot be used: {exc}") from None
+        self.outbox.enable(True)
         self.pump = Pump(self.outbox, config, report)
         self.link.subscribe(config.topic("down/ack"), self._on_ack)
         self._acks: list[bytes] = []

@@ -92,6 +92,7 @@ class Home:
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Home]:
     with Store.open(tmp_path / "hems.db") as store, Outbox.open(store.path) as outbox:
+        outbox.enable(True)
         yield Home(store, outbox, store.meter("m", "fe80::1", ARRIVED))
 
 
