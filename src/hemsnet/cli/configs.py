@@ -4,7 +4,8 @@ command.
 Each table is read by its owner: the controller's (``[timers]`` … ``[appliances]``,
 :mod:`hemsnet.controller.config`), ``[dashboard]`` (:mod:`hemsnet.web.config`), ``[mqtt]``
 (:mod:`hemsnet.uplink.config`), ``[demand]`` (:mod:`hemsnet.control.plan`), ``[openadr]``
-(:mod:`hemsnet.uplink.openadr_config`), and here where the
+(:mod:`hemsnet.uplink.openadr_config`), ``[routec]`` (:mod:`hemsnet.uplink.routec_config`), and
+here where the
 controller runs, so that a service needs no other argument (examples/hemsnet.toml)::
 
     [link]
@@ -30,6 +31,7 @@ from hemsnet.controller.config import ControllerConfig, parse_config
 from hemsnet.tomlconfig import TomlTable, read_toml
 from hemsnet.uplink.config import MqttConfig, parse_mqtt
 from hemsnet.uplink.openadr_config import OpenAdrConfig, parse_openadr
+from hemsnet.uplink.routec_config import RouteCConfig, parse_routec
 from hemsnet.web.config import DashboardConfig, parse_dashboard
 
 __all__ = ["Configs", "Deployment", "configs_of", "read_configs"]
@@ -58,6 +60,7 @@ class Configs:
     deployment: Deployment = field(default_factory=Deployment)
     demand: DemandPlan = field(default_factory=DemandPlan)
     openadr: OpenAdrConfig = field(default_factory=OpenAdrConfig)
+    routec: RouteCConfig = field(default_factory=RouteCConfig)
 
 
 def _deployment(data: dict[str, Any], source: str) -> Deployment:
@@ -94,4 +97,5 @@ def configs_of(data: dict[str, Any], source: str) -> Configs:
         _deployment(data, source),
         parse_plan(data, source),
         parse_openadr(data, source),
+        parse_routec(data, source),
     )

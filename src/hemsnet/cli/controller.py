@@ -30,6 +30,7 @@ from hemsnet.control.plan import DemandPlan
 from hemsnet.controller import ControllerConfig
 from hemsnet.controller.config import RouteBConfig
 from hemsnet.skstack.driver import KnownPan, RouteBCredentials
+from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.config import with_url
 from hemsnet.uplink.openadr_config import OpenAdrConfig
 from hemsnet.web.app import bind, build_app, serve
@@ -101,7 +102,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         type=Path,
         metavar="FILE",
         help="controller.toml: timers, polling, appliances, [dashboard], [mqtt], [link], "
-        "[store] (see examples/)",
+        "[store], [routec] (the uplink to the HEMS provider; see examples/)",
     )
     controller.add_argument(
         "--ipv4", action="store_true", help="also use IPv4 (224.0.23.0) for IPv4-only meters"
@@ -208,6 +209,15 @@ def _run(args: argparse.Namespace) -> int:
             from hemsnet.uplink.homeassistant import attach
 
             uplink = attach(controller, mqtt)
+        if configs.routec.broker is not None:
+            from hemsnet.uplink.routec import RouteCUplink
+
+            routec = RouteCUplink(configs.routec, db, clock=clock.now, report=_print)
+            services.append(routec.run)
+            uplink += routec.describe()
+        else:  # no Route C (any more): queue nothing for it (R6)
+            with Outbox.open(db) as outbox:
+                outbox.enable(False)
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
             f"hemsnet controller: {where}; {target}{controller.describe()}; store {db}{uplink}"

@@ -38,8 +38,8 @@ _CHANNEL_MAX: Final = 60
 _UP_FLOOR: Final = timedelta(seconds=90)
 #: Tables of the same file that others read: the dashboard (hemsnet.web), the MQTT uplink
 #: (hemsnet.uplink), where the controller runs (hemsnet.cli.deployment), demand control
-#: (hemsnet.control.plan).
-_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store", "demand", "openadr")
+#: (hemsnet.control.plan), the Route C uplink to the provider (hemsnet.uplink.routec_config).
+_OTHER_TABLES: Final = ("dashboard", "mqtt", "link", "store", "demand", "openadr", "routec")
 _STALE_WITHIN: Final = timedelta(minutes=15)
 
 

@@ -206,8 +206,75 @@ CREATE TABLE dr_event (
 ) STRICT;
 """
 
+# Route C (docs/route-c.md): every row the provider should see is queued in the outbox by these
+# triggers, in the transaction that stores it, as the JSON record of the contract without its
+# seq and kind (the outbox row's own columns). An update queues the row again: the newer record
+# supersedes. outbox_state holds the acknowledged watermark, and whether Route C is on: while it
+# is off (a controller without [routec]) nothing is queued, so nothing grows unbounded.
+_V8: Final = """
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE outbox_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    acked INTEGER NOT NULL CHECK (acked >= 0),
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1))
+) STRICT;
+INSERT INTO outbox_state (id, acked, enabled) VALUES (1, 0, 0);
+""" + "".join(
+    f"""
+CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table}
+WHEN (SELECT enabled FROM outbox_state WHERE id = 1) BEGIN
+    INSERT INTO outbox (kind, body) VALUES ('{table}', json_object({fields}));
+END;
+"""
+    for table, fields in (
+        (
+            "reading",
+            "'meter', (SELECT key FROM meter WHERE id = NEW.meter_id), 'series', NEW.series, "
+            "'at', NEW.measured_at, 'raw', NEW.raw, 'value', NEW.value, "
+            "'void', json(iif(NEW.void, 'true', 'false')), 'source', NEW.source",
+        ),
+        (
+            "attribute",
+            "'meter', (SELECT key FROM meter WHERE id = NEW.meter_id), 'epc', NEW.epc, "
+            "'at', NEW.valid_from, 'edt', iif(NEW.edt IS NULL, NULL, hex(NEW.edt))",
+        ),
+        (
+            "gap",
+            "'meter', (SELECT key FROM meter WHERE id = NEW.meter_id), 'series', NEW.series, "
+            "'start', NEW.start_at, 'end', NEW.end_at, 'status', NEW.status, "
+            "'opened', NEW.opened_at, 'closed', NEW.closed_at",
+        ),
+        (
+            "fault",
+            "'meter', (SELECT key FROM meter WHERE id = NEW.meter_id), "
+            "'start', NEW.started_at, 'end', NEW.ended_at",
+        ),
+        (
+            "appliance_reading",
+            "'appliance', (SELECT key FROM appliance WHERE id = NEW.appliance_id), "
+            "'eoj', (SELECT eoj FROM appliance WHERE id = NEW.appliance_id), "
+            "'at', NEW.measured_at, 'watts', NEW.watts, "
+            "'operating', "
+            "iif(NEW.operating IS NULL, NULL, json(iif(NEW.operating, 'true', 'false')))",
+        ),
+        (
+            "control_action",
+            "'id', NEW.id, 'at', NEW.decided_at, 'appliance', NEW.appliance, 'action', NEW.kind, "
+            "'step', NEW.step, 'outcome', NEW.outcome, 'target_kw', NEW.target_kw, "
+            "'projected_kw', NEW.projected_kw, 'power_before_w', NEW.power_before_w, "
+            "'power_after_w', NEW.power_after_w",
+        ),
+    )
+    for event in ("INSERT", "UPDATE")
+)
+
 #: Every migration, oldest first; the schema version is ``len(MIGRATIONS)``.
-MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: Final[tuple[str, ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 
 
 def version(connection: sqlite3.Connection) -> int:

@@ -49,13 +49,17 @@ _PORTS: Final = {"mqtt": 1883, "mqtts": 8883}
 @dataclass(frozen=True, slots=True)
 class Broker:
     """Where the broker is and how to log in: ``mqtt://[user[:password]@]host[:port]``
-    (``mqtts://`` for TLS)."""
+    (``mqtts://`` for TLS: the system's CAs, or ``ca_file``'s; a client certificate when
+    ``cert_file`` and ``key_file`` are given)."""
 
     host: str
     port: int
     tls: bool = False
     username: str | None = None
     password: str | None = None
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
 
     def __str__(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host

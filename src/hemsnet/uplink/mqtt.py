@@ -36,7 +36,7 @@ import aiomqtt
 from hemsnet.aio.clock import wait_for_stop
 from hemsnet.uplink.config import Broker
 
-__all__ = ["MqttLink", "MqttMessage"]
+__all__ = ["MqttLink", "MqttMessage", "tls_context"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,17 @@ _JITTER: Final = 0.25
 _CONNECT_TIMEOUT: Final = 10.0
 
 Handler = Callable[[str, bytes], None]
+
+
+def tls_context(broker: Broker) -> ssl.SSLContext | None:
+    """The TLS context of an ``mqtts://`` broker (``None`` for ``mqtt://``); OSError or
+    ssl.SSLError when a CA, certificate or key file cannot be used."""
+    if not broker.tls:
+        return None
+    context = ssl.create_default_context(cafile=broker.ca_file)
+    if broker.cert_file is not None:
+        context.load_cert_chain(broker.cert_file, broker.key_file)
+    return context
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +80,7 @@ class MqttLink:
         queue_limit: int = 1000,
     ) -> None:
         self.broker = broker
+        self.tls = tls_context(broker)
         self.client_id = client_id
         self.will = will
         self.keepalive = keepalive
@@ -108,6 +120,11 @@ class MqttLink:
         """Call ``handler(topic, payload)`` for each message on ``topic_filter``, on every
         connection from now on (call before :meth:`run`, or it applies from the next one)."""
         self._handlers.append((topic_filter, handler))
+
+    @property
+    def unsent(self) -> int:
+        """Messages (not retained) queued and not yet acknowledged by the broker."""
+        return len(self._events)
 
     def retained(self, topic: str) -> bytes | None:
         """The latest retained payload published on ``topic``, if any."""
@@ -155,7 +172,7 @@ class MqttLink:
             else aiomqtt.Will(will.topic, will.payload, will.qos, will.retain),
             keepalive=self.keepalive,
             timeout=_CONNECT_TIMEOUT,
-            tls_context=ssl.create_default_context() if broker.tls else None,
+            tls_context=self.tls,
         )
 
     def _on_connected(self, after_failure: bool) -> None:

@@ -17,6 +17,7 @@ TABLES = {"meter", "reading", "attribute", "gap", "fault", "request_count"}
 TABLES |= {"appliance", "appliance_reading", "request_hour", "wisun_pan"}
 TABLES |= {"wire_event", "register_restart"}
 TABLES |= {"control_action", "control_override", "dr_event"}
+TABLES |= {"outbox", "outbox_state", "sqlite_sequence"}
 
 
 def _tables(path: Path) -> set[str]:
