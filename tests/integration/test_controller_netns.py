@@ -110,7 +110,7 @@ def test_discovery_to_stored_data(topology: Namespaces, tmp_path: Path) -> None:
     db = tmp_path / "hemsnet.db"
     installed = now() - timedelta(days=2)
     with Store.open(db), Outbox.open(db) as outbox:
-        outbox.enable(True)  # as a controller with [routec] left it (route-c.md R6)
+        outbox.enable(True)  # as a controller with [routec] left it (route-c.md U6)
 
     async def scenario() -> None:
         async with (

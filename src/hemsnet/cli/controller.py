@@ -215,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
             routec = RouteCUplink(configs.routec, db, clock=clock.now, report=_print)
             services.append(routec.run)
             uplink += routec.describe()
-        else:  # no Route C (any more): queue nothing for it (R6)
+        else:  # no Route C (any more): queue nothing for it (U6)
             with Outbox.open(db) as outbox:
                 outbox.enable(False)
         target = f"meter {meter}" if meter else "searching by multicast"

@@ -7,7 +7,7 @@ its own connection to the store's file, so that the uplink never waits on the co
 writer (WAL: readers never block the writer, and SQLite's busy timeout serialises the two
 writers).
 
-Backlog policy (decision R3): at most ``max_backlog`` records wait after the watermark. Past
+Backlog policy (decision U3): at most ``max_backlog`` records wait after the watermark. Past
 it, the oldest that are not in flight are dropped down to nine tenths of the bound, and one
 ``dropped`` record (``first``, ``last``, ``count``) is queued in the same transaction, so that
 the provider learns which sequence numbers will never come. ``dropped`` records are never
@@ -96,7 +96,7 @@ class Outbox:
         self.close()
 
     def enable(self, on: bool) -> None:
-        """Queue what the store writes from now on (``on``), or nothing (decision R6)."""
+        """Queue what the store writes from now on (``on``), or nothing (decision U6)."""
         with self._transaction() as db:
             db.execute("UPDATE outbox_state SET enabled = ? WHERE id = 1", (int(on),))
 

@@ -6,11 +6,11 @@ worker thread, :mod:`hemsnet.uplink.routec`) and in virtual time in the tests. I
 
 1. the acks that came since the last tick are taken (hostile input: a bad one is one log line);
 2. a watermark that moved is made durable, and the acknowledged records deleted;
-3. the backlog bound is applied, at the first tick and every ``check_every`` seconds (R3);
+3. the backlog bound is applied, at the first tick and every ``check_every`` seconds (U3);
 4. while the broker is connected: overdue batches go again, and new ones fill the window;
 5. progress, while connected (an outage is the link's one log line): ``uplink: 12,345 records
    to send`` at most every ``progress_every`` seconds while more than a window waits, and
-   ``uplink: caught up`` once everything is acknowledged (R5).
+   ``uplink: caught up`` once everything is acknowledged (U5).
 """
 
 from __future__ import annotations
