@@ -1,0 +1,208 @@
+"""The homes of one fleet process and their Route C uplinks over one MQTT connection.
+
+Each home is a :class:`~hemsnet.fleet.home.VirtualHome` with its own store, outbox and
+:class:`~hemsnet.uplink.routec_pump.Pump`: the same outbox and pump that ``hemsnet controller``
+runs, so what reaches the provider is what a real controller would send. Only the connection is
+shared: ten thousand TLS sessions on one 2-core machine would measure the broker's handshakes,
+not the provider. The shared connection's user may therefore publish under every home's
+topics; a real home's may not (docs/route-c.md, Identity).
+
+Two ways to run (:meth:`FleetSlice.simulate` then :meth:`FleetSlice.drain`, or
+:meth:`FleetSlice.live`):
+
+* **backlog**: simulate every home first with the WAN away, then send everything at once: the
+  provider's ingest rate with the whole backlog of a day waiting, as after an outage;
+* **live**: simulate ``step`` of virtual time, send what was stored, and so on: each step's
+  wall-clock time is noted per home (:attr:`FleetSlice.committed`), so that the provider's
+  ``received_at`` gives the latency from the controller's store to the provider's table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Final
+
+import aiomqtt
+
+from hemsnet.fleet.home import HomeSpec, VirtualHome
+from hemsnet.store.outbox import Outbox
+from hemsnet.uplink.routec_config import RouteCConfig
+from hemsnet.uplink.routec_pump import Pump
+
+__all__ = ["ACK_FILTER", "FleetSlice", "SliceResult", "shared_connection"]
+
+log = logging.getLogger(__name__)
+
+ACK_FILTER: Final = "hemsnet/v1/home/+/down/ack"
+_IN_FLIGHT: Final = 200  # QoS 1 publishes the connection keeps unacknowledged by the broker
+_IDLE_TICK: Final = 0.2  # s between two ticks while waiting for acks
+_NO_PROGRESS: Final = 120.0  # s without a single ack before the drain gives up
+
+
+@dataclass(frozen=True, slots=True)
+class SliceResult:
+    """What one slice did: for the bench's report."""
+
+    homes: int
+    records: int  # sequence numbers acknowledged, over all homes
+    simulate_s: float
+    drain_s: float
+    batches: int
+    resent: int
+    committed: list[tuple[str, int, float]]  # (home, last seq stored, wall time), live only
+
+
+class FleetSlice:
+    """Homes ``specs`` in ``folder``, all on virtual time from ``start``."""
+
+    def __init__(
+        self,
+        specs: list[HomeSpec],
+        folder: Path,
+        *,
+        start: datetime,
+        installed: datetime,
+        routec: RouteCConfig,
+        report: Callable[[str], None] = print,
+    ) -> None:
+        self.folder = folder
+        self.start = start
+        self.report = report
+        self.homes = [VirtualHome(spec, folder, start=start, installed=installed) for spec in specs]
+        self.outboxes = [Outbox.open(folder / f"{spec.home_id}.db") for spec in specs]
+        self.pumps = {
+            home.spec.home_id: Pump(outbox, _for(routec, home.spec.home_id), _quiet)
+            for home, outbox in zip(self.homes, self.outboxes, strict=True)
+        }
+        self.committed: list[tuple[str, int, float]] = []
+        self._acks: dict[str, list[bytes]] = {}
+        self._last_noted: dict[str, int] = {}
+        self._simulate_s = 0.0
+        self._drain_s = 0.0
+
+    def simulate(self, until: datetime) -> None:
+        """Every home up to ``until``, the WAN away (nothing sent)."""
+        began = time.perf_counter()
+        for n, home in enumerate(self.homes, 1):
+            home.run_until(until)
+            if n % 500 == 0:
+                self.report(f"fleet: {n:,} of {len(self.homes):,} homes simulated")
+        self._simulate_s += time.perf_counter() - began
+
+    async def drain(self, client: aiomqtt.Client) -> None:
+        """Send every home's outbox and wait until the provider has acknowledged it all."""
+        began = time.perf_counter()
+        await self._until_acknowledged(client)
+        self._drain_s += time.perf_counter() - began
+
+    async def live(self, client: aiomqtt.Client, until: datetime, step: timedelta) -> None:
+        """Simulate ``step`` at a time, sending after each; then wait for the last acks."""
+        at = self.start
+        while at < until:
+            at = min(at + step, until)
+            began = time.perf_counter()
+            for home in self.homes:
+                home.run_until(at)
+                self._note_committed(home.spec.home_id)
+            self._simulate_s += time.perf_counter() - began
+            await self._tick(client)
+        await self.drain(client)
+
+    def _note_committed(self, home: str) -> None:
+        """The wall time by which the home's store held everything up to its last seq."""
+        last = self.pumps[home].outbox.last_seq()
+        noted = self._last_noted.get(home, 0)
+        if last > noted:
+            self._last_noted[home] = last
+            self.committed.append((home, last, time.time()))
+
+    def result(self) -> SliceResult:
+        pumps = self.pumps.values()
+        return SliceResult(
+            homes=len(self.homes),
+            records=sum(pump.window.watermark for pump in pumps),
+            simulate_s=self._simulate_s,
+            drain_s=self._drain_s,
+            batches=sum(pump.sent for pump in pumps),
+            resent=sum(pump.resent for pump in pumps),
+            committed=self.committed,
+        )
+
+    def close(self) -> None:
+        for outbox in self.outboxes:
+            outbox.close()
+        for home in self.homes:
+            home.close()
+
+    # --- the shared connection ----------------------------------------------------------------
+
+    async def receive_acks(self, client: aiomqtt.Client) -> None:
+        """Route each ack to its home's pump (a task beside the others; subscribe to
+        :data:`ACK_FILTER` first)."""
+        async for message in client.messages:
+            parts = message.topic.value.split("/")
+            payload = message.payload
+            if len(parts) == 6 and parts[3] in self.pumps and isinstance(payload, bytes):
+                self._acks.setdefault(parts[3], []).append(payload)
+
+    async def _until_acknowledged(self, client: aiomqtt.Client) -> None:
+        progress_at = time.monotonic()
+        acknowledged = -1
+        while True:
+            sent = await self._tick(client)
+            done = sum(pump.window.watermark for pump in self.pumps.values())
+            if done != acknowledged:
+                acknowledged, progress_at = done, time.monotonic()
+            if not sent and all(self._caught_up(pump) for pump in self.pumps.values()):
+                return
+            if time.monotonic() - progress_at > _NO_PROGRESS:
+                raise TimeoutError(f"no ack for {_NO_PROGRESS:.0f} s ({done:,} acknowledged)")
+            await asyncio.sleep(_IDLE_TICK)
+
+    async def _tick(self, client: aiomqtt.Client) -> int:
+        """One tick of every pump; their batches published together. Returns how many."""
+        now, stamp = time.monotonic(), datetime.now().isoformat(timespec="seconds")
+        published = []
+        for home, pump in self.pumps.items():
+            acks = self._acks.pop(home, [])
+            for payload in pump.tick(now, stamp, connection=1, acks=acks):
+                topic = f"hemsnet/v1/home/{home}/up/batch"
+                published.append(client.publish(topic, payload, qos=1))
+        await asyncio.gather(*published)
+        return len(published)
+
+    @staticmethod
+    def _caught_up(pump: Pump) -> bool:
+        return not pump.window.batches and pump.window.watermark >= pump.outbox.last_seq()
+
+
+def _for(routec: RouteCConfig, home: str) -> RouteCConfig:
+    return RouteCConfig(
+        broker=routec.broker,
+        home=home,
+        batch_size=routec.batch_size,
+        window=routec.window,
+        ack_timeout=routec.ack_timeout,
+        max_backlog=routec.max_backlog,
+    )
+
+
+def _quiet(line: str) -> None:
+    """A pump's progress lines, which would be ten thousand homes' worth, go to the debug log."""
+    log.debug("%s", line)
+
+
+@contextlib.asynccontextmanager
+async def shared_connection(host: str, port: int, client_id: str) -> AsyncIterator[aiomqtt.Client]:
+    """The slice's one connection (the bench's and the demo's broker is local)."""
+    async with aiomqtt.Client(
+        host, port, identifier=client_id, max_inflight_messages=_IN_FLIGHT, timeout=30
+    ) as client:
+        yield client
