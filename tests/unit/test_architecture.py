@@ -65,7 +65,10 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("uplink", "aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),
         ),
+        # Simulated homes sending over Route C, for the provider's bench and demo.
+        "fleet": (*("uplink", "aio", "store", "controller", "meter", "errors"),),
         "cli": (
+            "fleet",
             *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),

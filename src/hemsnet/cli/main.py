@@ -28,6 +28,7 @@ from hemsnet.cli import (
     dissector,
     dongle,
     export,
+    fleet,
     homenet,
     meter,
     net,
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     conformance.register(commands)
     dissector.register(commands)
     vtn.register(commands)
+    fleet.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from hemsnet.errors import HemsnetError
 from hemsnet.fleet.home import HomeSpec
@@ -30,7 +30,12 @@ from hemsnet.fleet.slice import ACK_FILTER, FleetSlice, SliceResult, shared_conn
 from hemsnet.uplink.config import Broker
 from hemsnet.uplink.routec_config import RouteCConfig
 
-__all__ = ["FleetPlan", "FleetResult", "home_id", "run_fleet"]
+__all__ = ["MODES", "FleetPlan", "FleetResult", "Mode", "home_id", "run_fleet"]
+
+#: live: simulate and send step by step; backlog: simulate every home, then send all at once;
+#: simulate: only simulate (the stores wait in the folder); replay: send what a simulate left.
+Mode = Literal["live", "backlog", "simulate", "replay"]
+MODES: Final[tuple[Mode, ...]] = ("live", "backlog", "simulate", "replay")
 
 _SIMULATE_LIMIT: Final = 6 * 3600.0  # s a process may take to simulate before it is given up
 _INSTALLED_BEFORE: Final = timedelta(minutes=30)
@@ -44,18 +49,22 @@ def home_id(index: int) -> str:
 class FleetPlan:
     """What to run: ``homes`` homes for ``hours`` of virtual time from ``start``."""
 
-    broker: Broker
+    broker: Broker | None  # None: simulate only
     folder: Path
     homes: int
     hours: float
     start: datetime
     processes: int = 2
-    live: bool = False
+    mode: Mode = "backlog"
     step: timedelta = timedelta(minutes=30)
     seed: int = 1
     batch_size: int = 500
     window: int = 8
     ack_timeout: float = 30.0
+
+    @property
+    def live(self) -> bool:
+        return self.mode == "live"
 
     @property
     def end(self) -> datetime:
@@ -94,7 +103,8 @@ def run_fleet(plan: FleetPlan, report: Callable[[str], None]) -> FleetResult:
             f"fleet: a process failed before the release: {_first(results)}"
         ) from exc
     released = time.perf_counter()
-    report(f"fleet: {plan.homes:,} homes released to the broker {plan.broker}")
+    if plan.broker is not None and plan.mode != "simulate":
+        report(f"fleet: {plan.homes:,} homes released to the broker {plan.broker}")
     done = [results.get() for _ in workers]
     ingest_s = time.perf_counter() - released
     for worker in workers:
@@ -163,12 +173,18 @@ async def _slice(
         report=lambda line: print(f"[{index}] {line}", flush=True),
     )
     try:
-        if not plan.live:
+        if plan.mode in ("backlog", "simulate"):
             slice_.simulate(plan.end)
+        if plan.mode == "simulate":
+            await asyncio.to_thread(ready.wait, _SIMULATE_LIMIT)
+            return slice_.result()
+        if plan.mode != "live":
+            slice_.open_uplinks()
         broker = plan.broker
-        async with shared_connection(
-            broker.host, broker.port, f"hemsnet-fleet-{os.getpid()}"
-        ) as client:
+        if broker is None:
+            raise HemsnetError(f"fleet: mode {plan.mode} needs a broker")
+        client_id = f"hemsnet-fleet-{os.getpid()}"
+        async with shared_connection(broker.host, broker.port, client_id) as client:
             await client.subscribe(ACK_FILTER, qos=1)  # before the first batch goes
             acks = asyncio.create_task(slice_.receive_acks(client))
             await asyncio.to_thread(ready.wait, _SIMULATE_LIMIT)

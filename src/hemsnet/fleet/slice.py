@@ -72,15 +72,14 @@ class FleetSlice:
         routec: RouteCConfig,
         report: Callable[[str], None] = print,
     ) -> None:
+        self.specs = specs
         self.folder = folder
         self.start = start
+        self.installed = installed
+        self.routec = routec
         self.report = report
-        self.homes = [VirtualHome(spec, folder, start=start, installed=installed) for spec in specs]
-        self.outboxes = [Outbox.open(folder / f"{spec.home_id}.db") for spec in specs]
-        self.pumps = {
-            home.spec.home_id: Pump(outbox, _for(routec, home.spec.home_id), _quiet)
-            for home, outbox in zip(self.homes, self.outboxes, strict=True)
-        }
+        self.homes: list[VirtualHome] = []
+        self.pumps: dict[str, Pump] = {}
         self.committed: list[tuple[str, int, float]] = []
         self._acks: dict[str, list[bytes]] = {}
         self._last_noted: dict[str, int] = {}
@@ -88,13 +87,22 @@ class FleetSlice:
         self._drain_s = 0.0
 
     def simulate(self, until: datetime) -> None:
-        """Every home up to ``until``, the WAN away (nothing sent)."""
+        """Every home from ``start`` up to ``until`` with the WAN away (nothing sent), one home
+        at a time: a store per home held open would use up the file descriptors."""
         began = time.perf_counter()
-        for n, home in enumerate(self.homes, 1):
+        for n, spec in enumerate(self.specs, 1):
+            home = self._home(spec)
             home.run_until(until)
+            home.close()
             if n % 500 == 0:
-                self.report(f"fleet: {n:,} of {len(self.homes):,} homes simulated")
+                self.report(f"fleet: {n:,} of {len(self.specs):,} homes simulated")
         self._simulate_s += time.perf_counter() - began
+
+    def open_uplinks(self) -> None:
+        """Each home's outbox and pump (the stores must exist: simulated, or live)."""
+        for spec in self.specs:
+            outbox = Outbox.open(self.folder / f"{spec.home_id}.db")
+            self.pumps[spec.home_id] = Pump(outbox, _for(self.routec, spec.home_id), _quiet)
 
     async def drain(self, client: aiomqtt.Client) -> None:
         """Send every home's outbox and wait until the provider has acknowledged it all."""
@@ -104,6 +112,8 @@ class FleetSlice:
 
     async def live(self, client: aiomqtt.Client, until: datetime, step: timedelta) -> None:
         """Simulate ``step`` at a time, sending after each; then wait for the last acks."""
+        self.homes = [self._home(spec) for spec in self.specs]
+        self.open_uplinks()
         at = self.start
         while at < until:
             at = min(at + step, until)
@@ -126,7 +136,7 @@ class FleetSlice:
     def result(self) -> SliceResult:
         pumps = self.pumps.values()
         return SliceResult(
-            homes=len(self.homes),
+            homes=len(self.specs),
             records=sum(pump.window.watermark for pump in pumps),
             simulate_s=self._simulate_s,
             drain_s=self._drain_s,
@@ -136,10 +146,13 @@ class FleetSlice:
         )
 
     def close(self) -> None:
-        for outbox in self.outboxes:
-            outbox.close()
+        for pump in self.pumps.values():
+            pump.outbox.close()
         for home in self.homes:
             home.close()
+
+    def _home(self, spec: HomeSpec) -> VirtualHome:
+        return VirtualHome(spec, self.folder, start=self.start, installed=self.installed)
 
     # --- the shared connection ----------------------------------------------------------------
 
@@ -205,4 +218,5 @@ async def shared_connection(host: str, port: int, client_id: str) -> AsyncIterat
     async with aiomqtt.Client(
         host, port, identifier=client_id, max_inflight_messages=_IN_FLIGHT, timeout=30
     ) as client:
+        client.pending_calls_threshold = _IN_FLIGHT * 100  # a fleet has thousands, by design
         yield client
