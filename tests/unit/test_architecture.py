@@ -66,7 +66,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("errors", "localtime", "tomlconfig"),
         ),
         # Simulated homes sending over Route C, for the provider's bench and demo.
-        "fleet": (*("uplink", "aio", "store", "controller", "meter", "errors"),),
+        "fleet": ("uplink", "aio", "store", "controller", "meter", "echonet", "errors"),
         "cli": (
             "fleet",
             *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
