@@ -26,7 +26,8 @@ from typing import Final, Literal
 
 from hemsnet.errors import HemsnetError
 from hemsnet.fleet.home import HomeSpec
-from hemsnet.fleet.slice import ACK_FILTER, FleetSlice, SliceResult, shared_connection
+from hemsnet.fleet.link import SharedLink
+from hemsnet.fleet.slice import FleetSlice, SliceResult
 from hemsnet.uplink.config import Broker
 from hemsnet.uplink.routec_config import RouteCConfig
 
@@ -38,6 +39,7 @@ Mode = Literal["live", "backlog", "simulate", "replay"]
 MODES: Final[tuple[Mode, ...]] = ("live", "backlog", "simulate", "replay")
 
 _SIMULATE_LIMIT: Final = 6 * 3600.0  # s a process may take to simulate before it is given up
+_CONNECT_WITHIN: Final = 30.0  # s for the first connection to the broker
 _INSTALLED_BEFORE: Final = timedelta(minutes=30)
 
 
@@ -183,18 +185,19 @@ async def _slice(
         broker = plan.broker
         if broker is None:
             raise HemsnetError(f"fleet: mode {plan.mode} needs a broker")
-        client_id = f"hemsnet-fleet-{os.getpid()}"
-        async with shared_connection(broker.host, broker.port, client_id) as client:
-            await client.subscribe(ACK_FILTER, qos=1)  # before the first batch goes
-            acks = asyncio.create_task(slice_.receive_acks(client))
+        link = SharedLink(broker, f"hemsnet-fleet-{os.getpid()}", slice_.take_ack)
+        stop = asyncio.Event()
+        connecting = asyncio.create_task(link.run(stop))
+        try:
+            await asyncio.wait_for(link.connected.wait(), _CONNECT_WITHIN)
             await asyncio.to_thread(ready.wait, _SIMULATE_LIMIT)
-            try:
-                if plan.live:
-                    await slice_.live(client, plan.end, plan.step)
-                else:
-                    await slice_.drain(client)
-            finally:
-                acks.cancel()
+            if plan.live:
+                await slice_.live(link, plan.end, plan.step)
+            else:
+                await slice_.drain(link)
+        finally:
+            stop.set()
+            await connecting
         result = slice_.result()
     finally:
         slice_.close()

@@ -23,26 +23,23 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-import aiomqtt
-
 from hemsnet.fleet.home import HomeSpec, VirtualHome
+from hemsnet.fleet.link import SharedLink
 from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.routec_config import RouteCConfig
 from hemsnet.uplink.routec_pump import Pump
 
-__all__ = ["ACK_FILTER", "FleetSlice", "SliceResult", "shared_connection"]
+__all__ = ["FleetSlice", "SliceResult"]
 
 log = logging.getLogger(__name__)
 
-ACK_FILTER: Final = "hemsnet/v1/home/+/down/ack"
-_IN_FLIGHT: Final = 200  # QoS 1 publishes the connection keeps unacknowledged by the broker
-_IDLE_TICK: Final = 0.2  # s between two ticks while waiting for acks
+_IDLE_TICK: Final = 0.5  # s at most between two ticks while waiting for acks
 _NO_PROGRESS: Final = 120.0  # s without a single ack before the drain gives up
 
 
@@ -83,6 +80,7 @@ class FleetSlice:
         self.committed: list[tuple[str, int, float]] = []
         self._acks: dict[str, list[bytes]] = {}
         self._last_noted: dict[str, int] = {}
+        self._acked = asyncio.Event()
         self._simulate_s = 0.0
         self._drain_s = 0.0
 
@@ -104,13 +102,13 @@ class FleetSlice:
             outbox = Outbox.open(self.folder / f"{spec.home_id}.db")
             self.pumps[spec.home_id] = Pump(outbox, _for(self.routec, spec.home_id), _quiet)
 
-    async def drain(self, client: aiomqtt.Client) -> None:
+    async def drain(self, link: SharedLink) -> None:
         """Send every home's outbox and wait until the provider has acknowledged it all."""
         began = time.perf_counter()
-        await self._until_acknowledged(client)
+        await self._until_acknowledged(link)
         self._drain_s += time.perf_counter() - began
 
-    async def live(self, client: aiomqtt.Client, until: datetime, step: timedelta) -> None:
+    async def live(self, link: SharedLink, until: datetime, step: timedelta) -> None:
         """Simulate ``step`` at a time, sending after each; then wait for the last acks."""
         self.homes = [self._home(spec) for spec in self.specs]
         self.open_uplinks()
@@ -122,8 +120,8 @@ class FleetSlice:
                 home.run_until(at)
                 self._note_committed(home.spec.home_id)
             self._simulate_s += time.perf_counter() - began
-            await self._tick(client)
-        await self.drain(client)
+            await self._tick(link)
+        await self.drain(link)
 
     def _note_committed(self, home: str) -> None:
         """The wall time by which the home's store held everything up to its last seq."""
@@ -156,20 +154,17 @@ class FleetSlice:
 
     # --- the shared connection ----------------------------------------------------------------
 
-    async def receive_acks(self, client: aiomqtt.Client) -> None:
-        """Route each ack to its home's pump (a task beside the others; subscribe to
-        :data:`ACK_FILTER` first)."""
-        async for message in client.messages:
-            parts = message.topic.value.split("/")
-            payload = message.payload
-            if len(parts) == 6 and parts[3] in self.pumps and isinstance(payload, bytes):
-                self._acks.setdefault(parts[3], []).append(payload)
+    def take_ack(self, home: str, payload: bytes) -> None:
+        """An ack from the provider, for the home's pump at its next tick."""
+        if home in self.pumps:
+            self._acks.setdefault(home, []).append(payload)
+            self._acked.set()
 
-    async def _until_acknowledged(self, client: aiomqtt.Client) -> None:
+    async def _until_acknowledged(self, link: SharedLink) -> None:
         progress_at = time.monotonic()
         acknowledged = -1
         while True:
-            sent = await self._tick(client)
+            sent = await self._tick(link)
             done = sum(pump.window.watermark for pump in self.pumps.values())
             if done != acknowledged:
                 acknowledged, progress_at = done, time.monotonic()
@@ -177,18 +172,21 @@ class FleetSlice:
                 return
             if time.monotonic() - progress_at > _NO_PROGRESS:
                 raise TimeoutError(f"no ack for {_NO_PROGRESS:.0f} s ({done:,} acknowledged)")
-            await asyncio.sleep(_IDLE_TICK)
+            self._acked.clear()
+            with contextlib.suppress(TimeoutError):  # a tick at least this often: resends
+                await asyncio.wait_for(self._acked.wait(), _IDLE_TICK)
 
-    async def _tick(self, client: aiomqtt.Client) -> int:
+    async def _tick(self, link: SharedLink) -> int:
         """One tick of every pump; their batches published together. Returns how many."""
         now, stamp = time.monotonic(), datetime.now().isoformat(timespec="seconds")
+        connection = link.connection if link.connected.is_set() else 0
         published = []
         for home, pump in self.pumps.items():
             acks = self._acks.pop(home, [])
-            for payload in pump.tick(now, stamp, connection=1, acks=acks):
-                topic = f"hemsnet/v1/home/{home}/up/batch"
-                published.append(client.publish(topic, payload, qos=1))
-        await asyncio.gather(*published)
+            for payload in pump.tick(now, stamp, connection=connection, acks=acks):
+                published.append((f"hemsnet/v1/home/{home}/up/batch", payload))
+        if published:
+            await link.publish_all(published)
         return len(published)
 
     @staticmethod
@@ -210,13 +208,3 @@ def _for(routec: RouteCConfig, home: str) -> RouteCConfig:
 def _quiet(line: str) -> None:
     """A pump's progress lines, which would be ten thousand homes' worth, go to the debug log."""
     log.debug("%s", line)
-
-
-@contextlib.asynccontextmanager
-async def shared_connection(host: str, port: int, client_id: str) -> AsyncIterator[aiomqtt.Client]:
-    """The slice's one connection (the bench's and the demo's broker is local)."""
-    async with aiomqtt.Client(
-        host, port, identifier=client_id, max_inflight_messages=_IN_FLIGHT, timeout=30
-    ) as client:
-        client.pending_calls_threshold = _IN_FLIGHT * 100  # a fleet has thousands, by design
-        yield client
