@@ -67,9 +67,11 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
         ),
         # Simulated homes sending over Route C, for the provider's bench and demo.
         "fleet": ("uplink", "aio", "store", "controller", "meter", "echonet", "errors"),
+        # The HEMS provider's service: Route C into PostgreSQL, and the fleet API.
+        "provider": ("web", "uplink", "aio", "errors"),
         "cli": (
-            "fleet",
-            *("aio", "web", "uplink", "testbed", "store", "control", "controller", "meter"),
+            *("fleet", "provider", "aio", "web", "uplink", "testbed", "store", "control"),
+            *("controller", "meter"),
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),
             *("errors", "localtime", "tomlconfig"),

@@ -32,6 +32,7 @@ from hemsnet.cli import (
     homenet,
     meter,
     net,
+    provider,
     status,
     vtn,
 )
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     dissector.register(commands)
     vtn.register(commands)
     fleet.register(commands)
+    provider.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",
