@@ -59,6 +59,8 @@ from tests.postgres import Postgres, postgres_missing, server_bin
 Truth = dict[str, dict[tuple[str, str, str], int | None]]
 
 GOAL_RATE: Final = 50_000  # readings per second into PostgreSQL
+PROBE: Final = "zz-bench-probe"
+_PROBE_TOPIC: Final = f"hemsnet/v1/home/{PROBE}/up/batch"
 READY_WITHIN: Final = 60.0  # s for the provider's workers to subscribe
 BROKER_TUNING: Final = (
     # A shared subscription's worker may fall behind a whole fleet's release: let the broker
@@ -199,19 +201,34 @@ class Provider:
             self.proc.wait()
 
 
-def _wait_subscribed(broker: Mosquitto, subscriptions: int) -> None:
-    """Until the broker counts ``subscriptions`` (each worker has two shared ones)."""
+def _wait_subscribed(broker: Mosquitto, workers: int) -> None:
+    """Until ``workers`` workers are connected and one of them acknowledges a probe batch
+    (its home, :data:`PROBE`, is left out of the check)."""
 
     async def watch() -> None:
         async with aiomqtt.Client("127.0.0.1", broker.port) as client:
-            await client.subscribe("$SYS/broker/subscriptions/count")
+            await client.subscribe("$SYS/broker/clients/connected")
+            await client.subscribe(f"hemsnet/v1/home/{PROBE}/down/ack", qos=1)
             async with asyncio.timeout(READY_WITHIN):
+                connected = False
                 async for message in client.messages:
                     payload = message.payload
-                    if isinstance(payload, bytes) and int(payload) >= subscriptions:
+                    if message.topic.value.startswith("$SYS") and isinstance(payload, bytes):
+                        connected = connected or int(payload) >= workers + 1
+                        if connected:
+                            await client.publish(_PROBE_TOPIC, _probe(), qos=1)
+                    elif connected:
                         return
 
     asyncio.run(watch())
+
+
+def _probe() -> bytes:
+    at = datetime.now().replace(minute=0, second=0, microsecond=0).isoformat()
+    record = {"seq": 1, "kind": "reading", "meter": "probe", "series": "power", "at": at,
+              "raw": 0, "value": "0", "void": False, "source": "poll"}  # fmt: skip
+    batch = {"v": 1, "home": PROBE, "first": 1, "last": 1, "sent_at": at, "records": [record]}
+    return json.dumps(batch).encode()
 
 
 # --- ingest and check ---------------------------------------------------------------------
@@ -234,7 +251,7 @@ def _ingest(
     db = pg.database(f"provider_{name}")
     provider = Provider(broker, db, workers)
     try:
-        _wait_subscribed(broker, 2 * workers)
+        _wait_subscribed(broker, workers)
         plan = FleetPlan(
             parse_broker(broker.url),
             folder,
@@ -301,6 +318,8 @@ def _check(db: str, truth: Truth) -> Check:
             "FROM reading"
         )
         for home, meter, series, at, raw in rows:
+            if home == PROBE:
+                continue
             stored.setdefault(home, {})[(meter, series, at)] = raw
     expected = sum(len(rows) for rows in truth.values())
     missing = duplicated = differing = 0
@@ -390,7 +409,7 @@ def _latency(
     db = pg.database("provider_live")
     provider = Provider(broker, db, 2)
     try:
-        _wait_subscribed(broker, 4)
+        _wait_subscribed(broker, 2)
         plan = FleetPlan(
             parse_broker(broker.url),
             folder,
@@ -409,7 +428,10 @@ def _latency(
             committed.setdefault(home, []).append((int(seq), float(at)))
     delays = []
     with psycopg.connect(db) as conn:
-        rows = conn.execute("SELECT home, seq, extract(epoch FROM received_at) FROM reading")
+        rows = conn.execute(
+            "SELECT home, seq, extract(epoch FROM received_at) FROM reading WHERE home != %s",
+            (PROBE,),
+        )
         for home, seq, received in rows:
             stored_at = next(at for last, at in committed[home] if last >= seq)
             delays.append(float(received) - stored_at)
