@@ -15,7 +15,7 @@ from pathlib import Path
 import aiomqtt
 import pytest
 
-from hemsnet.fleet.run import FleetPlan, home_id, run_fleet
+from hemsnet.fleet.run import FleetPlan, Mode, home_id, run_fleet
 from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.config import parse_broker
 from tests.broker import WITHIN, Mosquitto, mosquitto
@@ -65,14 +65,16 @@ def provider(mosquitto: Mosquitto) -> Iterator[Provider]:
     yield played
 
 
+@pytest.mark.parametrize("mode", ["backlog", "live"])
 def test_every_record_of_every_home_arrives_and_a_lost_batch_is_sent_again(
+    mode: Mode,
     tmp_path: Path,
     mosquitto: Mosquitto,
     provider: Provider,
 ) -> None:
     plan = FleetPlan(
         broker=parse_broker(mosquitto.url), folder=tmp_path, homes=HOMES, hours=3, start=START,
-        processes=2, mode="backlog", batch_size=100, ack_timeout=0.5,
+        processes=2, mode=mode, batch_size=100, ack_timeout=0.5,
     )  # fmt: skip
     lines: list[str] = []
     result = run_fleet(plan, lines.append)

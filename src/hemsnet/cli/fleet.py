@@ -49,6 +49,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="live: virtual minutes per step (30)",
     )
     parser.add_argument(
+        "--speed", type=float, metavar="X", help="live: virtual time at most X times as fast as "
+        "the wall clock (default: as fast as it goes)",
+    )  # fmt: skip
+    parser.add_argument(
         "--folder", type=Path, metavar="DIR", help="the homes' stores (default: a temporary "
         "folder, removed at the end)",
     )  # fmt: skip
@@ -64,6 +68,8 @@ def _run(args: argparse.Namespace) -> int:
         raise CliError(f"--hours: give more than 0 and at most {_HOURS_MAX}")
     if not 1 <= args.processes <= 64 or args.step <= 0:
         raise CliError("--processes: give 1..64; --step: a positive number of minutes")
+    if args.speed is not None and (args.speed <= 0 or args.mode != "live"):
+        raise CliError("--speed: a positive factor, for --mode live")
     broker = None
     if args.broker is not None:
         try:
@@ -87,6 +93,7 @@ def _run(args: argparse.Namespace) -> int:
         mode=args.mode,
         step=timedelta(minutes=args.step),
         seed=args.seed,
+        speed=args.speed,
     )
     try:
         result = run_fleet(plan, lambda line: print(line, flush=True))

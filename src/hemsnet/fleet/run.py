@@ -59,6 +59,7 @@ class FleetPlan:
     processes: int = 2
     mode: Mode = "backlog"
     step: timedelta = timedelta(minutes=30)
+    speed: float | None = None  # live: at most this many times the wall clock's pace
     seed: int = 1
     batch_size: int = 500
     window: int = 8
@@ -192,7 +193,7 @@ async def _slice(
             await asyncio.wait_for(link.connected.wait(), _CONNECT_WITHIN)
             await asyncio.to_thread(ready.wait, _SIMULATE_LIMIT)
             if plan.live:
-                await slice_.live(link, plan.end, plan.step)
+                await slice_.live(link, plan.end, plan.step, plan.speed)
             else:
                 await slice_.drain(link)
         finally:

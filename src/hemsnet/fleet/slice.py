@@ -109,11 +109,17 @@ class FleetSlice:
         await self._until_acknowledged(link)
         self._drain_s += time.perf_counter() - began
 
-    async def live(self, link: SharedLink, until: datetime, step: timedelta) -> None:
-        """Simulate ``step`` at a time, sending after each; then wait for the last acks."""
+    async def live(
+        self, link: SharedLink, until: datetime, step: timedelta, speed: float | None = None
+    ) -> None:
+        """Simulate ``step`` at a time, sending after each; then wait for the last acks.
+
+        ``speed``: virtual time runs at most that many times faster than the wall clock (the
+        demo's pace); None: as fast as the CPU allows."""
         self.homes = [self._home(spec) for spec in self.specs]
         self.open_uplinks()
         at = self.start
+        paced_from = time.monotonic()
         while at < until:
             at = min(at + step, until)
             began = time.perf_counter()
@@ -122,7 +128,18 @@ class FleetSlice:
                 self._note_committed(home.spec.home_id)
             self._simulate_s += time.perf_counter() - began
             await self._tick(link)
+            if speed is not None:
+                due = paced_from + (at - self.start).total_seconds() / speed
+                await self._tick_until(link, due)
         await self.drain(link)
+
+    async def _tick_until(self, link: SharedLink, due: float) -> None:
+        """Keep the uplinks going (acks in, batches out) until the monotonic time ``due``."""
+        while (left := due - time.monotonic()) > 0:
+            self._acked.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._acked.wait(), min(left, _IDLE_TICK))
+            await self._tick(link)
 
     def _note_committed(self, home: str) -> None:
         """The wall time by which the home's store held everything up to its last seq."""

@@ -17,6 +17,7 @@ from hemsnet.cli.main import main
         (["--hours", "0", "--broker", "mqtt://h"], "--hours: give more than 0 and at most 744"),
         ([], "--mode backlog needs --broker"),
         (["--mode", "live"], "--mode live needs --broker"),
+        (["--speed", "60", "--broker", "mqtt://h"], "--speed: a positive factor, for --mode live"),
         (["--broker", "http://h"], "--broker: 'http://h': the URL must start with mqtt://"),
         (
             ["--mode", "replay", "--broker", "mqtt://h"],
