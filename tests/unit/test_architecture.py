@@ -70,10 +70,13 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             *("web", "aio", "controller", "metering", "devices", "echonet"),
             *("errors", "tomlconfig"),
         ),
+        # Simulated homes sending over Route C, for the provider's bench and demo.
+        "fleet": ("uplink", "aio", "store", "controller", "meter", "echonet", "errors"),
         # The HEMS provider's service: Route C into PostgreSQL, and the fleet API.
         "provider": ("web", "uplink", "aio", "errors"),
         "cli": (
-            *("provider", "routea", "aio", "web", "uplink", "testbed", "store", "control"),
+            *("fleet", "provider", "routea", "aio", "web", "uplink", "testbed", "store"),
+            "control",
             *("controller", "meter"),
             *("appliances", "skstack", "conformance", "dissector"),
             *("homenet", "metering", "physics", "devices", "echonet"),

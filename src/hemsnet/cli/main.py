@@ -28,6 +28,7 @@ from hemsnet.cli import (
     dissector,
     dongle,
     export,
+    fleet,
     headend,
     homenet,
     meter,
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     vtn.register(commands)
     headend.register(commands)
     route_a.register(commands)
+    fleet.register(commands)
     provider.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(

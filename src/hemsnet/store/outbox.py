@@ -113,6 +113,11 @@ class Outbox:
         (acked,) = self._db.execute("SELECT acked FROM outbox_state WHERE id = 1").fetchone()
         return int(acked)
 
+    def last_seq(self) -> int:
+        """The highest sequence number ever queued (0 before the first record)."""
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        return 0 if row is None else int(row[0])
+
     def after(self, seq: int, limit: int) -> list[QueuedRecord]:
         """Up to ``limit`` records with sequence numbers above ``seq``, in order."""
         rows = self._db.execute(
