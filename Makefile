@@ -60,6 +60,7 @@ bench: install
 	$(BIN)/python bench/loop_stall.py --slow-fsync 20
 	$(BIN)/python -m bench.uplink
 	$(BIN)/python bench/conformance.py
+	$(BIN)/python -m bench.provider
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
