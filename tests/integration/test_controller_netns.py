@@ -19,6 +19,7 @@ import pytest
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import Series
 from hemsnet.store import Store
+from hemsnet.store.outbox import Outbox
 from hemsnet.testbed.netns import Link, Namespaces
 
 pytestmark = pytest.mark.netns
@@ -108,6 +109,8 @@ def test_discovery_to_stored_data(topology: Namespaces, tmp_path: Path) -> None:
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     db = tmp_path / "hemsnet.db"
     installed = now() - timedelta(days=2)
+    with Store.open(db), Outbox.open(db) as outbox:
+        outbox.enable(True)  # as a controller with [routec] left it (route-c.md R6)
 
     async def scenario() -> None:
         async with (
@@ -135,6 +138,8 @@ def test_discovery_to_stored_data(topology: Namespaces, tmp_path: Path) -> None:
         assert store.readings(meter.id, Series.ENERGY_NORMAL, first, installed)  # voids kept
         assert store.stats(meter.id).answered > 0
         assert store.gaps(meter.id, GapStatus.OPEN) == []
+    with Outbox.open(db) as outbox:
+        assert outbox.backlog() == 0  # without [routec], nothing is queued for the provider
 
 
 def test_a_third_namespace_is_ignored(topology: Namespaces, tmp_path: Path) -> None:

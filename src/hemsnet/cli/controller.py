@@ -30,6 +30,7 @@ from hemsnet.control.plan import DemandPlan
 from hemsnet.controller import ControllerConfig
 from hemsnet.controller.config import RouteBConfig
 from hemsnet.skstack.driver import KnownPan, RouteBCredentials
+from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.config import with_url
 from hemsnet.uplink.openadr_config import OpenAdrConfig
 from hemsnet.web.app import bind, build_app, serve
@@ -214,6 +215,9 @@ def _run(args: argparse.Namespace) -> int:
             routec = RouteCUplink(configs.routec, db, clock=clock.now, report=_print)
             services.append(routec.run)
             uplink += routec.describe()
+        else:  # no Route C (any more): queue nothing for it (R6)
+            with Outbox.open(db) as outbox:
+                outbox.enable(False)
         target = f"meter {meter}" if meter else "searching by multicast"
         _print(
             f"hemsnet controller: {where}; {target}{controller.describe()}; store {db}{uplink}"

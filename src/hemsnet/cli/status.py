@@ -1,6 +1,6 @@
-"""``hemsnet status``: what the store holds for each meter, and the appliances of the HEMS
-networks with their last power, for people or as JSON (``{"meters": [...], "appliances":
-[...]}``)."""
+"""``hemsnet status``: what the store holds for each meter, the appliances of the HEMS
+networks with their last power, and the Route C outbox, for people or as JSON (``{"meters":
+[...], "appliances": [...], "routec": {...}}``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from hemsnet.devices.model import Access
 from hemsnet.devices.registry import class_def
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.store.model import ApplianceRecord, Gap, Meter, Reading, WireEvent
+from hemsnet.store.outbox import Outbox, OutboxState
 from hemsnet.store.store import Store
 
 _WIRE_EVENTS_SHOWN: Final = 20  # the newest; the store keeps up to 10,000 per meter
@@ -33,7 +34,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "readings stored (and void ones) and the latest; open and unrecoverable gaps; "
         "faults (open ones marked); request statistics; the current attributes, decoded "
         "as properties of the meter's class, and the ones the meter lacks. Then the appliances "
-        "found on the HEMS networks: address, EOJ, class, reachable, last power and when.",
+        "found on the HEMS networks: address, EOJ, class, reachable, last power and when. "
+        "Then, once Route C has been on, its outbox: records waiting for the provider and the "
+        "sequence number acknowledged.",
         epilog="example: hemsnet status --db hems.db",
     )
     parser.add_argument("--db", required=True, type=Path, metavar="FILE", help="the database")
@@ -42,12 +45,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run(args: argparse.Namespace) -> int:
-    with open_existing(args.db) as store:
+    with open_existing(args.db) as store, Outbox.open(args.db) as outbox:
         meters = store.meters()
+        routec = outbox.state()
         if args.json:
             document = {
                 "meters": [_as_json(store, meter) for meter in meters],
                 "appliances": [_appliance_json(store, a) for a in store.appliances()],
+                "routec": asdict(routec),
             }
             print(json.dumps(document, indent=2))
         else:
@@ -57,8 +62,18 @@ def _run(args: argparse.Namespace) -> int:
             appliances = store.appliances()
             if appliances:
                 blocks.append(_appliances_text(store, appliances))
+            if routec.enabled or routec.acked or routec.waiting:  # Route C was on once
+                blocks.append([_routec_text(routec)])
             print("\n\n".join("\n".join(block) for block in blocks))
     return EXIT_OK
+
+
+def _routec_text(routec: OutboxState) -> str:
+    """``Route C (on): 1,234 records waiting for the provider, acknowledged up to seq 5678``."""
+    return (
+        f"Route C ({'on' if routec.enabled else 'off'}): {routec.waiting:,} records waiting for "
+        f"the provider, acknowledged up to seq {routec.acked}"
+    )
 
 
 def _stamp(at: datetime | None) -> str | None:

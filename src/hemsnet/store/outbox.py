@@ -1,10 +1,11 @@
 """The Route C outbox of the controller's store (docs/route-c.md): read what is queued after the
 acknowledged watermark, move the watermark, count and bound the backlog.
 
-The schema's triggers (migration 8) queue every row in the transaction that stores it; this
-module only reads and trims. It has its own connection to the store's file, so that the uplink
-never waits on the controller's writer (WAL: readers never block the writer, and SQLite's
-busy timeout serialises the two writers).
+The schema's triggers (migration 8) queue every row in the transaction that stores it, while
+Route C is enabled (:meth:`Outbox.enable`); this module reads, acknowledges and trims. It has
+its own connection to the store's file, so that the uplink never waits on the controller's
+writer (WAL: readers never block the writer, and SQLite's busy timeout serialises the two
+writers).
 
 Backlog policy (decision R3): at most ``max_backlog`` records wait after the watermark. Past
 it, the oldest that are not in flight are dropped down to nine tenths of the bound, and one
@@ -26,7 +27,7 @@ from typing import Final, Self
 from hemsnet.errors import ConfigError
 from hemsnet.store import schema
 
-__all__ = ["Dropped", "Outbox", "QueuedRecord"]
+__all__ = ["Dropped", "Outbox", "OutboxState", "QueuedRecord"]
 
 _BUSY_TIMEOUT_MS: Final = 30_000  # the writer's longest transaction (a backfill) fits in it
 _KEEP_AFTER_TRIM: Final = 0.9  # of max_backlog: trims come in chunks, dropped records are few
@@ -47,6 +48,15 @@ class Dropped:
     first: int
     last: int
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxState:
+    """Whether Route C queues, what is acknowledged, and how many records wait."""
+
+    enabled: bool
+    acked: int
+    waiting: int
 
 
 class Outbox:
@@ -84,6 +94,19 @@ class Outbox:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+    def enable(self, on: bool) -> None:
+        """Queue what the store writes from now on (``on``), or nothing (decision R6)."""
+        with self._transaction() as db:
+            db.execute("UPDATE outbox_state SET enabled = ? WHERE id = 1", (int(on),))
+
+    def state(self) -> OutboxState:
+        """Whether it queues, the watermark and the backlog, read in one snapshot."""
+        (enabled, acked, waiting) = self._db.execute(
+            "SELECT enabled, acked, (SELECT count(*) FROM outbox WHERE seq > acked) "
+            "FROM outbox_state WHERE id = 1"
+        ).fetchone()
+        return OutboxState(bool(enabled), int(acked), int(waiting))
 
     def watermark(self) -> int:
         """The highest sequence number up to which everything is acknowledged."""

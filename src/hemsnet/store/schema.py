@@ -209,7 +209,8 @@ CREATE TABLE dr_event (
 # Route C (docs/route-c.md): every row the provider should see is queued in the outbox by these
 # triggers, in the transaction that stores it, as the JSON record of the contract without its
 # seq and kind (the outbox row's own columns). An update queues the row again: the newer record
-# supersedes. outbox_state holds the acknowledged watermark, one row.
+# supersedes. outbox_state holds the acknowledged watermark, and whether Route C is on: while it
+# is off (a controller without [routec]) nothing is queued, so nothing grows unbounded.
 _V8: Final = """
 CREATE TABLE outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -219,12 +220,14 @@ CREATE TABLE outbox (
 
 CREATE TABLE outbox_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
-    acked INTEGER NOT NULL CHECK (acked >= 0)
+    acked INTEGER NOT NULL CHECK (acked >= 0),
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1))
 ) STRICT;
-INSERT INTO outbox_state (id, acked) VALUES (1, 0);
+INSERT INTO outbox_state (id, acked, enabled) VALUES (1, 0, 0);
 """ + "".join(
     f"""
-CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table} BEGIN
+CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table}
+WHEN (SELECT enabled FROM outbox_state WHERE id = 1) BEGIN
     INSERT INTO outbox (kind, body) VALUES ('{table}', json_object({fields}));
 END;
 """

@@ -121,6 +121,11 @@ class MqttLink:
         connection from now on (call before :meth:`run`, or it applies from the next one)."""
         self._handlers.append((topic_filter, handler))
 
+    @property
+    def unsent(self) -> int:
+        """Messages (not retained) queued and not yet acknowledged by the broker."""
+        return len(self._events)
+
     def retained(self, topic: str) -> bytes | None:
         """The latest retained payload published on ``topic``, if any."""
         message = self._retained.get(topic)

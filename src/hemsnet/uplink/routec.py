@@ -1,5 +1,6 @@
 """The Route C uplink as a service: the outbox of the controller's store to the provider's
-broker, store-and-forward (docs/route-c.md).
+broker, store-and-forward, through the home gateway and the WAN [G.9958 I.1(3), 6.4.2, 6.4.3]
+(docs/route-c.md).
 
 An :class:`~hemsnet.uplink.mqtt.MqttLink` keeps the connection (TLS, the home's user and
 password, back-off); its last will is ``up/state`` ``offline``, retained, and ``online`` is
@@ -14,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import sqlite3
 import time
 from collections.abc import Callable
@@ -29,8 +29,6 @@ from hemsnet.uplink.routec_config import RouteCConfig
 from hemsnet.uplink.routec_pump import Pump
 
 __all__ = ["POLL", "RouteCUplink"]
-
-log = logging.getLogger(__name__)
 
 POLL: Final = 1.0  # s between two looks at the outbox: new records wait at most this long
 _ACKS_HELD: Final = 1000  # acks between two ticks; a flood beyond it is let go
@@ -51,8 +49,8 @@ class RouteCUplink:
         clock: Callable[[], datetime],
         report: Callable[[str], None],
     ) -> None:
-        """Open the outbox of the store at ``db`` (opened and migrated already) and the link;
-        ConfigError when either cannot be used."""
+        """Open the outbox of the store at ``db`` (opened and migrated already), start queueing
+        in it, and make the link; ConfigError when either cannot be used."""
         broker = config.broker
         assert broker is not None
         self.config = config
@@ -67,6 +65,7 @@ class RouteCUplink:
         except OSError as exc:  # ssl.SSLError too: a CA, certificate or key that is no good
             self.outbox.close()
             raise ConfigError(f"routec: the TLS files cannot be used: {exc}") from None
+        self.outbox.enable(True)
         self.pump = Pump(self.outbox, config, report)
         self.link.subscribe(config.topic("down/ack"), self._on_ack)
         self._acks: list[bytes] = []
@@ -104,7 +103,12 @@ class RouteCUplink:
             stamp = self.clock().isoformat(timespec="seconds")
             try:
                 out = await asyncio.to_thread(
-                    pump.tick, time.monotonic(), stamp, connection=connection, acks=acks
+                    pump.tick,
+                    time.monotonic(),
+                    stamp,
+                    connection=connection,
+                    acks=acks,
+                    link_busy=link.unsent > 0,
                 )
             except sqlite3.Error as exc:  # a busy or full disk: the records wait, none is lost
                 self._trouble(str(exc))

@@ -79,6 +79,12 @@ def parse_routec(
         ack_timeout=table.number("ack_timeout", default.ack_timeout, 0.1, 3600.0),
         max_backlog=table.integer("max_backlog", default.max_backlog, _BACKLOG_MIN),
     )
+    if tuned.max_backlog < 2 * tuned.window * tuned.batch_size:
+        raise table.error(
+            "max_backlog",
+            f"{tuned.max_backlog} is less than twice what may be in flight "
+            f"(window x batch_size = {tuned.window * tuned.batch_size})",
+        )
     url = table.raw("url", str, "a string mqtts://HOST:PORT")
     if not url:
         return tuned

@@ -21,7 +21,7 @@ from typing import Final
 
 from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.routec_config import RouteCConfig
-from hemsnet.uplink.routec_window import Window, parse_ack
+from hemsnet.uplink.routec_window import BatchWindow, parse_ack
 
 __all__ = ["Pump"]
 
@@ -48,37 +48,46 @@ class Pump:
         self.report = report
         self.check_every = check_every
         self.progress_every = progress_every
-        self.window = Window(
+        self.window = BatchWindow(
             config.home,
             watermark=outbox.watermark(),
             size=config.window,
             batch_size=config.batch_size,
             ack_timeout=config.ack_timeout,
         )
-        self.sent = 0  # batches published, resends included
-        self.resent = 0
+        self.resent = 0  # batches sent again after their ack timeout
+        self._saved = self.window.watermark  # the watermark on disk
         self._connection = 0
         self._next_check: float | None = None
         self._next_progress: float | None = None
         self._behind = False
 
     def tick(
-        self, now: float, stamp: str, *, connection: int, acks: Sequence[bytes] = ()
+        self,
+        now: float,
+        stamp: str,
+        *,
+        connection: int,
+        acks: Sequence[bytes] = (),
+        link_busy: bool = False,
     ) -> list[bytes]:
         """The batches to publish now. ``connection`` numbers the broker connection (0 while
-        there is none); ``stamp`` is the ``sent_at`` of new batches."""
+        there is none); ``link_busy``: the link has not yet sent all it was given (a slow
+        WAN), so no ack is overdue; ``stamp`` is the ``sent_at`` of new batches."""
         window = self.window
         for payload in acks:
             self._take_ack(payload)
-        if (moved := window.advance()) is not None:
-            self.outbox.acknowledge(moved)
+        window.advance()
+        if window.watermark > self._saved:  # again at the next tick if the disk said no
+            self.outbox.acknowledge(window.watermark)
+            self._saved = window.watermark
         if self._next_check is None or now >= self._next_check:
             self._next_check = now + self.check_every
             self._bound()
         out: list[bytes] = []
         if connection:
-            if connection != self._connection:
-                window.restart_timers(now)  # the link resends what it held; time runs again
+            if connection != self._connection or link_busy:
+                window.restart_timers(now)  # the link (re)sends what it holds; time runs after
                 self._connection = connection
             overdue = window.due(now)
             self.resent += len(overdue)
@@ -89,7 +98,6 @@ class Pump:
                     break
                 out.append(window.take(records, now, stamp).payload)
             self._progress(now)
-        self.sent += len(out)
         return out
 
     def next_due(self) -> float | None:

@@ -16,7 +16,7 @@ from typing import Final
 
 from hemsnet.store.outbox import QueuedRecord
 
-__all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "Batch", "Window", "parse_ack"]
+__all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "Batch", "BatchWindow", "parse_ack"]
 
 MAX_BATCH_BYTES: Final = 256 * 1024
 MAX_ACK_BYTES: Final = 1024  # an ack is ~40 bytes: anything longer is not one
@@ -54,7 +54,7 @@ def parse_ack(payload: bytes) -> tuple[int, int] | str:
     return first, last
 
 
-class Window:
+class BatchWindow:
     """The batches of one home in flight, oldest first."""
 
     def __init__(
@@ -114,12 +114,11 @@ class Window:
                 batch.acked = matched = True
         return None if matched else f"range {first}..{last} holds no whole batch in flight"
 
-    def advance(self) -> int | None:
-        """Drop the acknowledged batches at the front; the new watermark if it moved."""
-        moved = None
+    def advance(self) -> int:
+        """Drop the acknowledged batches at the front; the watermark after them."""
         while self.batches and self.batches[0].acked:
-            moved = self.watermark = self.batches.pop(0).last
-        return moved
+            self.watermark = self.batches.pop(0).last
+        return self.watermark
 
     def due(self, now: float) -> list[Batch]:
         """The batches whose ack is overdue, their timers started again at ``now``."""

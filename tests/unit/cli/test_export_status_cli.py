@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from hemsnet.devices.units import Scale
 from hemsnet.metering.gaps import GapStatus
 from hemsnet.metering.series import HALF_HOUR, Series
 from hemsnet.store import Store
+from hemsnet.store.outbox import Outbox
 from tests.unit.store.builders import ARRIVED, T0, add_exported_meter, add_meter, reading
 
 Run = Callable[..., tuple[int, str, str]]
@@ -327,7 +329,24 @@ def test_status_of_an_empty_database(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "hems.db"
     Store.open(path).close()
     assert run("status", "--db", path) == (0, f"no meter is recorded in {path}\n", "")
-    empty = json.dumps({"meters": [], "appliances": []}, indent=2)
+    routec = {"enabled": False, "acked": 0, "waiting": 0}
+    empty = json.dumps({"meters": [], "appliances": [], "routec": routec}, indent=2)
     assert run("status", "--db", path, "--json") == (0, f"{empty}\n", "")
     code, _, err = run(*_export(path, "--quantity", "energy", "--format", "csv"))
     assert (code, err) == (2, f"hemsnet export: no meter is recorded in {path}\n")
+
+
+def test_status_shows_the_route_c_outbox_once_it_was_on(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "hems.db"
+    with Store.open(path) as store, Outbox.open(path) as outbox:
+        outbox.enable(True)
+        meter = add_meter(store, attributes={})
+        store.record([reading(meter, n, T0 + n * timedelta(minutes=30)) for n in range(1500)])
+        outbox.acknowledge(400)
+    code, out, _ = run("status", "--db", path)
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "Route C (on): 1,100 records waiting for the provider, acknowledged up to seq 400",
+    )
+    code, out, _ = run("status", "--db", path, "--json")
+    assert json.loads(out)["routec"] == {"enabled": True, "acked": 400, "waiting": 1100}

@@ -308,7 +308,7 @@ def test_an_unknown_table_is_refused_with_a_suggestion(tmp_path: Path) -> None:
 def test_an_unknown_top_level_key_lists_the_known_tables() -> None:
     message = refused({"zzz": 1})
     known = "timers, requests, polling, recovery, routeb, appliances, dashboard, mqtt, link, "
-    known += "store, demand, openadr"
+    known += "store, demand, openadr, routec"
     assert message == f"ctl.toml: zzz: unknown key (known: {known})"
 
 

@@ -23,6 +23,7 @@ SECOND = timedelta(seconds=1)
 @pytest.fixture
 def outbox(store: Store) -> Iterator[Outbox]:
     with Outbox.open(store.path) as opened:
+        opened.enable(True)
         yield opened
 
 
@@ -142,6 +143,18 @@ def test_the_backlog_bound_drops_the_oldest_not_in_flight_and_says_so(
     assert outbox.bound(1100, keep_after=150) == Dropped(362, 562, 201)
     kinds = [json.loads(r.text)["kind"] for r in outbox.after(1300, 10_000)]
     assert kinds.count("dropped") == 2
+
+
+def test_nothing_is_queued_while_route_c_is_off(store: Store) -> None:
+    meter = store.meter("m", "fe80::1", ARRIVED)
+    with Outbox.open(store.path) as outbox:
+        store.record([reading(meter, 1)])  # a new store: off
+        assert outbox.after(0, 10) == []
+        outbox.enable(True)
+        store.record([reading(meter, 2, T0 + timedelta(minutes=30))])
+        outbox.enable(False)
+        store.record([reading(meter, 3, T0 + timedelta(minutes=60))])
+        assert [json.loads(r.text)["raw"] for r in outbox.after(0, 10)] == [2]
 
 
 def test_an_outbox_needs_a_store_of_schema_8(tmp_path: Path) -> None:

@@ -118,3 +118,12 @@ def test_no_table_no_mqtt() -> None:
 def test_refusals_name_the_key(table: dict[str, object], says: str) -> None:
     with pytest.raises(ConfigError, match=f"^.*{says.replace('(', '.').replace(')', '.')}"):
         parse_mqtt({"mqtt": table}, "hemsnet.toml")
+
+
+def test_unsent_counts_the_events_waiting_not_the_retained_states() -> None:
+    away = link(limit=3)
+    away.publish("state", "on", retain=True)
+    assert away.unsent == 0
+    for n in range(5):
+        away.publish("event", str(n))
+    assert away.unsent == 3

@@ -76,6 +76,7 @@ def test_the_password_may_come_from_the_environment() -> None:
         ({"batch_size": 501}, "routec.batch_size: 501 is out of range"),
         ({"max_backlog": 10}, "routec.max_backlog: 10 is out of range"),
         ({"window": 0}, "routec.window: 0 is out of range"),
+        ({"window": 10, "max_backlog": 9999}, "9999 is less than twice what may be in flight"),
         ({"ack_timeout": 0}, "routec.ack_timeout: 0 is out of range"),
         ({"topic": "x"}, "routec.topic: unknown key"),
     ],

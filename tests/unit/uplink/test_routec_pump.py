@@ -4,6 +4,7 @@ of WAN outage with the backlog bounded and the loss told, a restart, progress li
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -91,6 +92,7 @@ class Home:
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Home]:
     with Store.open(tmp_path / "hems.db") as store, Outbox.open(store.path) as outbox:
+        outbox.enable(True)
         yield Home(store, outbox, store.meter("m", "fe80::1", ARRIVED))
 
 
@@ -173,3 +175,32 @@ def test_bad_acks_are_one_log_line_each_and_change_nothing(
         "uplink: ack ignored: range 2..10 holds no whole batch in flight",
     ]
     assert home.outbox.watermark() == 0 and json.loads(batch)["last"] == 10
+
+
+def test_a_watermark_the_disk_refused_is_written_at_the_next_tick(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pump, provider = home.pump(), Provider()
+    home.readings(10)
+    acks = provider.take(pump.tick(0.0, STAMP, connection=1))
+    real = home.outbox.acknowledge
+
+    def full_disk(upto: int) -> None:
+        monkeypatch.setattr(home.outbox, "acknowledge", real)
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(home.outbox, "acknowledge", full_disk)
+    with pytest.raises(sqlite3.OperationalError):
+        pump.tick(1.0, STAMP, connection=1, acks=acks)
+    assert home.outbox.watermark() == 0
+    assert pump.tick(2.0, STAMP, connection=1) == []
+    assert home.outbox.watermark() == 10 and home.outbox.backlog() == 0
+
+
+def test_no_ack_is_overdue_while_the_link_is_still_sending(home: Home) -> None:
+    pump, provider = home.pump(), Provider(lose=1)
+    home.readings(10)
+    provider.take(pump.tick(0.0, STAMP, connection=1))
+    assert pump.tick(100.0, STAMP, connection=1, link_busy=True) == []  # a slow WAN
+    assert pump.tick(129.0, STAMP, connection=1) == []
+    assert len(pump.tick(130.0, STAMP, connection=1)) == 1 and pump.resent == 1

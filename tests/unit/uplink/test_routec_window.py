@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hemsnet.store.outbox import QueuedRecord
-from hemsnet.uplink.routec_window import MAX_BATCH_BYTES, Window, parse_ack
+from hemsnet.uplink.routec_window import MAX_BATCH_BYTES, BatchWindow, parse_ack
 
 STAMP = "2026-12-04T10:00:00"
 
@@ -20,7 +20,7 @@ def records(first: int, count: int, pad: int = 0) -> list[QueuedRecord]:
 
 
 def test_a_batch_is_the_contracts_envelope_around_the_records_in_order() -> None:
-    window = Window("h0001", watermark=0, batch_size=3)
+    window = BatchWindow("h0001", watermark=0, batch_size=3)
     batch = window.take(records(1, 5), 0.0, STAMP)
     assert (batch.first, batch.last, batch.count, window.read_up_to) == (1, 3, 3, 3)
     assert json.loads(batch.payload) == {
@@ -34,7 +34,7 @@ def test_a_batch_is_the_contracts_envelope_around_the_records_in_order() -> None
 
 
 def test_a_batch_stays_within_256_kib_and_an_oversized_record_goes_alone() -> None:
-    window = Window("h", watermark=0)
+    window = BatchWindow("h", watermark=0)
     batch = window.take(records(1, 500, pad=1000), 0.0, STAMP)
     assert len(batch.payload) <= MAX_BATCH_BYTES < len(batch.payload) + 1040
     assert batch.count == len(json.loads(batch.payload)["records"]) < 500
@@ -43,12 +43,12 @@ def test_a_batch_stays_within_256_kib_and_an_oversized_record_goes_alone() -> No
 
 
 def test_acks_out_of_order_move_the_watermark_over_the_contiguous_front() -> None:
-    window = Window("h", watermark=100, size=3, batch_size=10)
+    window = BatchWindow("h", watermark=100, size=3, batch_size=10)
     for first in (101, 111, 121):
         window.take(records(first, 10), 0.0, STAMP)
     assert not window.has_room and window.in_flight == 30
     assert window.acknowledge(121, 130) is None
-    assert window.advance() is None  # 101..110 still waits
+    assert window.advance() == 100  # 101..110 still waits
     assert window.acknowledge(111, 120) is None
     assert window.acknowledge(101, 110) is None
     assert window.advance() == 130 == window.watermark
@@ -56,7 +56,7 @@ def test_acks_out_of_order_move_the_watermark_over_the_contiguous_front() -> Non
 
 
 def test_one_ack_may_cover_several_batches() -> None:
-    window = Window("h", watermark=0, batch_size=10)
+    window = BatchWindow("h", watermark=0, batch_size=10)
     for first in (1, 11, 21):
         window.take(records(first, 10), 0.0, STAMP)
     assert window.acknowledge(1, 20) is None
@@ -64,12 +64,12 @@ def test_one_ack_may_cover_several_batches() -> None:
 
 
 def test_nonsense_acks_change_nothing_and_say_why() -> None:
-    window = Window("h", watermark=10, batch_size=10)
+    window = BatchWindow("h", watermark=10, batch_size=10)
     window.take(records(11, 10), 0.0, STAMP)
     assert window.acknowledge(11, 25) == "acknowledges up to 25, beyond the 20 sent"
     assert window.acknowledge(12, 20) == "range 12..20 holds no whole batch in flight"
     assert window.acknowledge(3, 10) is None  # a late duplicate: quietly nothing
-    assert window.advance() is None and window.in_flight == 10
+    assert window.advance() == 10 and window.in_flight == 10
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_a_good_ack_parses() -> None:
 
 
 def test_an_unacknowledged_batch_is_due_again_after_the_timeout_with_the_same_bytes() -> None:
-    window = Window("h", watermark=0, batch_size=10, ack_timeout=30.0)
+    window = BatchWindow("h", watermark=0, batch_size=10, ack_timeout=30.0)
     first = window.take(records(1, 10), 0.0, STAMP)
     second = window.take(records(11, 10), 20.0, STAMP)
     assert window.next_due() == 30.0
@@ -109,7 +109,7 @@ def test_an_unacknowledged_batch_is_due_again_after_the_timeout_with_the_same_by
 
 
 def test_a_new_connection_restarts_the_timers() -> None:
-    window = Window("h", watermark=0, batch_size=10, ack_timeout=30.0)
+    window = BatchWindow("h", watermark=0, batch_size=10, ack_timeout=30.0)
     window.take(records(1, 10), 0.0, STAMP)
     window.restart_timers(1000.0)  # offline for a while: no timeouts counted meanwhile
     assert window.due(1029.0) == [] and window.next_due() == 1030.0
