@@ -9,16 +9,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Final
 
+import aiohttp
 import aiomqtt
 import psycopg
 import pytest
 
+from hemsnet.errors import ConfigError
 from hemsnet.provider.consumer import Consumer
+from hemsnet.provider.schema import migrate
 from hemsnet.uplink.config import parse_broker
 from tests.broker import MOSQUITTO, Mosquitto
 from tests.postgres import new_postgres, postgres, postgres_server
@@ -220,3 +228,136 @@ def test_a_batch_naming_another_home_is_refused_and_not_acknowledged(
         "home d1: batch refused" in r.getMessage() and "not the topic's home" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_a_broker_restart_is_survived_and_link_states_are_stored(
+    broker: Mosquitto, postgres: str
+) -> None:
+    online = json.dumps({"v": 1, "state": "online", "at": NOW.isoformat()}).encode()
+
+    async def main() -> list[Ack]:
+        async with workers(broker, postgres) as (worker,):
+            await asyncio.to_thread(broker.stop)
+            await asyncio.to_thread(broker.start)
+            async with asyncio.timeout(WITHIN):
+                await worker.lost.wait()  # it notices the broker left...
+                await worker.connected.wait()  # ...and comes back
+            async with home(broker, "f1") as f1:
+                await f1.client.publish("hemsnet/v1/home/f1/up/state", online, qos=1, retain=True)
+                await f1.deliver(list(batches("f1", 20, 10)))
+                return f1.acks
+
+    assert asyncio.run(main()) == [(1, 10), (11, 20)]
+    rows = asyncio.run(query(postgres, "SELECT link_state, link_since, last_seq FROM home"))
+    assert rows == [("online", NOW, 20)]
+
+
+def test_a_database_of_a_newer_schema_stops_the_worker(broker: Mosquitto, postgres: str) -> None:
+    async def main() -> None:
+        async with await psycopg.AsyncConnection.connect(postgres, autocommit=True) as connection:
+            await migrate(connection)
+            await connection.execute("INSERT INTO schema_version VALUES (99)")
+        worker = Consumer(parse_broker(broker.url), postgres, client_id="provider-test-old")
+        async with asyncio.timeout(WITHIN):
+            await worker.run(asyncio.Event())
+
+    with pytest.raises(ConfigError, match="schema version 99, newer than this hemsnet"):
+        asyncio.run(main())
+
+
+# --- the command: hemsnet provider, its fleet API and page, its stop ----------------------
+
+
+class Command:
+    """``hemsnet provider`` as a real process; its stdout lines through a queue."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hemsnet", "provider", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip())
+
+    def line(self, containing: str) -> str:
+        while True:
+            line = self.lines.get(timeout=WITHIN)
+            if containing in line:
+                return line
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=WITHIN)
+        return self.proc.returncode, err
+
+
+def test_the_command_stores_serves_the_fleet_and_stops_cleanly(
+    broker: Mosquitto, postgres: str
+) -> None:
+    midnight = datetime.combine(date.today(), datetime.min.time())
+    first_day = midnight - timedelta(days=2)
+    records = half_hours(1, 96, first_day)  # two whole days, 0.5 kWh a half-hour: 1 kW
+    records.append({"seq": 97, "kind": "control_action", "id": 1, "at": records[-1]["at"],
+                    "appliance": "027d01", "action": "shed", "step": 0, "outcome": "accepted",
+                    "target_kw": 4.0})  # fmt: skip
+    records.append({"seq": 98, "kind": "gap", "meter": "m", "series": "energy_normal",
+                    "start": records[0]["at"], "end": records[1]["at"], "status": "open",
+                    "opened": records[1]["at"]})  # fmt: skip
+    secret = "s3cret-pw"
+    user_broker = broker.url.replace("mqtt://", f"mqtt://provider:{secret}@")
+    db = postgres.replace("hemsnet@", f"hemsnet:{secret}@")  # trust: the password is unused
+    command = Command("--broker", user_broker, "--db", db, "--workers", "2",
+                      "--web", "127.0.0.1:0")  # fmt: skip
+    try:
+        url = command.line("fleet page").split()[-1]
+
+        async def main() -> dict[str, Any]:
+            async with home(broker, "e1") as e1:
+                await e1.deliver([batch("e1", records[i : i + 40]) for i in range(0, 98, 40)])
+            answers: dict[str, Any] = {}
+            async with aiohttp.ClientSession() as session:
+                for path in ("api/homes", "api/homes/e1?days=2", "api/homes/e1?days=x",
+                             "api/homes/e1?days=1000", "api/homes/no%20body",
+                             "api/homes/nobody"):  # fmt: skip
+                    async with session.get(url + path) as response:
+                        answers[path] = (response.status, await response.json())
+                async with session.get(url) as response:
+                    answers["/"] = (response.status, await response.text())
+            return answers
+
+        answers = asyncio.run(main())
+    finally:
+        code, err = command.stop()
+    status, listing = answers["api/homes"]
+    assert status == 200
+    # Other homes may be listed: the broker is the module's, and retained states stay on it.
+    (e1,) = [found for found in listing["homes"] if found["home"] == "e1"]
+    assert e1["home"] == "e1" and e1["readings"] == 96 and e1["last_seq"] == 98
+    assert e1["target_kw"] == 4.0 and e1["last_data"] == records[95]["at"]
+    assert set(e1) == {"home", "link", "last_data", "last_seq", "last_batch", "target_kw",
+                       "refused_records", "readings"}  # fmt: skip
+    status, detail = answers["api/homes/e1?days=2"]
+    assert status == 200
+    assert [(d["date"], d["peak_kw"], d["over_target"]) for d in detail["demand"]] == [
+        (first_day.date().isoformat(), 1.0, False),
+        ((first_day + timedelta(days=1)).date().isoformat(), 1.0, False),
+    ]
+    assert detail["completeness"] == {"present": 96, "expected": 96, "ratio": 1.0}
+    assert detail["gaps"]["open"] == 1 and len(detail["gaps"]["open_gaps"]) == 1
+    assert answers["api/homes/e1?days=x"][0] == 400
+    assert "days='x'" in answers["api/homes/e1?days=x"][1]["error"]
+    assert answers["api/homes/e1?days=1000"][0] == 400
+    assert answers["api/homes/no%20body"][0] == 400
+    assert answers["api/homes/nobody"][0] == 404
+    status, page = answers["/"]
+    assert status == 200 and '<a href="/api/homes/e1">e1</a>' in page
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert secret not in err and all(secret not in line for line in list(command.lines.queue))

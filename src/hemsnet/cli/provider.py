@@ -133,7 +133,7 @@ def _run(args: argparse.Namespace) -> int:
         from psycopg.conninfo import conninfo_to_dict
 
         from hemsnet.provider.database import describe
-        from hemsnet.provider.fields import Window
+        from hemsnet.provider.fields import TimeWindow
         from hemsnet.provider.service import ProviderConfig, run_provider
     except ImportError:
         raise CliError("the provider needs psycopg 3: pip install 'hemsnet[provider]'") from None
@@ -150,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         ca_file=args.ca,
         workers=args.workers,
         token=token,
-        window=Window(
+        window=TimeWindow(
             timedelta(days=args.accept_days_back), timedelta(days=args.accept_days_ahead)
         ),
         log_level=logging.getLogger().level,

@@ -19,7 +19,7 @@ from hemsnet.provider.fields import (
     BIGINT_MAX,
     DEFAULT_WINDOW,
     Refused,
-    Window,
+    TimeWindow,
     boolean,
     choice,
     decimal,
@@ -67,7 +67,9 @@ class Batch:
         return sum(map(len, self.rows.values())) + len(self.refused)
 
 
-def parse_batch(home: str, payload: bytes, now: datetime, window: Window = DEFAULT_WINDOW) -> Batch:
+def parse_batch(
+    home: str, payload: bytes, now: datetime, window: TimeWindow = DEFAULT_WINDOW
+) -> Batch:
     """The batch of ``payload`` published on home ``home``'s topic, at provider time ``now``;
     :class:`BatchError` when the envelope is not the contract's."""
     if len(payload) > MAX_BATCH_BYTES:

@@ -34,7 +34,7 @@ import psycopg
 from hemsnet.aio.clock import wait_for_stop
 from hemsnet.provider.batch import Batch, BatchError, parse_batch
 from hemsnet.provider.database import Database
-from hemsnet.provider.fields import DEFAULT_WINDOW, Window
+from hemsnet.provider.fields import DEFAULT_WINDOW, TimeWindow
 from hemsnet.provider.state import LinkState, parse_state
 from hemsnet.provider.topics import BATCH_FILTER, STATE_FILTER, ack_topic, home_of
 from hemsnet.provider.writer import ingest
@@ -87,7 +87,7 @@ class Consumer:
         client_id: str,
         tls: ssl.SSLContext | None = None,
         now: Callable[[], datetime] = datetime.now,
-        window: Window = DEFAULT_WINDOW,
+        window: TimeWindow = DEFAULT_WINDOW,
         max_pending: int = 2000,
         group: int = 64,
     ) -> None:
@@ -100,6 +100,7 @@ class Consumer:
         self.group = group
         self.counts = WorkerCounts()
         self.connected = asyncio.Event()
+        self.lost = asyncio.Event()  # set when a connection to the broker broke
         self._database = Database(database_url)
         self.database_away = self._database.away
         self._inbox: deque[_Message] = deque()
@@ -108,13 +109,21 @@ class Consumer:
         self._overflowing = False
 
     async def run(self, stop: asyncio.Event) -> None:
-        writer = asyncio.create_task(self._write_loop(stop))
+        """Serve until ``stop``; an error that is not the network's (a database of a newer
+        schema) ends the worker, raised here."""
+        tasks = [
+            asyncio.create_task(self._write_loop(stop)),
+            asyncio.create_task(self._broker_loop(stop)),
+        ]
         try:
-            await self._broker_loop(stop)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self._database.close()
 
     # --- the broker ---------------------------------------------------------------------------
@@ -127,6 +136,7 @@ class Consumer:
                     await client.subscribe(BATCH_FILTER, qos=1)
                     await client.subscribe(STATE_FILTER, qos=1)
                     self._client = client
+                    self.lost.clear()
                     self.connected.set()
                     log.log(
                         logging.WARNING if failing else logging.INFO,
@@ -141,6 +151,7 @@ class Consumer:
                 if not failing:
                     log.warning("MQTT broker %s: %s; trying again with back-off", self.broker, exc)
                 failing = True
+                self.lost.set()
             finally:
                 self._client = None
                 self.connected.clear()
@@ -203,6 +214,8 @@ class Consumer:
     # --- the database -------------------------------------------------------------------------
 
     async def _write_loop(self, stop: asyncio.Event) -> None:
+        # Connect and migrate first: a database of a newer schema stops the worker at start.
+        await self._store(_Group(), stop)
         while not stop.is_set():
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -230,6 +243,8 @@ class Consumer:
     ) -> Batch | LinkState | None:
         """The batch or state a message of ``home``'s ``up/<kind>`` topic holds; ``None``, and
         one log line naming the home and the fault, when it is refused. Never raises."""
+        if kind == "state" and not payload:
+            return None  # a retained state cleared: nothing to store
         try:
             if kind == "state":
                 return parse_state(home, payload, received, self.window)
@@ -237,6 +252,11 @@ class Consumer:
         except BatchError as exc:
             self.counts.refused += 1
             log.warning("home %s: %s refused, not acknowledged: %s", home, kind, exc)
+            return None
+        except Exception as exc:  # a fault of ours: the message is refused, the worker goes on
+            self.counts.refused += 1
+            log.error("home %s: %s refused, not acknowledged: could not be checked (%s: %s)",
+                      home, kind, type(exc).__name__, exc)  # fmt: skip
             return None
         if batch.refused:
             log.warning(
@@ -257,7 +277,8 @@ class Consumer:
         while not stop.is_set():
             try:
                 connection = await self._database.connection()
-                await ingest(connection, group.batches, group.states)
+                if group.batches or group.states:
+                    await ingest(connection, group.batches, group.states)
             except psycopg.OperationalError as exc:  # away, restarting, a deadlock: transient
                 self._database.failed(exc, len(self._inbox) + len(group.batches))
                 await wait_for_stop(stop, delay * (1 + random.uniform(0, _JITTER)))

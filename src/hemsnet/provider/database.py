@@ -4,6 +4,7 @@ made again after the database went away, and one log line per outage, not per at
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Final
@@ -82,4 +83,5 @@ class Database:
     async def close(self) -> None:
         if self._connection is not None:
             connection, self._connection = self._connection, None
-            await connection.close()
+            with contextlib.suppress(psycopg.Error):  # closing what broke: nothing to save
+                await connection.close()

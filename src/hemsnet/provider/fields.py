@@ -17,7 +17,7 @@ __all__ = [
     "BIGINT_MAX",
     "DEFAULT_WINDOW",
     "Refused",
-    "Window",
+    "TimeWindow",
     "boolean",
     "choice",
     "decimal",
@@ -40,7 +40,7 @@ class Refused(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Window:
+class TimeWindow:
     """The measured and event times accepted, around the provider's clock: each month in it may
     get a partition, so a hostile time can never make thousands of them (docs/provider.md P3)."""
 
@@ -51,7 +51,7 @@ class Window:
         return now - self.back, now + self.ahead
 
 
-DEFAULT_WINDOW: Final = Window()
+DEFAULT_WINDOW: Final = TimeWindow()
 
 
 def integer(record: Mapping[str, object], name: str, low: int, high: int) -> int:

@@ -24,7 +24,7 @@ from typing import Final
 from hemsnet.aio.clock import wait_for_stop
 from hemsnet.provider.api import build_app
 from hemsnet.provider.consumer import Consumer
-from hemsnet.provider.fields import DEFAULT_WINDOW, Window
+from hemsnet.provider.fields import DEFAULT_WINDOW, TimeWindow
 from hemsnet.uplink.config import Broker
 from hemsnet.web.app import serve
 
@@ -45,7 +45,7 @@ class ProviderConfig:
     ca_file: Path | None = None
     workers: int = 1
     token: str = ""
-    window: Window = DEFAULT_WINDOW
+    window: TimeWindow = DEFAULT_WINDOW
     log_level: int = logging.WARNING  # of the worker processes, as -v set it here
 
     def consumer(self, index: int) -> Consumer:

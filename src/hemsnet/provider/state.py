@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Final
 
 from hemsnet.provider.batch import BatchError
-from hemsnet.provider.fields import DEFAULT_WINDOW, Refused, Window, timestamp
+from hemsnet.provider.fields import DEFAULT_WINDOW, Refused, TimeWindow, timestamp
 
 __all__ = ["LinkState", "parse_state"]
 
@@ -25,7 +25,7 @@ class LinkState:
 
 
 def parse_state(
-    home: str, payload: bytes, now: datetime, window: Window = DEFAULT_WINDOW
+    home: str, payload: bytes, now: datetime, window: TimeWindow = DEFAULT_WINDOW
 ) -> LinkState:
     """The state ``payload`` says for ``home``; :class:`BatchError` names what is wrong."""
     if len(payload) > _MAX_BYTES:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["TABLES", "Table"]
+__all__ = ["TABLES", "RecordTable"]
 
 
 @dataclass(frozen=True, slots=True)
-class Table:
+class RecordTable:
     """``columns`` start with ``home`` and end with ``seq``; ``key`` is a prefix of them."""
 
     name: str
@@ -22,21 +22,21 @@ class Table:
 
 
 #: By record kind. Every key starts with the home: no record of one home can touch another's.
-TABLES: Final[dict[str, Table]] = {
+TABLES: Final[dict[str, RecordTable]] = {
     table.name: table
     for table in (
-        Table(
+        RecordTable(
             "reading",
             ("home", "meter", "series", "measured_at", "raw", "value", "void", "source", "seq"),
             ("home", "meter", "series", "measured_at"),
             "measured_at",
         ),
-        Table(
+        RecordTable(
             "attribute",
             ("home", "meter", "epc", "valid_from", "edt", "seq"),
             ("home", "meter", "epc", "valid_from"),
         ),
-        Table(
+        RecordTable(
             "gap",
             (
                 *("home", "meter", "series", "start_at", "end_at", "status", "opened_at"),
@@ -44,18 +44,18 @@ TABLES: Final[dict[str, Table]] = {
             ),
             ("home", "meter", "series", "start_at", "end_at"),
         ),
-        Table(
+        RecordTable(
             "fault",
             ("home", "meter", "started_at", "ended_at", "seq"),
             ("home", "meter", "started_at"),
         ),
-        Table(
+        RecordTable(
             "appliance_reading",
             ("home", "appliance", "eoj", "measured_at", "watts", "operating", "seq"),
             ("home", "appliance", "eoj", "measured_at"),
             "measured_at",
         ),
-        Table(
+        RecordTable(
             "control_action",
             (
                 *("home", "action_id", "decided_at", "appliance", "action", "step", "outcome"),
@@ -63,7 +63,7 @@ TABLES: Final[dict[str, Table]] = {
             ),
             ("home", "action_id"),
         ),
-        Table(
+        RecordTable(
             "dropped",
             ("home", "first_seq", "last_seq", "count", "reason", "seq"),
             ("home", "first_seq"),

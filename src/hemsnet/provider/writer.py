@@ -23,7 +23,7 @@ from psycopg.rows import TupleRow
 from hemsnet.provider.batch import Batch, Row
 from hemsnet.provider.partitions import ensure_partitions, month_of
 from hemsnet.provider.state import LinkState
-from hemsnet.provider.tables import TABLES, Table
+from hemsnet.provider.tables import TABLES, RecordTable
 
 __all__ = ["Ingested", "ingest"]
 
@@ -66,7 +66,7 @@ def _rows_by_table(batches: Iterable[Batch]) -> Iterable[tuple[str, list[Row]]]:
     return sorted(merged.items())
 
 
-def _newest(table: Table, rows: list[Row]) -> list[Row]:
+def _newest(table: RecordTable, rows: list[Row]) -> list[Row]:
     """One row per key, the one of the highest seq, in key order."""
     width = len(table.key)
     best: dict[Row, Row] = {}
@@ -102,11 +102,11 @@ async def _stage_tables(connection: AsyncConnection[TupleRow]) -> None:
     _staged.add(connection)
 
 
-def _stage(table: Table) -> sql.Identifier:
+def _stage(table: RecordTable) -> sql.Identifier:
     return sql.Identifier(f"stage_{table.name}")
 
 
-async def _write(connection: AsyncConnection[TupleRow], table: Table, rows: list[Row]) -> int:
+async def _write(connection: AsyncConnection[TupleRow], table: RecordTable, rows: list[Row]) -> int:
     """Copy ``rows`` in; the number written."""
     columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
     async with connection.cursor() as cursor:
@@ -121,7 +121,7 @@ async def _write(connection: AsyncConnection[TupleRow], table: Table, rows: list
     return int(result[0])
 
 
-def _insert(table: Table) -> sql.Composed:
+def _insert(table: RecordTable) -> sql.Composed:
     """Move the staged rows in (a newer or equal seq wins) and count what was written."""
     columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
     key = sql.SQL(", ").join(map(sql.Identifier, table.key))

@@ -13,7 +13,7 @@ import pytest
 
 from hemsnet.provider.batch import MAX_BATCH_BYTES, Batch, BatchError, parse_batch
 from hemsnet.provider.consumer import Consumer
-from hemsnet.provider.fields import Window
+from hemsnet.provider.fields import TimeWindow
 from hemsnet.provider.state import LinkState, parse_state
 from hemsnet.uplink.config import Broker
 from tests.provider_home import METER, NOW, T0, batch, half_hours, reading
@@ -125,7 +125,7 @@ def test_a_bad_record_is_refused_alone_and_the_rest_kept(
 
 
 def test_the_window_bounds_the_months_a_batch_may_touch() -> None:
-    window = Window(back=timedelta(days=10), ahead=timedelta(days=1))
+    window = TimeWindow(back=timedelta(days=10), ahead=timedelta(days=1))
     records = [
         reading(1, NOW - timedelta(days=11)),
         reading(2, NOW),
@@ -172,6 +172,12 @@ def test_records_of_a_structure_other_than_expected_are_refused_not_raised() -> 
 def test_a_bad_state_message_is_refused(payload: bytes, fault: str) -> None:
     with pytest.raises(BatchError, match=fault):
         parse_state("h1", payload, NOW)
+
+
+def test_a_cleared_retained_state_is_ignored_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        assert consumer().check("h1", "state", b"", NOW) is None
+    assert caplog.records == []
 
 
 def test_a_state_message() -> None:
