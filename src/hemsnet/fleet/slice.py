@@ -81,6 +81,7 @@ class FleetSlice:
         self._acks: dict[str, list[bytes]] = {}
         self._last_noted: dict[str, int] = {}
         self._acked = asyncio.Event()
+        self._batches = 0  # published, resends included
         self._simulate_s = 0.0
         self._drain_s = 0.0
 
@@ -138,7 +139,7 @@ class FleetSlice:
             records=sum(pump.window.watermark for pump in pumps),
             simulate_s=self._simulate_s,
             drain_s=self._drain_s,
-            batches=sum(pump.sent for pump in pumps),
+            batches=self._batches,
             resent=sum(pump.resent for pump in pumps),
             committed=self.committed,
         )
@@ -186,6 +187,7 @@ class FleetSlice:
             for payload in pump.tick(now, stamp, connection=connection, acks=acks):
                 published.append((f"hemsnet/v1/home/{home}/up/batch", payload))
         if published:
+            self._batches += len(published)
             await link.publish_all(published)
         return len(published)
 
