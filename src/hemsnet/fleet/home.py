@@ -24,6 +24,7 @@ from hemsnet.echonet.send import Send
 from hemsnet.meter.config import MeterConfig
 from hemsnet.meter.engine import MeterEngine
 from hemsnet.store import Store
+from hemsnet.store.outbox import Outbox
 
 __all__ = ["FLEET_CONTROLLER", "HomeSpec", "VirtualHome"]
 
@@ -62,6 +63,8 @@ class VirtualHome:
         self.spec = spec
         self.now = start
         self.store = Store.open(folder / f"{spec.home_id}.db")
+        with Outbox.open(folder / f"{spec.home_id}.db") as outbox:
+            outbox.enable(True)  # every home has Route C on, from its first row
         self.recorder = Recorder(self.store)
         self.meter = MeterEngine(MeterConfig(), now=start, seed=spec.seed, installed=installed)
         self.controller = ControllerEngine(replace(config, seed=spec.seed), now=start)
