@@ -78,6 +78,7 @@ class Launch:
     program: tuple[str, ...] = _PYTHON_MODULE
     label: str = ""
     stop_signal: int = signal.SIGTERM  # how it is asked to stop
+    logs_to_stderr: bool = False  # a server that prints its start line there: one file for both
 
     @property
     def shown(self) -> tuple[str, ...]:
@@ -103,6 +104,7 @@ def launches(
         name, kind = component.name, component.kind
         if not topology.networks_of(name) or name == real_provider:
             continue  # nothing to serve on, or served by the provider stack
+        if kind in (ComponentKind.HEMS_PROVIDER, ComponentKind.UTILITY_HEAD_END):
             argv: tuple[str, ...] = ("hemsnet.testbed.endpoint", "--name", name)
             first.append(Launch(name, argv, "hemsnet endpoint:"))
         elif kind is ComponentKind.SMART_METER:
@@ -166,7 +168,7 @@ def _shared(topology: Topology, component: str, kind: ComponentKind) -> str:
 def start(launch: Launch, namespace: str, log_dir: Path) -> ProcessRecord:
     """Start ``launch`` in ``namespace`` in a session of its own, output to ``log_dir``."""
     stdout = log_dir / f"{launch.log_name}.log"
-    stderr = log_dir / f"{launch.log_name}.err"
+    stderr = stdout if launch.logs_to_stderr else log_dir / f"{launch.log_name}.err"
     command = ["ip", "netns", "exec", namespace, *launch.program, *launch.argv]
     create = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     pid = os.posix_spawnp(
@@ -176,7 +178,9 @@ def start(launch: Launch, namespace: str, log_dir: Path) -> ProcessRecord:
         file_actions=[
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, str(stdout), create, 0o644),
-            (os.POSIX_SPAWN_OPEN, 2, str(stderr), create, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2)
+            if launch.logs_to_stderr
+            else (os.POSIX_SPAWN_OPEN, 2, str(stderr), create, 0o644),
         ],
         setsid=True,  # Ctrl-C at the terminal that ran ``up`` must not stop the testbed
     )
@@ -193,15 +197,14 @@ def start(launch: Launch, namespace: str, log_dir: Path) -> ProcessRecord:
 
 
 def wait_started(records: Sequence[tuple[ProcessRecord, str]], seconds: float = 20.0) -> None:
-    """Wait until every process has printed its start line (a line of its output or error
-    output that matches ``ready``); ProcessFailed names the first that ended instead, with
-    its last error line, or that took longer."""
+    """Wait until every process has printed its start line (a line of its output that matches
+    ``ready``); ProcessFailed names the first that ended instead, with its last error line,
+    or that took longer."""
     pending = list(records)
     deadline = time.monotonic() + seconds
     while pending:
         for record, ready in list(pending):
-            output = _lines(record.stdout) + _lines(record.stderr)
-            if any(re.match(ready, line) for line in output):
+            if any(re.match(ready, line) for line in _lines(record.stdout)):
                 pending.remove((record, ready))
             elif not alive(record):
                 error = (_lines(record.stderr) or ["no output"])[-1]

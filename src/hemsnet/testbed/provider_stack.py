@@ -121,10 +121,16 @@ def prepare_stack(route: RouteC, folder: Path) -> ProviderStack:
         program=(*as_server, str(postgres / "postgres")),
         label="postgres",
         stop_signal=signal.SIGINT,  # fast shutdown: SIGTERM would wait for the clients
+        logs_to_stderr=True,
     )
     config = ("-c", str(folder / "mosquitto.conf"))
     broker = Launch(
-        route.provider, config, r"mosquitto version \S+ running", ("mosquitto",), "mosquitto"
+        route.provider,
+        config,
+        r"mosquitto version \S+ running",
+        ("mosquitto",),
+        "mosquitto",
+        logs_to_stderr=True,
     )
     secret = ("--password-file", str(folder / "provider-password"), "--ca", str(folder / "ca.crt"))
     provider = ("hemsnet", "provider", "--broker", broker_url, *secret, "--db", url)
