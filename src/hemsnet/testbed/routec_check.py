@@ -67,7 +67,7 @@ def wait_for_provider_data(url: str, data: ProviderData, seconds: float) -> Prov
                 _look(connection, data)
                 data.error = ""
         except psycopg.Error as exc:  # not migrated yet, or the server is away
-            data.error = str(exc).strip().splitlines()[0]
+            data.error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if data.complete or time.monotonic() > deadline:
             return data
         time.sleep(_POLL)  # polling the database for the condition
