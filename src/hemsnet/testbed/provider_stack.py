@@ -107,8 +107,10 @@ def prepare_stack(route: RouteC, folder: Path) -> ProviderStack:
     _secret_file(folder / "passwd", "".join(f"{u}:{p}\n" for u, p in passwords.items()))
     _run("mosquitto_passwd", "-U", str(folder / "passwd"))  # hashes it in place
     (folder / "acl").write_text(ACL)
-    # As root mosquitto drops to its own user: the folder becomes that user's.
-    drops_to_its_user = _chown_to(folder, _BROKER_ACCOUNT)
+    # As root mosquitto drops to its own user: the files it reads become that user's (not
+    # the password files of the home and the provider: it has their hashes).
+    broker_reads = ("passwd", "acl", "ca.crt", "server.crt", "server.key")
+    drops_to_its_user = _chown_to(_BROKER_ACCOUNT, *(folder / name for name in broker_reads))
     (folder / "mosquitto.conf").write_text(_broker_config(folder, drops_to_its_user))
     database = _init_database(folder / "postgres")
     as_server = _as_account(_SERVER_ACCOUNT)
@@ -159,7 +161,7 @@ def _init_database(folder: Path) -> Path:
     """A cluster in ``folder/data`` that listens on no network at all, only on its socket in
     ``folder``: nothing in the home can reach the provider's database (H18)."""
     folder.mkdir(mode=0o700)
-    _chown_to(folder, _SERVER_ACCOUNT)
+    _chown_to(_SERVER_ACCOUNT, folder)
     postgres = server_bin()
     assert postgres is not None
     _run(*_as_account(_SERVER_ACCOUNT), str(postgres / "initdb"), "-D", str(folder / "data"),
@@ -187,7 +189,8 @@ def _certificates(folder: Path, address: str) -> None:
          "-CAcreateserial", *days, "-extfile", "san.ext", "-out", "server.crt"),
     ):  # fmt: skip
         _run("openssl", *args, cwd=folder)
-    (folder / "ca.key").unlink()  # nothing is signed with it again
+    for used in ("ca.key", "ca.srl", "server.csr", "san.ext"):
+        (folder / used).unlink()  # the CA signs nothing else: its key goes
 
 
 def _secret_file(path: Path, text: str) -> None:
@@ -195,16 +198,16 @@ def _secret_file(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def _chown_to(folder: Path, account: str) -> bool:
-    """As root, give ``folder`` and its files to ``account``; False when there is no such
-    user (or we are not root: everything is ours already)."""
+def _chown_to(account: str, *paths: Path) -> bool:
+    """As root, give ``paths`` to ``account``; False when there is no such user (or we are
+    not root: everything is ours already)."""
     if os.geteuid() != 0:
         return False
     try:
         entry = pwd.getpwnam(account)
     except KeyError:
         return False
-    for path in (folder, *folder.iterdir()):
+    for path in paths:
         os.chown(path, entry.pw_uid, entry.pw_gid)
     return True
 
