@@ -28,7 +28,7 @@ from typing import Final
 from hemsnet.testbed.processes import Launch
 from hemsnet.testbed.routec_path import BROKER_PORT, RouteC
 
-__all__ = ["ProviderStack", "prepare_stack", "server_bin", "stack_missing"]
+__all__ = ["ACL", "ProviderStack", "prepare_stack", "server_bin", "stack_missing"]
 
 PROVIDER_USER: Final = "provider"  # the provider service's MQTT user; no home may take it
 DB_ROLE: Final = "hemsnet"
@@ -107,7 +107,9 @@ def prepare_stack(route: RouteC, folder: Path) -> ProviderStack:
     _secret_file(folder / "passwd", "".join(f"{u}:{p}\n" for u, p in passwords.items()))
     _run("mosquitto_passwd", "-U", str(folder / "passwd"))  # hashes it in place
     (folder / "acl").write_text(ACL)
-    (folder / "mosquitto.conf").write_text(_broker_config(folder))
+    # As root mosquitto drops to its own user: the folder becomes that user's.
+    drops_to_its_user = _chown_to(folder, _BROKER_ACCOUNT)
+    (folder / "mosquitto.conf").write_text(_broker_config(folder, drops_to_its_user))
     database = _init_database(folder / "postgres")
     as_server = _as_account(_SERVER_ACCOUNT)
     postgres = server_bin()
@@ -140,16 +142,14 @@ def prepare_stack(route: RouteC, folder: Path) -> ProviderStack:
     return ProviderStack(route, folder, (server, broker), service, url)
 
 
-def _broker_config(folder: Path) -> str:
-    # As root mosquitto drops to its own user, which owns the folder; without it, stays.
-    owner = _chown_to(folder, _BROKER_ACCOUNT)
+def _broker_config(folder: Path, drops_to_its_user: bool) -> str:
     return (
         f"per_listener_settings false\nallow_anonymous false\n"
         f"password_file {folder / 'passwd'}\nacl_file {folder / 'acl'}\n"
         f"listener {BROKER_PORT}\ncafile {folder / 'ca.crt'}\n"
         f"certfile {folder / 'server.crt'}\nkeyfile {folder / 'server.key'}\n"
         "tls_version tlsv1.2\npersistence false\n"
-        + ("" if owner else "user root\n")
+        + ("" if drops_to_its_user else "user root\n")
         + "log_dest stderr\nlog_timestamp false\nlog_type error\nlog_type warning\n"
         "log_type notice\nlog_type information\n"
     )
@@ -220,4 +220,5 @@ def _run(*command: str, cwd: Path | None = None) -> None:
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
     if done.returncode != 0:
         error = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RuntimeError(f"{Path(command[0]).name} failed ({done.returncode}): {error}")
+        tool = command[command.index("--") + 1] if "--" in command else command[0]
+        raise RuntimeError(f"{Path(tool).name} failed ({done.returncode}): {error}")

@@ -3,18 +3,22 @@ what runs in the provider's namespace and the controller's [routec] table (H16, 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from hemsnet.errors import ConfigError
 from hemsnet.homenet import CONFIGURATIONS, expected_paths, reference_topology
+from hemsnet.testbed import lifecycle, provider_stack
 from hemsnet.testbed.address_plan import plan_addresses
 from hemsnet.testbed.firewall import render_rulesets, route_c_rules
 from hemsnet.testbed.processes import Launch, launches
-from hemsnet.testbed.provider_stack import ProviderStack
+from hemsnet.testbed.provider_stack import ACL, ProviderStack
 from hemsnet.testbed.routec_path import RouteC, route_c
 from hemsnet.tomlconfig import read_toml
 from hemsnet.uplink.routec_config import parse_routec
+from tests.conftest import REPO
 
 
 @pytest.mark.parametrize("configuration", CONFIGURATIONS)
@@ -95,3 +99,51 @@ def test_the_controller_accepts_the_routec_table_the_testbed_writes(tmp_path: Pa
         "s3cret",
     )
     assert config.broker.ca_file == str(tmp_path / "ca.crt")
+
+
+def test_the_brokers_acl_is_the_contracts() -> None:
+    """The testbed's broker keeps docs/route-c.md's ACL, as examples/routec/acl writes it."""
+    example = (REPO / "examples" / "routec" / "acl").read_text().splitlines()
+    lines = [line for line in example if line and not line.startswith("#")]
+    assert [line for line in ACL.splitlines() if line] == lines
+
+
+@pytest.mark.parametrize(
+    ("tool", "said"),
+    [
+        ("mosquitto", "no mosquitto (Debian package mosquitto)"),
+        ("openssl", "no openssl (Debian package openssl)"),
+    ],
+)
+def test_a_missing_tool_is_said_in_one_line_and_the_endpoint_stands_in(
+    tool: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = shutil.which
+    monkeypatch.setattr(
+        provider_stack.shutil,
+        "which",
+        lambda name, path=None: None if name == tool else found(name, path=path),
+    )
+    assert provider_stack.stack_missing() == said
+    lines: list[str] = []
+    route = RouteC("hems", "provider", "fd00:9958:3::a")
+
+    assert lifecycle._real_provider(route, "", lines.append) is None
+
+    assert lines == [
+        f"HEMS provider provider: {said}; it runs the packet-counting endpoint instead, "
+        "without Route C"
+    ]
+
+
+def test_no_postgresql_server_is_said_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(provider_stack, "server_bin", lambda: None)
+    assert provider_stack.stack_missing() == "no PostgreSQL server (Debian package postgresql)"
+
+
+def test_a_routec_table_of_the_user_is_refused_where_the_testbed_writes_its_own() -> None:
+    if provider_stack.stack_missing() is not None:
+        pytest.skip(f"the real provider cannot run here: {provider_stack.stack_missing()}")
+    route = RouteC("hems", "provider", "fd00:9958:3::a")
+    with pytest.raises(ConfigError, match=r"the testbed sets \[routec\] itself"):
+        lifecycle._real_provider(route, '[routec]\nurl = "mqtts://x"\n', print)
