@@ -52,7 +52,8 @@ def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
         "gateway (6.4.x), the provider runs mosquitto (TLS), PostgreSQL and 'hemsnet provider' "
         "and the controller sends over Route C (needs mosquitto, PostgreSQL and psycopg; "
         "without them a one-line notice, and a packet-counting endpoint stands in). Prints "
-        "what it built and the run directory; a failure removes everything again. A home that does not conform is refused (exit 2, its violations "
+        "what it built and the run directory; a failure removes everything again. "
+        "A home that does not conform is refused (exit 2, its violations "
         "listed) unless --nonconforming is given.",
         epilog="example: sudo hemsnet homenet up 6.4.3 && sudo hemsnet homenet check",
     )
