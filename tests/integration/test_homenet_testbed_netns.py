@@ -1,5 +1,7 @@
 """The G.9958 testbed end to end: ``up``, the live ``check``, ``down``, for all six
-configurations of Table 1, and two miswirings that ``check`` must catch.
+configurations of Table 1, and three miswirings that ``check`` must catch. In 6.4.x the HEMS
+provider runs the real provider (broker, PostgreSQL, ``hemsnet provider``) and the check sees
+the controller's readings in its database, sent through the home gateway (Route C, H16).
 
 The commands run in this process through the parser the ``homenet`` command gets; the meter,
 controller, appliances and endpoints they start are real processes in real namespaces.
@@ -8,6 +10,7 @@ controller, appliances and endpoints they start are real processes in real names
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,11 +27,13 @@ from hemsnet.testbed.address_plan import link_local, plan_addresses
 from hemsnet.testbed.homenet_build import leftover_namespaces, wire
 from hemsnet.testbed.netns import can_create_namespaces, new_tag, run
 from hemsnet.testbed.processes import alive, controller_reads
+from hemsnet.testbed.provider_stack import stack_missing
+from hemsnet.testbed.routec_path import route_c
 from hemsnet.testbed.state import load_state, run_dir
 
 pytestmark = pytest.mark.netns
 
-CYCLE_LIMIT = 30.0  # seconds for up, check and down of one configuration
+CYCLE_LIMIT = 40.0  # seconds for up, check and down of one configuration (a provider's too)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,6 +104,17 @@ def test_up_check_down(configuration: str, name: str, capsys: pytest.CaptureFixt
             assert f"controller store: {'meter' if component in meters else component} read" in out
     else:
         assert state.controller_db is None
+    if route_c(topology, plan_addresses(topology, name)) is None or stack_missing() is not None:
+        assert state.provider_db is None
+    else:
+        # The controller's readings are in the provider's PostgreSQL, sent through the
+        # gateway; of the rest of the home, nobody opens the broker's port.
+        assert re.search(r"Route C: \d+ readings and \d+ appliance readings of home hems in "
+                         r"the provider's database \(latest received at", out)  # fmt: skip
+        assert re.search(r"the broker's TCP port 8883 opens from hems: yes; from the \d+ "
+                         r"other components of the home: 0\n", out)  # fmt: skip
+        launched = {(r.component, r.argv[0]) for r in state.processes}
+        assert {("provider", "mosquitto"), ("provider", "hemsnet")} <= launched
     # Nothing left: no namespace, no link in the host, no process.
     assert leftover_namespaces(name) == []
     assert not [line for line in _root_links() - links_before if name in line]
@@ -152,7 +168,7 @@ def test_forwarding_on_the_controller_is_caught(
     run("ip", "-6", "addr", "add", "fd00:9958:5::3/64", "dev", "energy", "nodad", netns=battery)
     run("ip", "-6", "route", "add", home_prefix, "via", plan.port("hems", "energy").link_local,
         "dev", "energy", netns=battery)  # fmt: skip
-    assert homenet("check", "--name", name, "--wait", "0") == 0  # the route alone is harmless
+    assert homenet("check", "--name", name) == 0  # the route alone is harmless
     capsys.readouterr()
 
     run("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", netns=plan.namespace("hems"))
@@ -161,6 +177,31 @@ def test_forwarding_on_the_controller_is_caught(
     out = capsys.readouterr().out
     assert "difference: echonet battery -> tv: got through, but G.9958" in out
     assert "difference: icmpv6 battery -> gw: got through" in out
+    assert "check FAILED" in out
+
+
+def test_a_gateway_that_lets_the_meter_into_the_broker_is_caught(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[G.9958 6.4.2(2)] the meter talks to the controller only: a gateway rule that lets it
+    open the provider's broker port is a difference (H17)."""
+    if stack_missing() is not None:
+        pytest.skip(f"the real provider cannot run here: {stack_missing()}")
+    topology = reference_topology("6.4.2")
+    assert homenet("up", "6.4.2", "--name", name) == 0
+    plan = plan_addresses(topology, name)
+    meter = ", ".join(plan.addresses_of("meter"))
+    run("nft", "insert", "rule", "inet", "hemsnet", "forward", "ip6", "saddr", f"{{ {meter} }}",
+        "tcp", "dport", "8883", "accept", netns=plan.namespace("gw"))  # fmt: skip
+    capsys.readouterr()
+
+    assert homenet("check", "--name", name) == 1
+
+    out = capsys.readouterr().out
+    assert "observed == expected" in out  # the matrix's protocols are still filtered
+    assert re.search(r"Route C: \d+ readings .* home hems in the provider's database \(", out)
+    assert "from the 7 other components of the home: 1\n" in out
+    assert "difference: TCP to the broker from meter: opened, but only the controller" in out
     assert "check FAILED" in out
 
 

@@ -29,8 +29,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "FILE breaks; exit 0 when it conforms, 1 when it does not, 2 when FILE is unusable. "
         "Without FILE (root): probe the testbed 'up' built, every ordered pair of components "
         "with ECHONET Lite unicast, multicast and ICMPv6; print the observed matrix beside "
-        "the expected one and check that the controller's store is filling; exit 1 on any "
-        "difference.",
+        "the expected one and check that the controller's store is filling and, in 6.4.x, that "
+        "its readings reach the provider's database over Route C and that only the controller "
+        "opens the provider's broker port; exit 1 on any difference.",
     )
     check_parser.add_argument(
         "file",

@@ -2,7 +2,8 @@
 
 ``up`` builds a reference configuration (or a topology file) from network namespaces, bridges
 and veth links, loads the nftables rules generated from its expected paths and starts the real
-processes (meter, controller, appliances, off-premises endpoints). It checks the home against
+processes (meter, controller, appliances, off-premises endpoints; in 6.4.x the HEMS provider's
+broker, database and service, which the controller reaches over Route C). It checks the home against
 G.9958 first and refuses one that does not conform, unless ``--nonconforming`` asks to build it
 anyway. The live check probes every pair with every protocol and compares with the model;
 ``down`` removes it all.
@@ -47,8 +48,12 @@ def add_testbed_commands(actions: argparse._SubParsersAction[argparse.ArgumentPa
         description="Check the topology against G.9958 as 'check FILE' does, then build it as "
         "network namespaces joined by bridges and veth links, with the nftables rules its "
         "expected paths need, and start the meter, controller, appliances and off-premises "
-        "endpoints in them. Prints what it built and the run directory; a failure removes "
-        "everything again. A home that does not conform is refused (exit 2, its violations "
+        "endpoints in them; where the controller reaches the HEMS provider through the home "
+        "gateway (6.4.x), the provider runs mosquitto (TLS), PostgreSQL and 'hemsnet provider' "
+        "and the controller sends over Route C (needs mosquitto, PostgreSQL and psycopg; "
+        "without them a one-line notice, and a packet-counting endpoint stands in). Prints "
+        "what it built and the run directory; a failure removes everything again. "
+        "A home that does not conform is refused (exit 2, its violations "
         "listed) unless --nonconforming is given.",
         epilog="example: sudo hemsnet homenet up 6.4.3 && sudo hemsnet homenet check",
     )
@@ -97,7 +102,8 @@ def add_live_check_arguments(parser: argparse.ArgumentParser) -> None:
         type=_seconds,
         default=20.0,
         metavar="S",
-        help="how long to wait for the controller's data to arrive (20 s)",
+        help="how long to wait for the controller's data to arrive in its store, and in the "
+        "provider's database where there is Route C (20 s each)",
     )
 
 

@@ -12,6 +12,10 @@ Only two kinds of path need a rule; everything else the wiring itself decides:
 
 Link-scope multicast never crosses a router, so it needs no forward rule. Neighbour discovery
 is never matched: the links stay usable, only the protocols of the matrix are filtered.
+
+Route C, where the topology has it, gets three rules in every router's ``forward`` chain: the
+controller may open TCP 8883 to the provider, the provider's replies go back, and nobody else
+in the home reaches the provider's broker (H17) [G.9958 I.1(3), 6.4.2(2), 6.4.3(2)].
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from collections.abc import Iterable, Sequence
 
 from hemsnet.homenet import PathRule, Protocol, Topology
 from hemsnet.testbed.address_plan import AddressPlan
+from hemsnet.testbed.routec_path import BROKER_PORT, RouteC
 
-__all__ = ["TABLE", "protocol_match", "render_rulesets"]
+__all__ = ["TABLE", "protocol_match", "render_rulesets", "route_c_rules"]
 
 TABLE = "hemsnet"  # inet hemsnet in every namespace that needs rules
 
@@ -37,10 +42,30 @@ def protocol_match(protocol: Protocol) -> str:
     return _MATCH[protocol]
 
 
+def route_c_rules(plan: AddressPlan, route: RouteC) -> list[str]:
+    """A router's ``forward`` rules for Route C: the controller's flow to the broker and its
+    replies pass, every other flow to the broker's port is dropped (H17)."""
+    controller = _set(plan.addresses_of(route.controller))
+    provider = _set(plan.addresses_of(route.provider))
+    name = f"{route.controller} -> {route.provider}"
+    return [
+        f"ip6 saddr {controller} ip6 daddr {provider} tcp dport {BROKER_PORT} accept "
+        f'comment "G.9958 I.1(3): Route C {name}"',
+        f"ip6 saddr {provider} ip6 daddr {controller} tcp sport {BROKER_PORT} "
+        f'ct state established accept comment "G.9958 I.1(3): Route C {name}, replies"',
+        f"ip6 daddr {provider} tcp dport {BROKER_PORT} drop "
+        f'comment "H17: the broker of {route.provider} serves {route.controller} only"',
+    ]
+
+
 def render_rulesets(
-    topology: Topology, plan: AddressPlan, rules: Sequence[PathRule]
+    topology: Topology,
+    plan: AddressPlan,
+    rules: Sequence[PathRule],
+    route: RouteC | None = None,
 ) -> dict[str, str]:
-    """``nft -f`` input per component that needs rules (a router, or a protected target)."""
+    """``nft -f`` input per component that needs rules (a router, or a protected target);
+    ``route``: the topology's Route C, if it has one."""
     inputs: dict[str, list[str]] = {}
     forwards: dict[str, list[str]] = {router: [] for router in plan.routers}
     routers = {
@@ -78,7 +103,8 @@ def render_rulesets(
                 if route.router == component
                 for a, b in (route.networks, route.networks[::-1])
             ]
-            chains.append(_chain("forward", "drop", [*forwards[component], *allowed]))
+            route_c = [] if route is None else route_c_rules(plan, route)
+            chains.append(_chain("forward", "drop", [*forwards[component], *route_c, *allowed]))
         if chains:
             rulesets[component] = f"table inet {TABLE} {{\n" + "".join(chains) + "}\n"
     return rulesets

@@ -13,10 +13,12 @@ import contextlib
 import os
 import shutil
 import signal
+import tomllib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from hemsnet.errors import ConfigError
 from hemsnet.homenet import Topology, expected_paths, load_topology, reference_topology
 from hemsnet.testbed.address_plan import AddressPlan, plan_addresses
 from hemsnet.testbed.firewall import render_rulesets
@@ -29,12 +31,15 @@ from hemsnet.testbed.homenet_build import (
 )
 from hemsnet.testbed.processes import (
     CONTROLLER_CONFIG,
+    Launch,
     alive,
     launches,
     start,
     stop,
     wait_started,
 )
+from hemsnet.testbed.provider_stack import ProviderStack, prepare_stack, stack_missing
+from hemsnet.testbed.routec_path import RouteC, route_c
 from hemsnet.testbed.state import TestbedState, load_state, run_dir, save_state
 
 __all__ = ["AlreadyUp", "bring_up", "saved_topology", "tear_down"]
@@ -59,9 +64,13 @@ def bring_up(
     if load_state(name) is not None or leftover_namespaces(name):
         raise AlreadyUp(name)
     plan = plan_addresses(topology, name)
-    rulesets = render_rulesets(topology, plan, expected_paths(topology))
+    route = route_c(topology, plan)
+    rulesets = render_rulesets(topology, plan, expected_paths(topology), route)
+    provider = _real_provider(route, controller_extra, report)
     directory = run_dir(name)
-    to_launch = launches(topology, directory)
+    first, last = launches(
+        topology, directory, real_provider=None if provider is None else provider.provider
+    )
     directory.mkdir(parents=True)
     state = TestbedState(
         name=name,
@@ -81,26 +90,70 @@ def bring_up(
             load_rules(plan.namespace(component), ruleset)
             report(f"nft table inet hemsnet in {plan.namespace(component)}: "
                    f"{ruleset.count(' drop ')} drop rules")  # fmt: skip
-        (directory / "controller.toml").write_text(f"{CONTROLLER_CONFIG}\n{controller_extra}")
+        stack = None if provider is None else _prepare(provider, directory, report)
+        routec = "" if stack is None else stack.routec_table()
+        (directory / "controller.toml").write_text(
+            f"{CONTROLLER_CONFIG}\n{controller_extra}\n{routec}"
+        )
         (directory / "logs").mkdir()
-        for stage in to_launch:
-            started = []
-            for launch in stage:
-                record = start(launch, plan.namespace(launch.component), directory / "logs")
-                state.processes.append(record)
-                save_state(state)
-                started.append((record, launch.ready))
-            wait_started(started)
-            for record, _ in started:
-                report(f"process {record.pid} in {plan.namespace(record.component)}: "
-                       f"{' '.join(record.argv)}")  # fmt: skip
-        if any(launch.argv[:2] == ("hemsnet", "controller") for launch in to_launch[1]):
+        # The provider's servers come up with the meter; its service with the controller.
+        stages = (
+            [first, last] if stack is None else [[*stack.servers, *first], [stack.service, *last]]
+        )
+        for stage in stages:
+            _start_stage(stage, plan, state, report)
+        if any(launch.argv[:2] == ("hemsnet", "controller") for launch in last):
             state.controller_db = str(directory / "controller.db")
+        if stack is not None:
+            state.provider_db = stack.database_url
+            state.route_c_home = stack.route.home
         save_state(state)
     except BaseException:
         tear_down(name)
         raise
     return state
+
+
+def _real_provider(
+    route: RouteC | None, controller_extra: str, report: Callable[[str], None]
+) -> RouteC | None:
+    """The Route C whose provider runs the real provider, or None: no Route C, or the
+    provider cannot run here (said in one line; the endpoint stands in, H20)."""
+    if route is None:
+        return None
+    missing = stack_missing()
+    if missing is not None:
+        report(f"HEMS provider {route.provider}: {missing}; it runs the packet-counting endpoint "
+               "instead, without Route C")  # fmt: skip
+        return None
+    if "routec" in tomllib.loads(controller_extra):
+        raise ConfigError("--controller-config: the testbed sets [routec] itself (Route C to "
+                          f"the provider in {route.provider}'s namespace)")  # fmt: skip
+    return route
+
+
+def _prepare(route: RouteC, directory: Path, report: Callable[[str], None]) -> ProviderStack:
+    stack = prepare_stack(route, directory / "provider")
+    report(f"HEMS provider {route.provider}: broker {route.broker_url} (TLS, CA "
+           f"{stack.folder / 'ca.crt'}), PostgreSQL on its socket in {stack.folder / 'postgres'}"
+           f", hemsnet provider; {route.controller} sends as home {route.home!r}")  # fmt: skip
+    return stack
+
+
+def _start_stage(
+    stage: list[Launch], plan: AddressPlan, state: TestbedState, report: Callable[[str], None]
+) -> None:
+    """Start every process of ``stage`` and wait until all serve."""
+    started = []
+    for launch in stage:
+        record = start(launch, plan.namespace(launch.component), run_dir(state.name) / "logs")
+        state.processes.append(record)
+        save_state(state)
+        started.append((record, launch.ready))
+    wait_started(started)
+    for record, _ in started:
+        report(f"process {record.pid} in {plan.namespace(record.component)}: "
+               f"{' '.join(record.argv)}")  # fmt: skip
 
 
 def tear_down(name: str) -> list[str]:

@@ -5,8 +5,9 @@ HEMS controller (its Route B link [G.9958 I.1(2)]; with no controller, as in 6.2
 utility network); the controller runs ``hemsnet controller`` with that link as ``--iface``
 and every network it shares with HEMS-managed appliances as ``--hems-iface``, the meter's own
 when the appliances share it (6.3.2, 6.4.1: one socket serves both); an appliance runs
-``hemsnet appliance CLASS`` on the network it shares with the controller; the HEMS provider
-and the utility head-end run :mod:`hemsnet.testbed.endpoint`. Non-HEMS appliances and the home
+``hemsnet appliance CLASS`` on the network it shares with the controller; the utility head-end
+runs :mod:`hemsnet.testbed.endpoint`, and so does the HEMS provider unless it runs the real
+provider (:mod:`hemsnet.testbed.provider_stack`). Non-HEMS appliances and the home
 gateway run nothing: the kernel answers for them.
 
 The processes outlive ``up`` (their own session, output to files in the run directory), so
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
 import signal
 import sys
@@ -24,6 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from hemsnet.homenet import ComponentKind, Topology
 from hemsnet.testbed.state import ProcessRecord
@@ -61,25 +64,46 @@ class ProcessFailed(Exception):
     """A process ended before it printed its start line."""
 
 
+_PYTHON_MODULE: Final = (sys.executable, "-m")
+
+
 @dataclass(frozen=True, slots=True)
 class Launch:
-    """A process to start: in the namespace of ``component``, ``argv`` after ``python -m``."""
+    """A process to start in the namespace of ``component``: ``program`` then ``argv``
+    (``python -m`` by default); ``label`` tells apart several processes of one component."""
 
     component: str
     argv: tuple[str, ...]
-    ready: str  # the start of the line it prints once it serves
+    ready: str  # a regular expression that a line of its output matches once it serves
+    program: tuple[str, ...] = _PYTHON_MODULE
+    label: str = ""
+    stop_signal: int = signal.SIGTERM  # how it is asked to stop
+    logs_to_stderr: bool = False  # a server that prints its start line there: one file for both
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        """The command as logged: ``argv`` alone after ``python -m``."""
+        return self.argv if self.program == _PYTHON_MODULE else (*self.program, *self.argv)
+
+    @property
+    def log_name(self) -> str:
+        return f"{self.component}-{self.label}" if self.label else self.component
 
 
-def launches(topology: Topology, run_dir: Path) -> tuple[list[Launch], list[Launch]]:
+def launches(
+    topology: Topology, run_dir: Path, *, real_provider: str | None = None
+) -> tuple[list[Launch], list[Launch]]:
     """What to run for ``topology``, in two stages: endpoints, meter and appliances, then the
     controller once they all serve. A controller's first search must find the meter
-    listening: a lost search holds its next request back by timer 1, 40 s [AIF 2.4.2]."""
+    listening: a lost search holds its next request back by timer 1, 40 s [AIF 2.4.2].
+    ``real_provider``: a provider component that runs the real provider instead of an
+    endpoint (its processes are not listed here)."""
     first: list[Launch] = []
     last: list[Launch] = []
     for index, component in enumerate(topology.components, start=1):
         name, kind = component.name, component.kind
-        if not topology.networks_of(name):
-            continue  # nothing to serve on
+        if not topology.networks_of(name) or name == real_provider:
+            continue  # nothing to serve on, or served by the provider stack
         if kind in (ComponentKind.HEMS_PROVIDER, ComponentKind.UTILITY_HEAD_END):
             argv: tuple[str, ...] = ("hemsnet.testbed.endpoint", "--name", name)
             first.append(Launch(name, argv, "hemsnet endpoint:"))
@@ -143,9 +167,9 @@ def _shared(topology: Topology, component: str, kind: ComponentKind) -> str:
 
 def start(launch: Launch, namespace: str, log_dir: Path) -> ProcessRecord:
     """Start ``launch`` in ``namespace`` in a session of its own, output to ``log_dir``."""
-    stdout = log_dir / f"{launch.component}.log"
-    stderr = log_dir / f"{launch.component}.err"
-    command = ["ip", "netns", "exec", namespace, sys.executable, "-m", *launch.argv]
+    stdout = log_dir / f"{launch.log_name}.log"
+    stderr = stdout if launch.logs_to_stderr else log_dir / f"{launch.log_name}.err"
+    command = ["ip", "netns", "exec", namespace, *launch.program, *launch.argv]
     create = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     pid = os.posix_spawnp(
         "ip",
@@ -154,24 +178,33 @@ def start(launch: Launch, namespace: str, log_dir: Path) -> ProcessRecord:
         file_actions=[
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, str(stdout), create, 0o644),
-            (os.POSIX_SPAWN_OPEN, 2, str(stderr), create, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2)
+            if launch.logs_to_stderr
+            else (os.POSIX_SPAWN_OPEN, 2, str(stderr), create, 0o644),
         ],
         setsid=True,  # Ctrl-C at the terminal that ran ``up`` must not stop the testbed
     )
     started = _stat(pid)
     return ProcessRecord(
-        launch.component, launch.argv, pid, started[1] if started else 0, str(stdout), str(stderr)
+        launch.component,
+        launch.shown,
+        pid,
+        started[1] if started else 0,
+        str(stdout),
+        str(stderr),
+        launch.stop_signal,
     )
 
 
 def wait_started(records: Sequence[tuple[ProcessRecord, str]], seconds: float = 20.0) -> None:
-    """Wait until every process has printed its start line (``ready``); ProcessFailed names
-    the first that ended instead, with its last error line, or that took longer."""
+    """Wait until every process has printed its start line (a line of its output that matches
+    ``ready``); ProcessFailed names the first that ended instead, with its last error line,
+    or that took longer."""
     pending = list(records)
     deadline = time.monotonic() + seconds
     while pending:
         for record, ready in list(pending):
-            if any(line.startswith(ready) for line in _lines(record.stdout)):
+            if any(re.match(ready, line) for line in _lines(record.stdout)):
                 pending.remove((record, ready))
             elif not alive(record):
                 error = (_lines(record.stderr) or ["no output"])[-1]
@@ -197,11 +230,11 @@ def alive(record: ProcessRecord) -> bool:
 
 
 def stop(records: Sequence[ProcessRecord], seconds: float = 5.0) -> list[str]:
-    """SIGTERM each live process, SIGKILL what is left after ``seconds``; the components that
-    had to be killed."""
+    """Ask each live process to stop (its ``stop_signal``, SIGTERM for most), SIGKILL what is
+    left after ``seconds``; the components that had to be killed."""
     running = [r for r in records if alive(r)]
     for record in running:
-        _signal(record.pid, signal.SIGTERM)
+        _signal(record.pid, record.stop_signal)
     running = _wait_for_exits(running, seconds)
     for record in running:
         _signal(record.pid, signal.SIGKILL)

@@ -38,6 +38,7 @@ class ProcessRecord:
     started: int  # start time in clock ticks since boot (/proc/PID/stat): a reused pid differs
     stdout: str
     stderr: str
+    stop_signal: int = 15  # SIGTERM; PostgreSQL's server gets SIGINT (fast shutdown)
 
 
 @dataclass(slots=True)
@@ -49,6 +50,8 @@ class TestbedState:
     namespaces: list[str] = field(default_factory=list)
     processes: list[ProcessRecord] = field(default_factory=list)
     controller_db: str | None = None
+    provider_db: str | None = None  # the provider's PostgreSQL, when it runs the real one
+    route_c_home: str | None = None  # the home ID the controller sends as
 
 
 def check_name(name: str) -> str:
@@ -88,6 +91,8 @@ def load_state(name: str) -> TestbedState | None:
                 for record in data["processes"]
             ],
             controller_db=data["controller_db"],
+            provider_db=data.get("provider_db"),
+            route_c_home=data.get("route_c_home"),
         )
     except FileNotFoundError:
         return None

@@ -12,6 +12,7 @@ from hemsnet.homenet import CONFIGURATIONS, expected_paths, reference_topology
 from hemsnet.testbed.address_plan import plan_addresses
 from hemsnet.testbed.counters import render_counter_table
 from hemsnet.testbed.firewall import render_rulesets
+from hemsnet.testbed.routec_path import route_c
 from tests.unit.testbed.topologies import SMALL, SMALL_RULES
 
 METER = """\
@@ -68,7 +69,8 @@ def _nft_check(ruleset: str) -> None:
 def test_nft_accepts_every_reference_ruleset(configuration: str) -> None:
     topology = reference_topology(configuration)
     plan = plan_addresses(topology, "tb")
-    for ruleset in render_rulesets(topology, plan, expected_paths(topology)).values():
+    route = route_c(topology, plan)  # the Route C rules too, where there is Route C
+    for ruleset in render_rulesets(topology, plan, expected_paths(topology), route).values():
         _nft_check(ruleset)  # -c: parsed and checked by the kernel, nothing loaded
     addresses = {c.name: plan.addresses_of(c.name) for c in topology.components}
     _nft_check(render_counter_table(addresses))
