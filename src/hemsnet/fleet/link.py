@@ -61,14 +61,16 @@ class SharedLink:
             await wait_for_stop(stop, delay)
             delay = min(2 * delay, _BACKOFF_MAX)
 
-    async def publish_all(self, messages: Sequence[tuple[str, bytes]]) -> bool:
+    async def publish_all(
+        self, messages: Sequence[tuple[str, bytes]], *, retain: bool = False
+    ) -> bool:
         """Publish ``(topic, payload)`` QoS 1, all at once; False when the connection is not
         there or broke meanwhile (what was not sent is the pumps' to send again)."""
         client = self._client
         if client is None:
             return False
         try:
-            await asyncio.gather(*(client.publish(t, p, qos=1) for t, p in messages))
+            await asyncio.gather(*(client.publish(t, p, qos=1, retain=retain) for t, p in messages))
         except aiomqtt.MqttError:
             return False
         return True

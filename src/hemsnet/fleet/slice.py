@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -171,6 +172,13 @@ class FleetSlice:
         return VirtualHome(spec, self.folder, start=self.start, installed=self.installed)
 
     # --- the shared connection ----------------------------------------------------------------
+
+    async def announce(self, link: SharedLink, state: str) -> None:
+        """Every home's ``up/state`` (retained), as a home's uplink says it (docs/route-c.md)."""
+        at = datetime.now().isoformat(timespec="seconds")
+        payload = json.dumps({"v": 1, "state": state, "at": at}).encode()
+        topics = [f"hemsnet/v1/home/{spec.home_id}/up/state" for spec in self.specs]
+        await link.publish_all([(topic, payload) for topic in topics], retain=True)
 
     def take_ack(self, home: str, payload: bytes) -> None:
         """An ack from the provider, for the home's pump at its next tick."""
