@@ -14,7 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Final
 
-from hemsnet.cli.common import EXIT_OK, CliError
+from hemsnet.cli.common import EXIT_OK, CliError, read_secret
 from hemsnet.errors import HemsnetError
 from hemsnet.fleet.run import MODES, FleetPlan, FleetResult, run_fleet
 from hemsnet.uplink.config import parse_broker
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise CliError(f"--broker: {exc}") from None
         if args.password_file is not None:
-            broker = replace(broker, password=_password(args.password_file))
+            broker = replace(broker, password=read_secret(args.password_file, "--password-file"))
     if broker is None and args.mode != "simulate":
         raise CliError(f"--mode {args.mode} needs --broker")
     if args.mode == "replay" and args.folder is None:
@@ -120,16 +120,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
-
-
-def _password(path: Path) -> str:
-    try:
-        password = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise CliError(f"--password-file {path}: {exc.strerror}") from None
-    if not password:
-        raise CliError(f"--password-file {path} is empty")
-    return password
 
 
 def _print(result: FleetResult, *, as_json: bool) -> None:
