@@ -12,7 +12,7 @@ SUM    := $(shell cat $(BUILD_INPUTS) | cksum | cut -d' ' -f1)
 STAMP  := $(VENV)/.installed-$(SUM)
 RUNTIME_STAMP := $(VENV)/.runtime-$(SUM)
 
-.PHONY: test demo lint typecheck pytest install install-runtime sysdeps bench clean
+.PHONY: test demo provider-demo lint typecheck pytest install install-runtime sysdeps bench clean
 
 test: install sysdeps lint typecheck pytest
 
@@ -28,6 +28,12 @@ $(STAMP): $(BUILD_INPUTS)
 demo: install-runtime
 	$(BIN)/hemsnet demo
 
+# A broker, PostgreSQL, hemsnet provider and five simulated homes on this machine (docs/fleet.md).
+provider-demo: install-runtime
+	$(UV) pip install --quiet --python $(BIN)/python -e '.[provider]'
+	@scripts/ensure-debian-packages mosquitto postgresql openssl
+	$(BIN)/hemsnet provider-demo
+
 install-runtime: $(RUNTIME_STAMP)
 
 # hemsnet and its dependencies only; a .venv that `make install` made has them already.
@@ -38,7 +44,7 @@ $(RUNTIME_STAMP): $(BUILD_INPUTS)
 	@rm -f $(VENV)/.runtime-* && touch $@
 
 sysdeps:
-	@scripts/ensure-debian-packages iproute2 procps nftables chromium mosquitto tshark postgresql  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; mosquitto: MQTT tests; postgresql: the provider's tests; tshark (and its text2pcap, dumpcap): the dissector tests
+	@scripts/ensure-debian-packages iproute2 procps nftables chromium mosquitto tshark postgresql openssl  # ip netns, sysctl, nft: namespace tests; chromium: browser tests; mosquitto: MQTT tests; postgresql: the provider's tests; tshark (and its text2pcap, dumpcap): the dissector tests
 
 lint: install
 	$(BIN)/ruff check src tests bench

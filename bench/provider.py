@@ -15,9 +15,10 @@ may run PostgreSQL; it starts Debian's mosquitto and PostgreSQL as the tests do,
 3. **check**: every reading of every home's store must be in the provider's ``reading`` table
    with the same raw count, once: missing, duplicated (rows the homes never stored) and
    differing are counted;
-4. **latency** (``--latency-homes``, 0 to skip): a smaller fleet in live mode (simulate 30
-   minutes of virtual time, send, and so on); from the wall time each home's store held a
-   record to the provider's ``received_at``, p50 and p99;
+4. **latency** (``--latency-homes``, 0 to skip): a smaller fleet in live mode, paced (two hours
+   of virtual time at 120 times the wall clock, a minute a step), so that what is measured is
+   the pipeline and not a backlog: from the wall time each home's store held a record to the
+   provider's ``received_at``, p50 and p99;
 5. **faults** (``--faults``): the ingest again with the broker restarted, a worker SIGKILLed and
    the database restarted while it runs; then the same check.
 
@@ -51,9 +52,10 @@ import aiomqtt
 import psycopg
 
 from hemsnet.fleet.run import FleetPlan, home_id, run_fleet
+from hemsnet.testbed.local_servers import server_bin
 from hemsnet.uplink.config import parse_broker
 from tests.broker import Mosquitto
-from tests.postgres import Postgres, postgres_missing, server_bin
+from tests.postgres import Postgres, postgres_missing
 
 #: Every reading of every home: home -> (meter, series, measured_at) -> raw count.
 Truth = dict[str, dict[tuple[str, str, str], int | None]]
@@ -61,6 +63,8 @@ Truth = dict[str, dict[tuple[str, str, str], int | None]]
 GOAL_RATE: Final = 50_000  # readings per second into PostgreSQL
 PROBE: Final = "zz-bench-probe"
 _PROBE_TOPIC: Final = f"hemsnet/v1/home/{PROBE}/up/batch"
+LATENCY_HOURS: Final = 2.0
+LATENCY_SPEED: Final = 120.0  # a minute of the homes' time every half second
 READY_WITHIN: Final = 60.0  # s for the provider's workers to subscribe
 BROKER_TUNING: Final = (
     # A shared subscription's worker may fall behind a whole fleet's release: let the broker
@@ -149,7 +153,7 @@ def _servers(root: Path) -> Iterator[tuple[Mosquitto, Postgres]]:
     broker = Mosquitto(root)
     broker.config.write_text(broker.config.read_text() + BROKER_TUNING)
     broker.start()
-    pg = Postgres(bin_dir)
+    pg = Postgres(bin_dir, durable=True)  # as a provider runs it: a crash loses no commit
     try:
         pg.start()
         yield broker, pg
@@ -410,14 +414,18 @@ def _latency(
     provider = Provider(broker, db, 2)
     try:
         _wait_subscribed(broker, 2)
+        # Paced, so that the latency is the pipeline's, not a backlog's: LATENCY_HOURS of
+        # virtual time at LATENCY_SPEED times the wall clock, a minute a step.
         plan = FleetPlan(
             parse_broker(broker.url),
             folder,
             args.latency_homes,
-            args.hours,
+            LATENCY_HOURS,
             start,
             args.processes,
             "live",
+            step=timedelta(minutes=1),
+            speed=LATENCY_SPEED,
         )
         result = run_fleet(plan, say)
     finally:

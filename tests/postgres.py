@@ -17,6 +17,7 @@ from typing import Final
 
 import pytest
 
+from hemsnet.testbed.local_servers import server_bin
 from tests.broker import free_port
 
 SERVER_USER: Final = "postgres"  # the account Debian's postgresql package creates
@@ -24,21 +25,10 @@ SUPERUSER: Final = "hemsnet"  # the database role the tests connect as
 STARTED_WITHIN: Final = 30  # s for pg_ctl to see the server accept connections
 
 
-def server_bin() -> Path | None:
-    """The newest installed PostgreSQL's bin folder (Debian keeps one per major version)."""
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=_major)
-    return versions[-1].parent if versions else None
-
-
-def _major(path: Path) -> int:
-    name = path.parent.parent.name
-    return int(name) if name.isdigit() else 0
-
-
 class Postgres:
     """One server in one data folder; :meth:`stop` and :meth:`start` again keep port and data."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
         self.bin = bin_dir
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="hemsnet-pg-"))
@@ -46,13 +36,14 @@ class Postgres:
         self._as = self._server_account()
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8")
         with (self.data / "postgresql.conf").open("a") as conf:
-            # fsync off: a test server need not survive a power cut, and it is much faster.
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
-                f"unix_socket_directories = '{self.root}'\n"
-                "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-                "max_connections = 200\n"
+                f"unix_socket_directories = '{self.root}'\nmax_connections = 200\n"
             )
+            if not durable:
+                # A test server need not survive a crash, and is much faster without fsync.
+                # A durable one (the benchmark's) loses no commit to `stop("immediate")`.
+                conf.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
 
     @property
     def url(self) -> str:

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 from datetime import datetime
+from pathlib import Path
 from typing import Final
 
 from hemsnet import localtime
@@ -23,6 +24,7 @@ __all__ = [
     "parse_local_time",
     "parse_seconds",
     "parse_speed",
+    "read_secret",
     "run_until_signalled",
 ]
 
@@ -89,6 +91,18 @@ def parse_local_time(text: str) -> datetime:
         return localtime.parse_local_time(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def read_secret(path: Path, option: str) -> str:
+    """The secret in the file ``path`` given to ``option``, stripped; CliError (naming the
+    option and the file, never the content) when it cannot be read or is empty."""
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise CliError(f"{option} {path}: {exc.strerror}") from None
+    if not value:
+        raise CliError(f"{option} {path} is empty")
+    return value
 
 
 def run_until_signalled(run: Service) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Final
 
-from hemsnet.cli.common import EXIT_OK, CliError
+from hemsnet.cli.common import EXIT_OK, CliError, read_secret
 from hemsnet.errors import HemsnetError
 from hemsnet.fleet.run import MODES, FleetPlan, FleetResult, run_fleet
 from hemsnet.uplink.config import parse_broker
@@ -37,6 +39,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         epilog="example: hemsnet fleet --broker mqtt://127.0.0.1:1883 --homes 100 --hours 24",
     )
     parser.add_argument("--broker", metavar="URL", help="mqtt://HOST[:PORT] (not for simulate)")
+    parser.add_argument(
+        "--password-file", type=Path, metavar="FILE", help="the broker password, from a file"
+    )
     parser.add_argument("--homes", type=int, default=10, metavar="N", help="homes (10)")
     parser.add_argument("--hours", type=float, default=24.0, metavar="H", help="virtual hours (24)")
     parser.add_argument("--mode", choices=MODES, default="backlog", help="(backlog)")
@@ -76,6 +81,8 @@ def _run(args: argparse.Namespace) -> int:
             broker = parse_broker(args.broker)
         except ValueError as exc:
             raise CliError(f"--broker: {exc}") from None
+        if args.password_file is not None:
+            broker = replace(broker, password=read_secret(args.password_file, "--password-file"))
     if broker is None and args.mode != "simulate":
         raise CliError(f"--mode {args.mode} needs --broker")
     if args.mode == "replay" and args.folder is None:
@@ -95,15 +102,24 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         speed=args.speed,
     )
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # stopped as by Ctrl-C: cleanly
     try:
         result = run_fleet(plan, lambda line: print(line, flush=True))
     except HemsnetError as exc:
         raise CliError(str(exc), 1) from None
+    except KeyboardInterrupt:
+        print("fleet: stopped", flush=True)
+        return EXIT_OK
     finally:
+        signal.signal(signal.SIGTERM, previous)
         if args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)
     _print(result, as_json=args.json)
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _print(result: FleetResult, *, as_json: bool) -> None:

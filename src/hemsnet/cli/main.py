@@ -34,6 +34,7 @@ from hemsnet.cli import (
     meter,
     net,
     provider,
+    provider_demo,
     route_a,
     status,
     vtn,
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     route_a.register(commands)
     fleet.register(commands)
     provider.register(commands)
+    provider_demo.register(commands)
     for command in commands.choices.values():  # -v after the command too, as the README shows
         command.add_argument(
             "-v",

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from hemsnet.cli.common import EXIT_OK, CliError, run_until_signalled
+from hemsnet.cli.common import EXIT_OK, CliError, read_secret, run_until_signalled
 from hemsnet.cli.dashboard import listen_argument
 from hemsnet.uplink.config import Broker, parse_broker
 from hemsnet.web.app import bind
@@ -101,16 +101,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(run=_run)
 
 
-def _secret(path: Path, what: str) -> str:
-    try:
-        value = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise CliError(f"{what} {path}: {exc.strerror}") from None
-    if not value:
-        raise CliError(f"{what} {path} is empty")
-    return value
-
-
 def _broker(args: argparse.Namespace) -> Broker:
     try:
         broker = parse_broker(args.broker)
@@ -118,7 +108,7 @@ def _broker(args: argparse.Namespace) -> Broker:
         message = str(exc).replace(repr(args.broker), "the URL")
         raise CliError(f"--broker: {message}") from None
     if args.password_file is not None:
-        broker = replace(broker, password=_secret(args.password_file, "--password-file"))
+        broker = replace(broker, password=read_secret(args.password_file, "--password-file"))
     if args.ca is not None and not broker.tls:
         raise CliError("--ca is for an mqtts:// broker")
     return broker
@@ -141,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         conninfo_to_dict(database_url)
     except Exception:  # psycopg.ProgrammingError; the message may quote the URL's password
         raise CliError("--db: not a PostgreSQL URL (postgresql://USER@HOST:PORT/DB)") from None
-    token = "" if args.token_file is None else _secret(args.token_file, "--token-file")
+    token = "" if args.token_file is None else read_secret(args.token_file, "--token-file")
     if args.web is not None and not args.web.loopback and not token:
         raise CliError(f"--web {args.web}: off loopback the fleet data needs --token-file FILE")
     config = ProviderConfig(

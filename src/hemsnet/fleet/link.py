@@ -1,6 +1,6 @@
 """One MQTT connection for the homes of a fleet process, kept up across broker restarts.
 
-Publishing never waits for a connection: while there is none, :meth:`SharedLink.publish_all`
+Publishing never waits for a connection: while there is none, :meth:`FleetLink.publish_all`
 says so and the pumps keep their batches (a batch lost with a connection is sent again when
 its ack is overdue, as a real home's uplink does). Acks are handed to ``on_ack(home, payload)``.
 """
@@ -17,7 +17,7 @@ import aiomqtt
 from hemsnet.aio.clock import wait_for_stop
 from hemsnet.uplink.config import Broker
 
-__all__ = ["ACK_FILTER", "SharedLink"]
+__all__ = ["ACK_FILTER", "FleetLink"]
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ _BACKOFF_FIRST: Final = 0.5
 _BACKOFF_MAX: Final = 5.0
 
 
-class SharedLink:
+class FleetLink:
     """Connect, subscribe to every home's acks, reconnect with back-off until ``stop``."""
 
     def __init__(
@@ -61,14 +61,16 @@ class SharedLink:
             await wait_for_stop(stop, delay)
             delay = min(2 * delay, _BACKOFF_MAX)
 
-    async def publish_all(self, messages: Sequence[tuple[str, bytes]]) -> bool:
+    async def publish_all(
+        self, messages: Sequence[tuple[str, bytes]], *, retain: bool = False
+    ) -> bool:
         """Publish ``(topic, payload)`` QoS 1, all at once; False when the connection is not
         there or broke meanwhile (what was not sent is the pumps' to send again)."""
         client = self._client
         if client is None:
             return False
         try:
-            await asyncio.gather(*(client.publish(t, p, qos=1) for t, p in messages))
+            await asyncio.gather(*(client.publish(t, p, qos=1, retain=retain) for t, p in messages))
         except aiomqtt.MqttError:
             return False
         return True

@@ -17,16 +17,17 @@ import queue
 import resource
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Final, Literal
 
 from hemsnet.errors import HemsnetError
 from hemsnet.fleet.home import HomeSpec
-from hemsnet.fleet.link import SharedLink
+from hemsnet.fleet.link import FleetLink
 from hemsnet.fleet.slice import FleetSlice, SliceResult
 from hemsnet.uplink.config import Broker
 from hemsnet.uplink.routec_config import RouteCConfig
@@ -100,18 +101,22 @@ def run_fleet(plan: FleetPlan, report: Callable[[str], None]) -> FleetResult:
     for worker in workers:
         worker.start()
     try:
-        ready.wait(_SIMULATE_LIMIT)
-    except threading.BrokenBarrierError as exc:
-        raise HemsnetError(
-            f"fleet: a process failed before the release: {_first(results)}"
-        ) from exc
-    released = time.perf_counter()
-    if plan.broker is not None and plan.mode != "simulate":
-        report(f"fleet: {plan.homes:,} homes released to the broker {plan.broker}")
-    done = [results.get() for _ in workers]
-    ingest_s = time.perf_counter() - released
-    for worker in workers:
-        worker.join(30)
+        try:
+            ready.wait(_SIMULATE_LIMIT)
+        except threading.BrokenBarrierError as exc:
+            raise HemsnetError(
+                f"fleet: a process failed before the release: {_first(results)}"
+            ) from exc
+        released = time.perf_counter()
+        if plan.broker is not None and plan.mode != "simulate":
+            report(f"fleet: {plan.homes:,} homes released to the broker {plan.broker}")
+        done = _collect(results, workers)
+        ingest_s = time.perf_counter() - released
+    finally:  # a stop (Ctrl-C, SIGTERM) or a failure: no process is left behind
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+            worker.join(30)
     failures = [result for result in done if isinstance(result, str)]
     if failures:
         raise HemsnetError(f"fleet: {failures[0]}")
@@ -125,6 +130,23 @@ def run_fleet(plan: FleetPlan, report: Callable[[str], None]) -> FleetResult:
         resent=sum(s.resent for s in slices),
         committed=[_committed_file(plan, index) for index in range(processes)] if plan.live else [],
     )
+
+
+def _collect(
+    results: Queue[SliceResult | str], workers: Sequence[BaseProcess]
+) -> list[SliceResult | str]:
+    """Every process's report; a process that ended without one is reported as such."""
+    done: list[SliceResult | str] = []
+    while len(done) < len(workers):
+        try:
+            done.append(results.get(timeout=1.0))
+        except queue.Empty:
+            if not any(worker.is_alive() for worker in workers):
+                try:  # the last report may have come just as its process ended
+                    done.append(results.get(timeout=1.0))
+                except queue.Empty:
+                    done.append("a process ended without a report")
+    return done
 
 
 def _first(results: Queue[SliceResult | str]) -> str:
@@ -186,16 +208,18 @@ async def _slice(
         broker = plan.broker
         if broker is None:
             raise HemsnetError(f"fleet: mode {plan.mode} needs a broker")
-        link = SharedLink(broker, f"hemsnet-fleet-{os.getpid()}", slice_.take_ack)
+        link = FleetLink(broker, f"hemsnet-fleet-{os.getpid()}", slice_.take_ack)
         stop = asyncio.Event()
         connecting = asyncio.create_task(link.run(stop))
         try:
             await asyncio.wait_for(link.connected.wait(), _CONNECT_WITHIN)
             await asyncio.to_thread(ready.wait, _SIMULATE_LIMIT)
+            await slice_.announce(link, "online")
             if plan.live:
                 await slice_.live(link, plan.end, plan.step, plan.speed)
             else:
                 await slice_.drain(link)
+            await slice_.announce(link, "offline")
         finally:
             stop.set()
             await connecting

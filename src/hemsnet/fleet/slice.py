@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Final
 
 from hemsnet.fleet.home import HomeSpec, VirtualHome
-from hemsnet.fleet.link import SharedLink
+from hemsnet.fleet.link import FleetLink
 from hemsnet.store.outbox import Outbox
 from hemsnet.uplink.routec_config import RouteCConfig
 from hemsnet.uplink.routec_pump import Pump
@@ -103,14 +104,14 @@ class FleetSlice:
             outbox = Outbox.open(self.folder / f"{spec.home_id}.db")
             self.pumps[spec.home_id] = Pump(outbox, _for(self.routec, spec.home_id), _quiet)
 
-    async def drain(self, link: SharedLink) -> None:
+    async def drain(self, link: FleetLink) -> None:
         """Send every home's outbox and wait until the provider has acknowledged it all."""
         began = time.perf_counter()
         await self._until_acknowledged(link)
         self._drain_s += time.perf_counter() - began
 
     async def live(
-        self, link: SharedLink, until: datetime, step: timedelta, speed: float | None = None
+        self, link: FleetLink, until: datetime, step: timedelta, speed: float | None = None
     ) -> None:
         """Simulate ``step`` at a time, sending after each; then wait for the last acks.
 
@@ -133,7 +134,7 @@ class FleetSlice:
                 await self._tick_until(link, due)
         await self.drain(link)
 
-    async def _tick_until(self, link: SharedLink, due: float) -> None:
+    async def _tick_until(self, link: FleetLink, due: float) -> None:
         """Keep the uplinks going (acks in, batches out) until the monotonic time ``due``."""
         while (left := due - time.monotonic()) > 0:
             self._acked.clear()
@@ -172,13 +173,20 @@ class FleetSlice:
 
     # --- the shared connection ----------------------------------------------------------------
 
+    async def announce(self, link: FleetLink, state: str) -> None:
+        """Every home's ``up/state`` (retained), as a home's uplink says it (docs/route-c.md)."""
+        at = datetime.now().isoformat(timespec="seconds")
+        payload = json.dumps({"v": 1, "state": state, "at": at}).encode()
+        topics = [f"hemsnet/v1/home/{spec.home_id}/up/state" for spec in self.specs]
+        await link.publish_all([(topic, payload) for topic in topics], retain=True)
+
     def take_ack(self, home: str, payload: bytes) -> None:
         """An ack from the provider, for the home's pump at its next tick."""
         if home in self.pumps:
             self._acks.setdefault(home, []).append(payload)
             self._acked.set()
 
-    async def _until_acknowledged(self, link: SharedLink) -> None:
+    async def _until_acknowledged(self, link: FleetLink) -> None:
         progress_at = time.monotonic()
         acknowledged = -1
         while True:
@@ -194,7 +202,7 @@ class FleetSlice:
             with contextlib.suppress(TimeoutError):  # a tick at least this often: resends
                 await asyncio.wait_for(self._acked.wait(), _IDLE_TICK)
 
-    async def _tick(self, link: SharedLink) -> int:
+    async def _tick(self, link: FleetLink) -> int:
         """One tick of every pump; their batches published together. Returns how many."""
         now, stamp = time.monotonic(), datetime.now().isoformat(timespec="seconds")
         connection = link.connection if link.connected.is_set() else 0

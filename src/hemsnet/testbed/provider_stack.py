@@ -20,21 +20,28 @@ import pwd
 import secrets
 import shutil
 import signal
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from hemsnet.testbed.local_servers import (
+    BROKER_ACCOUNT,
+    DB_ROLE,
+    SERVER_ACCOUNT,
+    as_account,
+    chown_to,
+    init_database,
+    run_tool,
+    secret_file,
+    server_bin,
+)
 from hemsnet.testbed.processes import Launch
 from hemsnet.testbed.routec_path import BROKER_PORT, RouteC
 
-__all__ = ["ACL", "ProviderStack", "prepare_stack", "server_bin", "stack_missing"]
+__all__ = ["ACL", "ProviderStack", "prepare_stack", "stack_missing"]
 
 PROVIDER_USER: Final = "provider"  # the provider service's MQTT user; no home may take it
-DB_ROLE: Final = "hemsnet"
 DB_NAME: Final = "postgres"  # the database initdb makes: the testbed needs no other
-_SERVER_ACCOUNT: Final = "postgres"  # Debian's postgresql package makes it
-_BROKER_ACCOUNT: Final = "mosquitto"  # Debian's mosquitto package makes it
 
 # docs/route-c.md, "Identity" (the same lines as examples/routec/acl, which is not installed).
 ACL: Final = f"""\
@@ -45,17 +52,6 @@ topic write hemsnet/v1/home/+/down/#
 pattern write hemsnet/v1/home/%u/up/#
 pattern read hemsnet/v1/home/%u/down/#
 """
-
-
-def server_bin() -> Path | None:
-    """The newest installed PostgreSQL's bin folder (Debian keeps one per major version)."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"), key=_major)
-    return found[-1].parent if found else None
-
-
-def _major(path: Path) -> int:
-    name = path.parent.parent.name
-    return int(name) if name.isdigit() else 0
 
 
 def stack_missing() -> str | None:
@@ -70,9 +66,9 @@ def stack_missing() -> str | None:
         return "no psycopg 3 (pip install 'hemsnet[provider]')"
     if os.geteuid() == 0:
         try:
-            pwd.getpwnam(_SERVER_ACCOUNT)
+            pwd.getpwnam(SERVER_ACCOUNT)
         except KeyError:
-            return f"no {_SERVER_ACCOUNT!r} user for PostgreSQL, which refuses to run as root"
+            return f"no {SERVER_ACCOUNT!r} user for PostgreSQL, which refuses to run as root"
     return None
 
 
@@ -103,17 +99,17 @@ def prepare_stack(route: RouteC, folder: Path) -> ProviderStack:
     _certificates(folder, route.broker_address)
     passwords = {route.home: secrets.token_urlsafe(24), PROVIDER_USER: secrets.token_urlsafe(24)}
     for user, file in ((route.home, "home-password"), (PROVIDER_USER, "provider-password")):
-        _secret_file(folder / file, passwords[user])
-    _secret_file(folder / "passwd", "".join(f"{u}:{p}\n" for u, p in passwords.items()))
-    _run("mosquitto_passwd", "-U", str(folder / "passwd"))  # hashes it in place
+        secret_file(folder / file, passwords[user])
+    secret_file(folder / "passwd", "".join(f"{u}:{p}\n" for u, p in passwords.items()))
+    run_tool("mosquitto_passwd", "-U", str(folder / "passwd"))  # hashes it in place
     (folder / "acl").write_text(ACL)
     # As root mosquitto drops to its own user: the files it reads become that user's (not
     # the password files of the home and the provider: it has their hashes).
     broker_reads = ("passwd", "acl", "ca.crt", "server.crt", "server.key")
-    drops_to_its_user = _chown_to(_BROKER_ACCOUNT, *(folder / name for name in broker_reads))
+    drops_to_its_user = chown_to(BROKER_ACCOUNT, *(folder / name for name in broker_reads))
     (folder / "mosquitto.conf").write_text(_broker_config(folder, drops_to_its_user))
-    database = _init_database(folder / "postgres")
-    as_server = _as_account(_SERVER_ACCOUNT)
+    database = init_database(folder / "postgres")
+    as_server = as_account(SERVER_ACCOUNT)
     postgres = server_bin()
     assert postgres is not None, "stack_missing() is checked first"
     url = f"postgresql://{DB_ROLE}@/{DB_NAME}?host={database}"
@@ -157,25 +153,6 @@ def _broker_config(folder: Path, drops_to_its_user: bool) -> str:
     )
 
 
-def _init_database(folder: Path) -> Path:
-    """A cluster in ``folder/data`` that listens on no network at all, only on its socket in
-    ``folder``: nothing in the home can reach the provider's database (H18)."""
-    folder.mkdir(mode=0o700)
-    _chown_to(_SERVER_ACCOUNT, folder)
-    postgres = server_bin()
-    assert postgres is not None
-    _run(*_as_account(_SERVER_ACCOUNT), str(postgres / "initdb"), "-D", str(folder / "data"),
-         "-U", DB_ROLE, "--auth=trust", "-E", "UTF8")  # fmt: skip
-    with (folder / "data" / "postgresql.conf").open("a") as conf:
-        # A testbed's data lives in /run and need not survive a power cut: no fsync.
-        conf.write(
-            f"listen_addresses = ''\nunix_socket_directories = '{folder}'\n"
-            "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-            "log_line_prefix = ''\n"
-        )
-    return folder
-
-
 def _certificates(folder: Path, address: str) -> None:
     """A CA, and the broker's certificate for ``address`` signed by it (valid 30 days)."""
     key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
@@ -188,40 +165,6 @@ def _certificates(folder: Path, address: str) -> None:
         ("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
          "-CAcreateserial", *days, "-extfile", "san.ext", "-out", "server.crt"),
     ):  # fmt: skip
-        _run("openssl", *args, cwd=folder)
+        run_tool("openssl", *args, cwd=folder)
     for used in ("ca.key", "ca.srl", "server.csr", "san.ext"):
         (folder / used).unlink()  # the CA signs nothing else: its key goes
-
-
-def _secret_file(path: Path, text: str) -> None:
-    path.touch(mode=0o600)
-    path.write_text(text)
-
-
-def _chown_to(account: str, *paths: Path) -> bool:
-    """As root, give ``paths`` to ``account``; False when there is no such user (or we are
-    not root: everything is ours already)."""
-    if os.geteuid() != 0:
-        return False
-    try:
-        entry = pwd.getpwnam(account)
-    except KeyError:
-        return False
-    for path in paths:
-        os.chown(path, entry.pw_uid, entry.pw_gid)
-    return True
-
-
-def _as_account(account: str) -> tuple[str, ...]:
-    """The prefix that runs a command as ``account`` when we are root (it execs)."""
-    if os.geteuid() != 0:
-        return ()
-    return ("setpriv", f"--reuid={account}", f"--regid={account}", "--init-groups", "--")
-
-
-def _run(*command: str, cwd: Path | None = None) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
-    if done.returncode != 0:
-        error = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        tool = command[command.index("--") + 1] if "--" in command else command[0]
-        raise RuntimeError(f"{Path(tool).name} failed ({done.returncode}): {error}")

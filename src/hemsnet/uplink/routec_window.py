@@ -16,14 +16,14 @@ from typing import Final
 
 from hemsnet.store.outbox import QueuedRecord
 
-__all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "Batch", "BatchWindow", "parse_ack"]
+__all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "BatchWindow", "SentBatch", "parse_ack"]
 
 MAX_BATCH_BYTES: Final = 256 * 1024
 MAX_ACK_BYTES: Final = 1024  # an ack is ~40 bytes: anything longer is not one
 
 
 @dataclass(slots=True)
-class Batch:
+class SentBatch:
     """Records ``first``..``last`` as sent, the payload kept to send again unchanged."""
 
     first: int
@@ -72,7 +72,7 @@ class BatchWindow:
         self.size = size
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
-        self.batches: list[Batch] = []
+        self.batches: list[SentBatch] = []
 
     @property
     def has_room(self) -> bool:
@@ -83,7 +83,7 @@ class BatchWindow:
         """Records sent and not yet acknowledged."""
         return sum(batch.count for batch in self.batches if not batch.acked)
 
-    def take(self, records: Sequence[QueuedRecord], now: float, stamp: str) -> Batch:
+    def take(self, records: Sequence[QueuedRecord], now: float, stamp: str) -> SentBatch:
         """A new batch of the head of ``records`` (after :attr:`read_up_to`, in order, at
         least one), put in flight at ``now``; ``stamp`` is its ``sent_at``."""
         head = f'{{"v":1,"home":"{self.home}","first":{records[0].seq},"last":'
@@ -96,7 +96,7 @@ class BatchWindow:
             taken.append(record.text)
         last = records[len(taken) - 1].seq
         payload = f'{head}{last},"sent_at":"{stamp}","records":[{",".join(taken)}]}}'
-        batch = Batch(records[0].seq, last, len(taken), payload.encode(), now)
+        batch = SentBatch(records[0].seq, last, len(taken), payload.encode(), now)
         self.batches.append(batch)
         self.read_up_to = last
         return batch
@@ -120,7 +120,7 @@ class BatchWindow:
             self.watermark = self.batches.pop(0).last
         return self.watermark
 
-    def due(self, now: float) -> list[Batch]:
+    def due(self, now: float) -> list[SentBatch]:
         """The batches whose ack is overdue, their timers started again at ``now``."""
         overdue = [b for b in self.batches if not b.acked and now - b.sent_at >= self.ack_timeout]
         for batch in overdue:

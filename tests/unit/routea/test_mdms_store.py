@@ -10,7 +10,7 @@ import pytest
 
 from hemsnet.devices.lv_meter import LV_METER_CLASS
 from hemsnet.routea.headend import store as store_module
-from hemsnet.routea.headend.store import ConsentError, MdmsStore, Refused, StoredReading
+from hemsnet.routea.headend.store import ConsentError, MdmsStore, ShareRefused, StoredReading
 
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
@@ -50,13 +50,13 @@ def test_consent_on_shares_and_every_share_is_audited(mdms: MdmsStore) -> None:
 
 
 def test_consent_off_refuses_and_audits_why(mdms: MdmsStore) -> None:
-    with pytest.raises(Refused) as no_consent:
+    with pytest.raises(ShareRefused) as no_consent:
         mdms.share("acme", "10.0.0.9", "UM-1", 0, 10, T0)
     assert (no_consent.value.status, no_consent.value.reason) == (403, "no consent on record")
     mdms.grant("UM-1", "h1", "other", "customer h1", T0)  # consent to another provider only
-    with pytest.raises(Refused):
+    with pytest.raises(ShareRefused):
         mdms.share("acme", "10.0.0.9", "UM-1", 0, 10, T0)
-    with pytest.raises(Refused) as unknown:
+    with pytest.raises(ShareRefused) as unknown:
         mdms.share("acme", "10.0.0.9", "UM-\x00" + "x" * 100, 0, 10, T0)
     assert unknown.value.status == 404
     audit = mdms.audit()
@@ -74,7 +74,7 @@ def test_revocation_stops_sharing_at_once_and_a_new_grant_resumes(mdms: MdmsStor
     # Another process (the CLI) revokes: the next share, through this connection, is refused.
     with MdmsStore(mdms.path) as cli:
         cli.revoke("UM-1", "acme", "customer h1", T0 + timedelta(minutes=1))
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(ShareRefused) as refused:
         mdms.share("acme", "p", "UM-1", page.through, 2, T0 + timedelta(minutes=2))
     assert refused.value.reason == "consent revoked at 2026-12-04T09:01:00+00:00 by customer h1"
     mdms.grant("UM-1", "h1", "acme", "customer h1", T0 + timedelta(minutes=3))

@@ -27,7 +27,7 @@ from typing import Final
 from aiohttp import web
 
 from hemsnet.routea.headend.config import ProviderToken
-from hemsnet.routea.headend.store import MdmsStore, Refused, shown
+from hemsnet.routea.headend.store import MdmsStore, ShareRefused, shown
 
 __all__ = ["LIMIT_DEFAULT", "LIMIT_MAX", "build_app"]
 
@@ -119,7 +119,7 @@ async def _readings(request: web.Request) -> web.Response:
     store = request.app[_STORE]
     try:
         share = store.share(provider, _remote(request), meter, after, limit, request.app[_CLOCK]())
-    except Refused as refused:
+    except ShareRefused as refused:
         log.warning("refused readings of %s to %s: %s", shown(meter), provider, refused.reason)
         return _refusal(refused.status, refused.reason)
     readings = [

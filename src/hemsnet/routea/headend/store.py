@@ -29,8 +29,8 @@ __all__ = [
     "Consent",
     "ConsentError",
     "MdmsStore",
-    "Refused",
     "Share",
+    "ShareRefused",
     "SharedReading",
     "StoredReading",
 ]
@@ -94,7 +94,7 @@ class ConsentError(Exception):
     """A grant or a revocation that the registry cannot record (one line for the user)."""
 
 
-class Refused(Exception):
+class ShareRefused(Exception):
     """A share refused, and already audited: ``status`` is the HTTP status that says why."""
 
     def __init__(self, status: int, reason: str) -> None:
@@ -341,10 +341,10 @@ class MdmsStore:
     ) -> Share:
         """The readings of ``meter_id`` after sequence number ``after`` (at most ``limit``),
         if the meter's consent to ``provider`` is on record now; every outcome is audited.
-        Raises :class:`Refused` (404 unknown meter, 403 no consent)."""
+        Raises :class:`ShareRefused` (404 unknown meter, 403 no consent)."""
         with self._transaction() as db:
             outcome = self._share(db, provider, remote, meter_id, after, limit, at)
-        if isinstance(outcome, Refused):  # raised once its audit row is committed
+        if isinstance(outcome, ShareRefused):  # raised once its audit row is committed
             raise outcome
         return outcome
 
@@ -357,12 +357,12 @@ class MdmsStore:
         after: int,
         limit: int,
         at: datetime,
-    ) -> Share | Refused:
+    ) -> Share | ShareRefused:
         known = db.execute("SELECT 1 FROM meter WHERE meter_id = ?", (meter_id,)).fetchone()
         if known is None:
             reason = "unknown meter"
             self._refuse(at, provider, remote, "readings", shown(meter_id), reason)
-            return Refused(404, reason)
+            return ShareRefused(404, reason)
         consent = self._active(meter_id, provider)
         if consent is None:
             last = self._last(meter_id, provider)
@@ -372,7 +372,7 @@ class MdmsStore:
                 else f"consent revoked at {last.revoked_at} by {last.revoked_by}"
             )
             self._refuse(at, provider, remote, "readings", meter_id, reason)
-            return Refused(403, reason)
+            return ShareRefused(403, reason)
         rows = db.execute(
             "SELECT seq, series, measured_at, raw, value FROM reading "
             "WHERE meter_id = ? AND seq > ? ORDER BY seq LIMIT ?",
