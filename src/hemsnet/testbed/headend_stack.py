@@ -22,10 +22,10 @@ from hemsnet.routea.headend.store import MdmsStore
 from hemsnet.testbed.processes import Launch
 from hemsnet.testbed.routea_path import RouteA
 
-__all__ = ["grant_consent", "headend_launch", "write_headend_config"]
+__all__ = ["MDMS_DB", "grant_consent", "headend_launch", "write_headend_config"]
 
 CONFIG: Final = "headend.toml"
-DB: Final = "mdms.db"
+MDMS_DB: Final = "mdms.db"
 TOKEN: Final = "provider.token"
 API: Final = "127.0.0.1:8610"  # loopback of the head-end's namespace: on no network (H15)
 # A round every 10 s: the meter's 30-minute data changes at :00 and :30 only, but a round lost
@@ -41,7 +41,7 @@ def write_headend_config(route: RouteA, folder: Path) -> Path:
     token.write_text(secrets.token_urlsafe(32) + "\n")
     config = folder / CONFIG
     config.write_text(
-        f'[headend]\ndb = "{DB}"\ninterval = {INTERVAL}\nhistory_days = 0\ntimeout = 5\n\n'
+        f'[headend]\ndb = "{MDMS_DB}"\ninterval = {INTERVAL}\nhistory_days = 0\ntimeout = 5\n\n'
         f'[api]\nlisten = "{API}"\n\n'
         f'[[provider]]\nname = "{route.provider}"\ntoken_file = "{TOKEN}"\n\n'
         f'[[meter]]\nid = "{route.meter_id}"\naddress = "{route.meter_address}"\n'
@@ -52,7 +52,7 @@ def write_headend_config(route: RouteA, folder: Path) -> Path:
 
 def grant_consent(route: RouteA, folder: Path) -> None:
     """Record the customer's consent to share the meter's data with the provider (H23)."""
-    with MdmsStore(folder / DB) as store:
+    with MdmsStore(folder / MDMS_DB) as store:
         store.register_meters([(route.meter_id, 0x028F)])
         store.grant(route.meter_id, route.home, route.provider, "hemsnet homenet up",
                     datetime.now(UTC))  # fmt: skip

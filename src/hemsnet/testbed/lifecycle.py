@@ -23,9 +23,7 @@ from hemsnet.homenet import Topology, expected_paths, load_topology, reference_t
 from hemsnet.testbed.address_plan import AddressPlan, plan_addresses
 from hemsnet.testbed.firewall import render_rulesets
 from hemsnet.testbed.headend_stack import (
-    DB as HEADEND_DB,
-)
-from hemsnet.testbed.headend_stack import (
+    MDMS_DB,
     grant_consent,
     headend_launch,
     write_headend_config,
@@ -112,7 +110,7 @@ def bring_up(
         )
         if utility is not None:
             last.append(_prepare_headend(topology, plan, utility, directory, report))
-            state.headend_db = str(directory / HEADEND_FOLDER / HEADEND_DB)
+            state.headend_db = str(directory / HEADEND_FOLDER / MDMS_DB)
             state.route_a_meter = utility.meter_id
         (directory / "logs").mkdir()
         # The provider's servers come up with the meter; its service with the controller.
@@ -173,7 +171,7 @@ def _prepare_headend(
     config = write_headend_config(route, folder)
     grant_consent(route, folder)
     report(f"utility head-end {route.headend}: hemsnet headend reads {route.meter} at "
-           f"{route.meter_address} on {route.network}; MDMS {folder / HEADEND_DB}; consent of "
+           f"{route.meter_address} on {route.network}; MDMS {folder / MDMS_DB}; consent of "
            f"home {route.home!r} to {route.provider!r} on record")  # fmt: skip
     return headend_launch(route, config)
 

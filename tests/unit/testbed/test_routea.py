@@ -17,7 +17,7 @@ from hemsnet.routea.headend.config import load_headend
 from hemsnet.routea.headend.store import MdmsStore
 from hemsnet.testbed.address_plan import plan_addresses
 from hemsnet.testbed.headend_stack import (
-    DB,
+    MDMS_DB,
     TOKEN,
     grant_consent,
     headend_launch,
@@ -118,7 +118,7 @@ def test_the_headend_config_loads_and_keeps_its_token_private(tmp_path: Path) ->
     assert stat.S_IMODE((folder / TOKEN).stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert (folder / TOKEN).read_text().strip() not in config_file.read_text()
-    assert config.db == folder / DB
+    assert config.db == folder / MDMS_DB
     assert config.listen.url(8610) == "http://127.0.0.1:8610/"  # loopback: on no network (H15)
     assert [p.name for p in config.providers] == ["provider"]
     assert [(m.meter_id, m.address, m.iface, m.class_id) for m in config.meters] == [
@@ -137,7 +137,7 @@ def test_up_puts_the_consent_on_record(tmp_path: Path) -> None:
     route = RouteA("meter", "headend", "utility", "fe80::1:1", "hems", "provider")
     write_headend_config(route, tmp_path / "headend")
     grant_consent(route, tmp_path / "headend")
-    with MdmsStore(tmp_path / "headend" / DB) as store:
+    with MdmsStore(tmp_path / "headend" / MDMS_DB) as store:
         (consent,) = store.consents()
         assert (consent.meter_id, consent.home, consent.provider, consent.on) == (
             "meter", "hems", "provider", True,
