@@ -7,6 +7,7 @@ from __future__ import annotations
 import stat
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from hemsnet.homenet import CONFIGURATIONS, reference_topology
 from hemsnet.meter.config import load_config
 from hemsnet.routea.headend.config import load_headend
-from hemsnet.routea.headend.store import MdmsStore
+from hemsnet.routea.headend.store import MdmsStore, StoredReading
 from hemsnet.testbed.address_plan import plan_addresses
 from hemsnet.testbed.headend_stack import (
     MDMS_DB,
@@ -24,7 +25,7 @@ from hemsnet.testbed.headend_stack import (
     write_headend_config,
 )
 from hemsnet.testbed.processes import METER_CONFIG, launches
-from hemsnet.testbed.routea_check import HeadEndData
+from hemsnet.testbed.routea_check import HeadEndData, wait_for_headend_data
 from hemsnet.testbed.routea_path import RouteA, meter_peers, route_a
 
 
@@ -153,3 +154,21 @@ def test_the_route_a_line_says_what_arrived() -> None:
     assert one.report() == (
         "Route A: 1 half-hour of meter meter at the head-end (latest 2026-12-04 09:30)"
     )
+
+
+def test_the_check_waits_for_the_mdms_and_fails_the_line_without_data(tmp_path: Path) -> None:
+    """The live check's Route A wait, on a real MDMS file: nothing is nothing (and a missing
+    file is not created), a reading is seen at once."""
+    db = tmp_path / MDMS_DB
+    missing = wait_for_headend_data(db, HeadEndData("meter"), 0)
+    assert missing.latest is None and not db.exists()
+    with MdmsStore(db) as store:
+        store.register_meters([("meter", 0x028F)])
+    empty = wait_for_headend_data(db, HeadEndData("meter"), 0.3)
+    assert (empty.half_hours, empty.latest) == (0, None)
+    assert empty.report().startswith("Route A: nothing from meter meter")
+    at = datetime(2026, 12, 4, 9, 30)
+    with MdmsStore(db) as store:
+        store.add_readings("meter", [StoredReading("energy_normal", at, 5, Decimal("0.5"))], at)
+    seen = wait_for_headend_data(db, HeadEndData("meter"), 5)
+    assert (seen.half_hours, seen.latest) == (1, at)
