@@ -1,7 +1,9 @@
 """The G.9958 testbed end to end: ``up``, the live ``check``, ``down``, for all six
 configurations of Table 1, and three miswirings that ``check`` must catch. In 6.4.x the HEMS
 provider runs the real provider (broker, PostgreSQL, ``hemsnet provider``) and the check sees
-the controller's readings in its database, sent through the home gateway (Route C, H16).
+the controller's readings in its database, sent through the home gateway (Route C, H16); in
+all six the utility head-end runs the real head-end and the check sees the meter's 30-minute
+data in its MDMS, read over the utility network (Route A, H21-H23).
 
 The commands run in this process through the parser the ``homenet`` command gets; the meter,
 controller, appliances and endpoints they start are real processes in real namespaces.
@@ -115,6 +117,12 @@ def test_up_check_down(configuration: str, name: str, capsys: pytest.CaptureFixt
                          r"other components of the home: 0\n", out)  # fmt: skip
         launched = {(r.component, r.argv[0]) for r in state.processes}
         assert {("provider", "mosquitto"), ("provider", "hemsnet")} <= launched
+    # Route A: the head-end read the meter over the utility network into its MDMS (H21-H23).
+    assert re.search(r"Route A: [1-9]\d* half-hours? of meter meter at the head-end \(latest "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d\)", out)  # fmt: skip
+    argv = {r.component: r.argv for r in state.processes}
+    assert argv["headend"][:3] == ("hemsnet", "headend", "run")
+    assert "utility" in argv["meter"][argv["meter"].index("--iface") + 1 :]
     # Nothing left: no namespace, no link in the host, no process.
     assert leftover_namespaces(name) == []
     assert not [line for line in _root_links() - links_before if name in line]

@@ -140,3 +140,48 @@ def test_the_headend_collects_a_meter_over_the_utility_network(
         finally:
             meter.kill()
             meter.wait()
+
+
+def test_one_meter_serves_route_b_and_the_utility_network_from_the_same_registers(
+    topology: Namespaces, tmp_path: Path
+) -> None:
+    """H21: ``hemsnet meter --iface B --iface U`` is one meter on two links: the controller's
+    Get on Route B and the head-end's collection on the utility network read the same
+    30-minute register (value and time), each answered on its own link."""
+    meter_ns, he_ns, ctl_ns = (topology.namespace(n) for n in ("meter", "he", "ctl"))
+    route_b, controller = topology.link(meter_ns, ctl_ns)
+    utility, head_end = topology.link(meter_ns, he_ns)
+    (tmp_path / "meter.toml").write_text('[meter]\nclass = "0288"\nmax_controllers = 2\n')
+    start = (datetime.now() - timedelta(days=1)).replace(microsecond=0)
+    with (tmp_path / "meter.log").open("w") as log:
+        meter = subprocess.Popen(
+            ["ip", "netns", "exec", meter_ns, sys.executable, "-m", "hemsnet", "meter",
+             "--iface", route_b.iface, "--iface", utility.iface,
+             "--config", str(tmp_path / "meter.toml"), "--start", start.isoformat(),
+             "--seed", "7"],
+            stdout=subprocess.PIPE, stderr=log, text=True,
+        )  # fmt: skip
+        try:
+            assert meter.stdout is not None
+            banner = meter.stdout.readline()
+            assert f"on {route_b.iface} (" in banner and f", {utility.iface} (" in banner, banner
+            got = subprocess.run(
+                ["ip", "netns", "exec", ctl_ns, sys.executable, "-m", "hemsnet", "get",
+                 "--iface", controller.iface, "--json", "--timeout", "5", route_b.address,
+                 "028801", "EA"],
+                capture_output=True, text=True, timeout=60, check=True,
+            )  # fmt: skip
+            (ea,) = json.loads(got.stdout)
+            collect_once(head_end, headend_config(tmp_path, utility, head_end))
+            at = datetime.fromisoformat(ea["value"]["at"])
+            with sqlite3.connect(tmp_path / "mdms.db") as connection:
+                raws = connection.execute(
+                    "SELECT raw FROM reading WHERE series = 'energy_normal' AND measured_at = ?",
+                    (at.isoformat(),),
+                ).fetchall()
+            assert raws == [(ea["value"]["value"],)]
+            assert ea["value"]["value"] > 0  # a day of load: not a register that is still 0
+        finally:
+            meter.kill()
+            meter.wait()
+        assert "Traceback" not in (tmp_path / "meter.log").read_text()

@@ -56,7 +56,7 @@ MAY_IMPORT: Final[dict[str, frozenset[str]]] = {
             "physics",
             *("devices", "echonet", "errors"),
         ),
-        "testbed": ("homenet", "store", "metering", "errors"),
+        "testbed": ("routea", "homenet", "store", "metering", "errors"),
         "uplink": (
             *("aio", "store", "control", "controller", "metering", "devices", "echonet"),
             *("errors", "tomlconfig"),

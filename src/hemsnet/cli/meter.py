@@ -9,9 +9,11 @@ from functools import partial
 from pathlib import Path
 
 from hemsnet.aio.clock import ScaledClock
+from hemsnet.aio.multi_link import MultiLink
 from hemsnet.aio.services import Service, appliance_service, meter_service, run_together
 from hemsnet.aio.state_file import check_writable, load_state
 from hemsnet.aio.udp import (
+    DatagramLink,
     Interface,
     UdpTransport,
     echonet_endpoint,
@@ -46,7 +48,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "until interrupted (Ctrl-C or SIGTERM), then saves its state.",
         epilog="example: hemsnet meter --iface eth0 --start 2026-11-14T00:00 --state meter.json",
     )
-    meter.add_argument("--iface", required=True, metavar="IF", help="network interface to serve")
+    meter.add_argument(
+        "--iface",
+        required=True,
+        action="append",
+        metavar="IF",
+        help="network interface to serve; repeat it to serve one meter on several networks "
+        "(Route B and the utility network): the first is the Route B one, whose scope "
+        "[meter] controllers without %%IF take; answers leave by the interface the request "
+        "came in on, announcements and notifications on every interface",
+    )
     meter.add_argument(
         "--class",
         dest="meter_class",
@@ -139,7 +150,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _run(args: argparse.Namespace) -> int:
     config = meter_config(args.config, args.meter_class)
     plan = _fault_plan(args)
-    iface = Interface.lookup(args.iface)
+    ifaces = _interfaces(args.iface)
+    iface = ifaces[0]
     controllers = tuple(parse_address(text, iface) for text in config.controllers)
     state = None
     if args.state is not None:
@@ -161,7 +173,8 @@ def _run(args: argparse.Namespace) -> int:
         identify=peer_identity,
         answer_to=(lambda source: source) if args.reply_to_source_port else echonet_endpoint,
     )
-    transport = UdpTransport(iface, ipv4=args.ipv4)
+    transports = [UdpTransport(each, ipv4=args.ipv4) for each in ifaces]
+    transport: DatagramLink = transports[0] if len(transports) == 1 else MultiLink(transports)
     clock = ScaledClock(now, args.speed)
     service = meter_service(engine, transport, clock, state_path=args.state)
     site = ""
@@ -169,9 +182,12 @@ def _run(args: argparse.Namespace) -> int:
         service, site = _with_site(args, engine, clock, service, now)
     installed = minute_start(engine.registers.installed)
     objects = ", ".join(str(obj.eoj) for obj in (engine.node.node_profile, *engine.node.objects))
-    addresses = ", ".join(iface.ipv6_addresses()) or "no IPv6 address yet"
+    served = ", ".join(
+        f"{each.name} ({', '.join(each.ipv6_addresses()) or 'no IPv6 address yet'})"
+        for each in ifaces
+    )
     print(
-        f"hemsnet meter: objects {objects} on {iface.name} ({addresses}) port {transport.port}"
+        f"hemsnet meter: objects {objects} on {served} port {transport.port}"
         f"{' and IPv4' if args.ipv4 else ''}; meter time {now.isoformat()} at {args.speed:g}x, "
         f"installed {installed.isoformat()}{site}",
         flush=True,
@@ -206,6 +222,14 @@ def _with_site(
     services = [service, appliance_service(appliances, link, clock)]
     eojs = " ".join(str(obj.eoj) for obj in appliances.objects)
     return partial(run_together, services), f"; site appliances {eojs} on {iface.name}"
+
+
+def _interfaces(names: list[str]) -> list[Interface]:
+    """The interfaces of ``--iface``, each once: one socket per interface and port."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise CliError(f"--iface {repeated[0]} given twice (one meter serves an interface once)")
+    return [Interface.lookup(name) for name in names]
 
 
 def meter_config(path: Path | None, meter_class: str | None) -> MeterConfig:

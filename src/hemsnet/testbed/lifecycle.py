@@ -22,6 +22,12 @@ from hemsnet.errors import ConfigError
 from hemsnet.homenet import Topology, expected_paths, load_topology, reference_topology
 from hemsnet.testbed.address_plan import AddressPlan, plan_addresses
 from hemsnet.testbed.firewall import render_rulesets
+from hemsnet.testbed.headend_stack import (
+    MDMS_DB,
+    grant_consent,
+    headend_launch,
+    write_headend_config,
+)
 from hemsnet.testbed.homenet_build import (
     build_networks,
     delete_namespaces,
@@ -31,6 +37,7 @@ from hemsnet.testbed.homenet_build import (
 )
 from hemsnet.testbed.processes import (
     CONTROLLER_CONFIG,
+    METER_CONFIG,
     Launch,
     alive,
     launches,
@@ -39,12 +46,14 @@ from hemsnet.testbed.processes import (
     wait_started,
 )
 from hemsnet.testbed.provider_stack import ProviderStack, prepare_stack, stack_missing
+from hemsnet.testbed.routea_path import RouteA, meter_peers, route_a
 from hemsnet.testbed.routec_path import RouteC, route_c
 from hemsnet.testbed.state import TestbedState, load_state, run_dir, save_state
 
 __all__ = ["AlreadyUp", "bring_up", "saved_topology", "tear_down"]
 
 TOPOLOGY_COPY = "topology.toml"
+HEADEND_FOLDER = "headend"
 
 
 class AlreadyUp(Exception):
@@ -68,8 +77,12 @@ def bring_up(
     rulesets = render_rulesets(topology, plan, expected_paths(topology), route)
     provider = _real_provider(route, controller_extra, report)
     directory = run_dir(name)
+    utility = route_a(topology, plan)
     first, last = launches(
-        topology, directory, real_provider=None if provider is None else provider.provider
+        topology,
+        directory,
+        real_provider=None if provider is None else provider.provider,
+        route_a=utility,
     )
     directory.mkdir(parents=True)
     state = TestbedState(
@@ -95,6 +108,10 @@ def bring_up(
         (directory / "controller.toml").write_text(
             f"{CONTROLLER_CONFIG}\n{controller_extra}\n{routec}"
         )
+        if utility is not None:
+            last.append(_prepare_headend(topology, plan, utility, directory, report))
+            state.headend_db = str(directory / HEADEND_FOLDER / MDMS_DB)
+            state.route_a_meter = utility.meter_id
         (directory / "logs").mkdir()
         # The provider's servers come up with the meter; its service with the controller.
         stages = (
@@ -138,6 +155,25 @@ def _prepare(route: RouteC, directory: Path, report: Callable[[str], None]) -> P
            f"{stack.folder / 'ca.crt'}), PostgreSQL on its socket in {stack.folder / 'postgres'}"
            f", hemsnet provider; {route.controller} sends as home {route.home!r}")  # fmt: skip
     return stack
+
+
+def _prepare_headend(
+    topology: Topology,
+    plan: AddressPlan,
+    route: RouteA,
+    directory: Path,
+    report: Callable[[str], None],
+) -> Launch:
+    """The meter's peers, the head-end's configuration and the consent on record (H21-H23);
+    the head-end starts with the controller, once the meter serves."""
+    (directory / METER_CONFIG).write_text(meter_peers(topology, plan, route))
+    folder = directory / HEADEND_FOLDER
+    config = write_headend_config(route, folder)
+    grant_consent(route, folder)
+    report(f"utility head-end {route.headend}: hemsnet headend reads {route.meter} at "
+           f"{route.meter_address} on {route.network}; MDMS {folder / MDMS_DB}; consent of "
+           f"home {route.home!r} to {route.provider!r} on record")  # fmt: skip
+    return headend_launch(route, config)
 
 
 def _start_stage(

@@ -3,7 +3,9 @@
 It passes when every probe arrived exactly where ``expected_paths`` says it must, and nowhere
 it must not, and when the controller's store holds meter and appliance readings that arrived
 after ``up``; where the HEMS provider runs the real provider, also when the provider's database
-holds the home's readings and only the controller reaches the provider's broker (Route C).
+holds the home's readings and only the controller reaches the provider's broker (Route C);
+where the head-end runs the real head-end, also when its MDMS holds the meter's 30-minute data
+(Route A).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from hemsnet.testbed.dataflow import DataFlow, wait_for_data
 from hemsnet.testbed.matrix import differences, render_matrix
 from hemsnet.testbed.probes import observe
 from hemsnet.testbed.processes import controller_reads
+from hemsnet.testbed.routea_check import HeadEndData, wait_for_headend_data
 from hemsnet.testbed.routec_check import ProviderData, knock, wait_for_provider_data
 from hemsnet.testbed.routec_path import BROKER_PORT, route_c
 from hemsnet.testbed.state import TestbedState
@@ -64,6 +67,12 @@ def run_live_check(
         report(data.report())
         passed = _broker_kept_to_the_controller(topology, plan, report) and passed
         passed = passed and data.complete
+    if state.headend_db is not None and state.route_a_meter is not None:
+        collected = wait_for_headend_data(
+            Path(state.headend_db), HeadEndData(state.route_a_meter), data_seconds
+        )
+        report(collected.report())
+        passed = passed and collected.latest is not None
     return passed
 
 

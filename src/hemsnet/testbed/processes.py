@@ -6,8 +6,10 @@ utility network); the controller runs ``hemsnet controller`` with that link as `
 and every network it shares with HEMS-managed appliances as ``--hems-iface``, the meter's own
 when the appliances share it (6.3.2, 6.4.1: one socket serves both); an appliance runs
 ``hemsnet appliance CLASS`` on the network it shares with the controller; the utility head-end
-runs :mod:`hemsnet.testbed.endpoint`, and so does the HEMS provider unless it runs the real
-provider (:mod:`hemsnet.testbed.provider_stack`). Non-HEMS appliances and the home
+runs the real head-end where it has a meter to read (:mod:`hemsnet.testbed.headend_stack`; the
+meter then serves the utility network too), else :mod:`hemsnet.testbed.endpoint`, and so
+does the HEMS provider unless it runs the real provider
+(:mod:`hemsnet.testbed.provider_stack`). Non-HEMS appliances and the home
 gateway run nothing: the kernel answers for them.
 
 The processes outlive ``up`` (their own session, output to files in the run directory), so
@@ -29,10 +31,12 @@ from pathlib import Path
 from typing import Final
 
 from hemsnet.homenet import ComponentKind, Topology
+from hemsnet.testbed.routea_path import RouteA
 from hemsnet.testbed.state import ProcessRecord
 
 __all__ = [
     "CONTROLLER_CONFIG",
+    "METER_CONFIG",
     "Launch",
     "ProcessFailed",
     "alive",
@@ -58,6 +62,9 @@ interval = 2.0
 discovery_interval = 5.0
 timeout = 1.0
 """
+
+
+METER_CONFIG = "meter.toml"  # the meter's peers, where it serves Route A too (H22)
 
 
 class ProcessFailed(Exception):
@@ -91,25 +98,36 @@ class Launch:
 
 
 def launches(
-    topology: Topology, run_dir: Path, *, real_provider: str | None = None
+    topology: Topology,
+    run_dir: Path,
+    *,
+    real_provider: str | None = None,
+    route_a: RouteA | None = None,
 ) -> tuple[list[Launch], list[Launch]]:
     """What to run for ``topology``, in two stages: endpoints, meter and appliances, then the
     controller once they all serve. A controller's first search must find the meter
     listening: a lost search holds its next request back by timer 1, 40 s [AIF 2.4.2].
     ``real_provider``: a provider component that runs the real provider instead of an
-    endpoint (its processes are not listed here)."""
+    endpoint (its processes are not listed here). ``route_a``: its head-end runs the real
+    head-end (not listed here either), and its meter serves the head-end's network too, with
+    ``meter.toml`` of ``run_dir`` naming its peers (H21, H22)."""
     first: list[Launch] = []
     last: list[Launch] = []
     for index, component in enumerate(topology.components, start=1):
         name, kind = component.name, component.kind
         if not topology.networks_of(name) or name == real_provider:
             continue  # nothing to serve on, or served by the provider stack
+        if route_a is not None and name == route_a.headend:
+            continue  # the head-end stack's
         if kind in (ComponentKind.HEMS_PROVIDER, ComponentKind.UTILITY_HEAD_END):
             argv: tuple[str, ...] = ("hemsnet.testbed.endpoint", "--name", name)
             first.append(Launch(name, argv, "hemsnet endpoint:"))
         elif kind is ComponentKind.SMART_METER:
             iface = _shared(topology, name, ComponentKind.HEMS_CONTROLLER)
             argv = ("hemsnet", "meter", "--iface", iface, "--seed", str(index))
+            if route_a is not None and name == route_a.meter:
+                utility = () if route_a.network == iface else ("--iface", route_a.network)
+                argv += (*utility, "--config", str(run_dir / METER_CONFIG))
             first.append(Launch(name, argv, "hemsnet meter:"))
         elif kind is ComponentKind.HEMS_APPLIANCE and component.device_class is not None:
             iface = _shared(topology, name, ComponentKind.HEMS_CONTROLLER)

@@ -52,6 +52,8 @@ class TestbedState:
     controller_db: str | None = None
     provider_db: str | None = None  # the provider's PostgreSQL, when it runs the real one
     route_c_home: str | None = None  # the home ID the controller sends as
+    headend_db: str | None = None  # the head-end's MDMS file, when it runs the real head-end
+    route_a_meter: str | None = None  # the meter ID the head-end collects as
 
 
 def check_name(name: str) -> str:
@@ -93,6 +95,8 @@ def load_state(name: str) -> TestbedState | None:
             controller_db=data["controller_db"],
             provider_db=data.get("provider_db"),
             route_c_home=data.get("route_c_home"),
+            headend_db=data.get("headend_db"),
+            route_a_meter=data.get("route_a_meter"),
         )
     except FileNotFoundError:
         return None

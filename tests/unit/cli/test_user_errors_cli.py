@@ -125,6 +125,13 @@ def test_meter_refuses_a_folder_as_its_state_file(
     assert err == f"hemsnet meter: cannot read the state file {tmp_path}: Is a directory\n"
 
 
+def test_meter_refuses_an_interface_given_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    """One socket per interface and port: the second would fail to bind, less clearly (H21)."""
+    assert main(["meter", "--iface", "lo", "--iface", "lo"]) == 2
+    err = capsys.readouterr().err
+    assert err == "hemsnet meter: --iface lo given twice (one meter serves an interface once)\n"
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "hems.db"

@@ -115,3 +115,12 @@ def test_a_reading_held_is_kept(mdms: MdmsStore) -> None:
     assert mdms.add_readings("UM-1", again, T0) == 0
     assert mdms.add_readings("UM-1", half_hours(6), T0) == 1
     assert mdms.readings_on("UM-1", datetime(2026, 12, 3).date()) == 6
+
+
+def test_half_hours_counts_one_meters_normal_series(mdms: MdmsStore) -> None:
+    """What the testbed's live check reports (H23): reverse readings and other meters'
+    do not count."""
+    reverse = [StoredReading("energy_reverse", datetime(2026, 12, 3, 5), 7, Decimal("0.7"))]
+    mdms.add_readings("UM-1", reverse, T0)
+    assert mdms.half_hours("UM-1") == (5, datetime(2026, 12, 3, 2, 0))
+    assert mdms.half_hours("UM-2") == (0, None)

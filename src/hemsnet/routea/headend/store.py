@@ -252,6 +252,16 @@ class MdmsStore:
         ).fetchone()
         return int(count)
 
+    def half_hours(self, meter_id: str) -> tuple[int, datetime | None]:
+        """How many 30-minute readings (normal direction) of ``meter_id`` the MDMS holds,
+        and the newest one's meter time."""
+        count, newest = self._db.execute(
+            "SELECT count(*), max(measured_at) FROM reading WHERE meter_id = ? "
+            "AND series = 'energy_normal'",
+            (meter_id,),
+        ).fetchone()
+        return int(count), None if newest is None else datetime.fromisoformat(newest)
+
     # --- consent ------------------------------------------------------------------------------
 
     def grant(self, meter_id: str, home: str, provider: str, by: str, at: datetime) -> Consent:
