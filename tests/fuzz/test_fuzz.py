@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 HARNESS = Path(__file__).resolve().parent / "fuzz_frame.py"
-FUZZ_SECONDS = 20
+FUZZ_SECONDS = 10
 MIN_RUNS = 1000
 
 _DONE = re.compile(r"^Done (\d+) runs in (\d+) second", re.MULTILINE)

@@ -209,9 +209,9 @@ def test_sigkill_in_the_middle_of_a_backfill_then_restart(
     same file fetches only the rest: one meter, every half-hour once, no open gap."""
     meter_end, ctl_end = topology.link(topology.namespace("meter"), topology.namespace("ctl"))
     db = tmp_path / "hemsnet.db"
-    installed = now() - timedelta(days=20)
-    # Each answer 0.5 s late in meter time (8 ms real): the 45-day backfill takes seconds,
-    # long enough to be killed in the middle of it.
+    installed = now() - timedelta(days=8)
+    # Each answer 0.5 s late in meter time (8 ms real): the 8-day backfill takes seconds,
+    # long enough to be killed in the middle of it (two days in, of nine).
     meter = meter_args(installed, "--delay", "0.5")
     start = floor_half_hour(installed) + HALF_HOUR
 

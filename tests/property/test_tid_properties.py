@@ -128,7 +128,7 @@ class TidAllocatorMachine(RuleBasedStateMachine):
 # The bulk rules make each run cost up to ~0.1 s: Phase.explain (which replays a failure many
 # times) would take minutes, so it is left out.
 TidAllocatorMachine.TestCase.settings = settings(
-    max_examples=100,
+    max_examples=50,
     stateful_step_count=30,
     deadline=None,
     phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
