@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -251,7 +252,8 @@ def _ingest(
 ) -> dict[str, Any]:
     name = f"w{workers}{'f' if faults else ''}"
     folder = root / name
-    shutil.copytree(backlog, folder)
+    # Every store is closed: its WAL is in the file, and no -wal or -shm file is left to copy.
+    shutil.copytree(backlog, folder, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
     db = pg.database(f"provider_{name}")
     provider = Provider(broker, db, workers)
     try:
@@ -303,7 +305,7 @@ def _truth(folder: Path, homes: int) -> Truth:
     truth = {}
     for n in range(homes):
         home = home_id(n)
-        with sqlite3.connect(folder / f"{home}.db") as db:
+        with contextlib.closing(sqlite3.connect(folder / f"{home}.db")) as db:
             truth[home] = {
                 (meter, series, at): raw
                 for meter, series, at, raw in db.execute(
