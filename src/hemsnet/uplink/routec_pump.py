@@ -76,7 +76,7 @@ class Pump:
         WAN), so no ack is overdue; ``stamp`` is the ``sent_at`` of new batches."""
         window = self.window
         for payload in acks:
-            self._take_ack(payload)
+            self._take_ack(payload, now)
         window.advance()
         if window.watermark > self._saved:  # again at the next tick if the disk said no
             self.outbox.acknowledge(window.watermark)
@@ -104,9 +104,9 @@ class Pump:
         """When an ack falls due next (the caller's tick need not wait longer)."""
         return self.window.next_due()
 
-    def _take_ack(self, payload: bytes) -> None:
+    def _take_ack(self, payload: bytes, now: float) -> None:
         parsed = parse_ack(payload)
-        problem = parsed if isinstance(parsed, str) else self.window.acknowledge(*parsed)
+        problem = parsed if isinstance(parsed, str) else self.window.acknowledge(*parsed, now)
         if problem is not None:
             log.warning("uplink: ack ignored: %s", problem)
 

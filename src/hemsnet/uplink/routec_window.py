@@ -3,8 +3,14 @@
 A batch is cut from the head of the outbox after what was read last: at most ``batch_size``
 records and :data:`MAX_BATCH_BYTES` of JSON. Up to ``size`` batches are in flight at once. An
 acknowledgement names a range; every batch inside it is acknowledged, in any order, and the
-watermark moves over the acknowledged batches at the front. A batch not acknowledged within
-``ack_timeout`` (counted only while the broker is connected) is due again.
+watermark moves over the acknowledged batches at the front.
+
+A batch not acknowledged in time (counted only while the broker is connected) is due again.
+In time is RFC 6298's retransmission timeout with ``ack_timeout`` as its floor: estimated from
+the delays of acks of batches sent once (Karn's rule: the ack of a resent batch may answer
+either copy), doubled at each timeout and kept doubled until such an ack comes, capped at
+:data:`MAX_ACK_WAIT` (docs/route-c.md U7). A provider that is slow because it is behind has
+its delay measured, instead of multiplied into copies of the same batches.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ __all__ = ["MAX_ACK_BYTES", "MAX_BATCH_BYTES", "BatchWindow", "SentBatch", "pars
 
 MAX_BATCH_BYTES: Final = 256 * 1024
 MAX_ACK_BYTES: Final = 1024  # an ack is ~40 bytes: anything longer is not one
+MAX_ACK_WAIT: Final = 3600.0  # s: the longest a batch waits for its ack, back-off included
+_GAIN: Final = 1 / 8  # RFC 6298 2.3: alpha
+_VARIANCE_GAIN: Final = 1 / 4  # beta
+_VARIANCE_WEIGHT: Final = 4  # K
 
 
 @dataclass(slots=True)
@@ -32,6 +42,7 @@ class SentBatch:
     payload: bytes
     sent_at: float
     acked: bool = False
+    resent: bool = False  # its ack may answer either copy: it measures nothing
 
 
 def parse_ack(payload: bytes) -> tuple[int, int] | str:
@@ -73,6 +84,19 @@ class BatchWindow:
         self.batch_size = batch_size
         self.ack_timeout = ack_timeout
         self.batches: list[SentBatch] = []
+        self._smoothed: float | None = None  # RFC 6298's SRTT, of the ack delay
+        self._variation = 0.0  # RTTVAR
+        self._backoff = 0  # timeouts since the last ack of a batch sent once
+
+    @property
+    def timeout(self) -> float:
+        """How long a batch waits for its ack: the estimate (RFC 6298 2.2-2.3), at least
+        ``ack_timeout`` (2.4's minimum), doubled by each timeout since the last good ack
+        (5.5), at most :data:`MAX_ACK_WAIT`."""
+        wait = self.ack_timeout
+        if self._smoothed is not None:
+            wait = max(wait, self._smoothed + _VARIANCE_WEIGHT * self._variation)
+        return min(wait * (1 << min(self._backoff, 16)), MAX_ACK_WAIT)
 
     @property
     def has_room(self) -> bool:
@@ -101,9 +125,10 @@ class BatchWindow:
         self.read_up_to = last
         return batch
 
-    def acknowledge(self, first: int, last: int) -> str | None:
-        """Acknowledge every batch inside ``first``..``last``; what is wrong with the ack when
-        it acknowledges nothing it could (``None``: fine, or a late duplicate)."""
+    def acknowledge(self, first: int, last: int, now: float) -> str | None:
+        """Acknowledge every batch inside ``first``..``last``, the ack taken at ``now``; what
+        is wrong with the ack when it acknowledges nothing it could (``None``: fine, or a late
+        duplicate)."""
         if last > self.read_up_to:
             return f"acknowledges up to {last}, beyond the {self.read_up_to} sent"
         if last <= self.watermark:
@@ -111,8 +136,20 @@ class BatchWindow:
         matched = False
         for batch in self.batches:
             if first <= batch.first and batch.last <= last:
+                if not batch.acked and not batch.resent:
+                    self._measure(now - batch.sent_at)
                 batch.acked = matched = True
         return None if matched else f"range {first}..{last} holds no whole batch in flight"
+
+    def _measure(self, delay: float) -> None:
+        """One ack delay into the estimate (RFC 6298 2.2, 2.3); the back-off ends (5.7)."""
+        delay, self._backoff = max(delay, 0.0), 0
+        if self._smoothed is None:
+            self._smoothed, self._variation = delay, delay / 2
+            return
+        error = abs(self._smoothed - delay)
+        self._variation += _VARIANCE_GAIN * (error - self._variation)
+        self._smoothed += _GAIN * (delay - self._smoothed)
 
     def advance(self) -> int:
         """Drop the acknowledged batches at the front; the watermark after them."""
@@ -121,10 +158,14 @@ class BatchWindow:
         return self.watermark
 
     def due(self, now: float) -> list[SentBatch]:
-        """The batches whose ack is overdue, their timers started again at ``now``."""
-        overdue = [b for b in self.batches if not b.acked and now - b.sent_at >= self.ack_timeout]
+        """The batches whose ack is overdue, their timers started again at ``now``; if any,
+        the timeout doubles."""
+        wait = self.timeout
+        overdue = [b for b in self.batches if not b.acked and now - b.sent_at >= wait]
         for batch in overdue:
-            batch.sent_at = now
+            batch.sent_at, batch.resent = now, True
+        if overdue:
+            self._backoff += 1
         return overdue
 
     def restart_timers(self, now: float) -> None:
@@ -134,5 +175,5 @@ class BatchWindow:
 
     def next_due(self) -> float | None:
         """When the next ack falls due (``None``: nothing waits for one)."""
-        waiting = [b.sent_at + self.ack_timeout for b in self.batches if not b.acked]
-        return min(waiting, default=None)
+        waiting = [b.sent_at for b in self.batches if not b.acked]
+        return min(waiting) + self.timeout if waiting else None

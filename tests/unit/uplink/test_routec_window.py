@@ -7,7 +7,7 @@ import json
 import pytest
 
 from hemsnet.store.outbox import QueuedRecord
-from hemsnet.uplink.routec_window import MAX_BATCH_BYTES, BatchWindow, parse_ack
+from hemsnet.uplink.routec_window import MAX_ACK_WAIT, MAX_BATCH_BYTES, BatchWindow, parse_ack
 
 STAMP = "2026-12-04T10:00:00"
 
@@ -47,10 +47,10 @@ def test_acks_out_of_order_move_the_watermark_over_the_contiguous_front() -> Non
     for first in (101, 111, 121):
         window.take(records(first, 10), 0.0, STAMP)
     assert not window.has_room and window.in_flight == 30
-    assert window.acknowledge(121, 130) is None
+    assert window.acknowledge(121, 130, 1.0) is None
     assert window.advance() == 100  # 101..110 still waits
-    assert window.acknowledge(111, 120) is None
-    assert window.acknowledge(101, 110) is None
+    assert window.acknowledge(111, 120, 1.0) is None
+    assert window.acknowledge(101, 110, 1.0) is None
     assert window.advance() == 130 == window.watermark
     assert window.batches == [] and window.has_room
 
@@ -59,16 +59,16 @@ def test_one_ack_may_cover_several_batches() -> None:
     window = BatchWindow("h", watermark=0, batch_size=10)
     for first in (1, 11, 21):
         window.take(records(first, 10), 0.0, STAMP)
-    assert window.acknowledge(1, 20) is None
+    assert window.acknowledge(1, 20, 1.0) is None
     assert window.advance() == 20
 
 
 def test_nonsense_acks_change_nothing_and_say_why() -> None:
     window = BatchWindow("h", watermark=10, batch_size=10)
     window.take(records(11, 10), 0.0, STAMP)
-    assert window.acknowledge(11, 25) == "acknowledges up to 25, beyond the 20 sent"
-    assert window.acknowledge(12, 20) == "range 12..20 holds no whole batch in flight"
-    assert window.acknowledge(3, 10) is None  # a late duplicate: quietly nothing
+    assert window.acknowledge(11, 25, 1.0) == "acknowledges up to 25, beyond the 20 sent"
+    assert window.acknowledge(12, 20, 1.0) == "range 12..20 holds no whole batch in flight"
+    assert window.acknowledge(3, 10, 1.0) is None  # a late duplicate: quietly nothing
     assert window.advance() == 10 and window.in_flight == 10
 
 
@@ -101,11 +101,65 @@ def test_an_unacknowledged_batch_is_due_again_after_the_timeout_with_the_same_by
     assert window.next_due() == 30.0
     assert window.due(29.9) == []
     assert window.due(30.0) == [first]
-    assert window.next_due() == 50.0
-    window.acknowledge(11, 20)
-    assert window.due(55.0) == []  # the second is acknowledged, the first not yet due
+    assert window.timeout == 60.0 and window.next_due() == 80.0  # backed off: 20 + 60
+    assert window.acknowledge(11, 20, 25.0) is None  # 5 s: measured, the back-off ends
+    assert window.timeout == 30.0 and second.acked
+    assert window.due(59.9) == []
     assert window.due(60.0) == [first]
-    assert first.payload == window.batches[0].payload and second.acked
+    assert first.payload == window.batches[0].payload
+
+
+def test_each_timeout_doubles_the_wait_until_a_batch_sent_once_is_acknowledged() -> None:
+    window = BatchWindow("h", watermark=0, batch_size=10, ack_timeout=30.0)
+    first = window.take(records(1, 10), 0.0, STAMP)
+    resends = [at for at in range(0, 2000) if window.due(float(at))]
+    assert resends == [30, 90, 210, 450, 930, 1890]
+    window.acknowledge(1, 10, 1900.0)  # the ack of a resent batch measures nothing (Karn)
+    assert first.acked and window.timeout == 1920.0
+    window.advance()
+    window.take(records(11, 10), 1900.0, STAMP)
+    window.acknowledge(11, 20, 1902.0)  # a batch sent once: 2 s, the back-off ends
+    assert window.timeout == 30.0
+
+
+def test_the_wait_never_exceeds_an_hour() -> None:
+    window = BatchWindow("h", watermark=0, batch_size=10, ack_timeout=1000.0)
+    window.take(records(1, 10), 0.0, STAMP)
+    for at in (1000.0, 3000.0, 6600.0, 10200.0):
+        assert window.due(at - 0.1) == [] and len(window.due(at)) == 1
+    assert window.timeout == MAX_ACK_WAIT
+
+
+def test_a_provider_slower_than_the_timeout_has_its_delay_learnt() -> None:
+    """Acks that take 100 s (a provider working through a backlog): the wait grows to the
+    delay and its variation, and batches sent from then on wait for their acks."""
+    window = BatchWindow("h", watermark=0, size=1, batch_size=10, ack_timeout=30.0)
+    sent = resent = 0
+    acks: dict[int, float] = {}  # last seq -> when its ack comes
+    for now in map(float, range(0, 3600)):
+        for last, at in list(acks.items()):
+            if at == now:
+                window.acknowledge(last - 9, last, now)
+                del acks[last]
+        window.advance()
+        for batch in window.due(now):
+            resent += 1
+            acks.setdefault(batch.last, now + 100.0)
+        if window.has_room:
+            batch = window.take(records(sent * 10 + 1, 10), now, STAMP)
+            sent += 1
+            acks[batch.last] = now + 100.0
+    assert 100.0 < window.timeout < 300.0
+    assert sent > 30 and resent <= 3  # the first batch's, before a delay was measured
+
+
+def test_quick_acks_keep_the_timeout_at_its_floor() -> None:
+    window = BatchWindow("h", watermark=0, batch_size=10, ack_timeout=30.0)
+    for n in range(20):
+        window.take(records(n * 10 + 1, 10), n * 10.0, STAMP)
+        window.acknowledge(n * 10 + 1, n * 10 + 10, n * 10.0 + 0.5)
+        window.advance()
+    assert window.timeout == 30.0
 
 
 def test_a_new_connection_restarts_the_timers() -> None:
