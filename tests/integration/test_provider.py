@@ -123,10 +123,14 @@ async def home(broker: Mosquitto, name: str) -> AsyncIterator[Home]:
 
 
 @asynccontextmanager
-async def workers(broker: Mosquitto, db: str, count: int = 1) -> AsyncIterator[list[Consumer]]:
+async def workers(
+    broker: Mosquitto, db: str, count: int = 1, **options: int
+) -> AsyncIterator[list[Consumer]]:
     stop = asyncio.Event()
     consumers = [
-        Consumer(parse_broker(broker.url), db, client_id=f"provider-test-{i}", now=lambda: NOW)
+        Consumer(
+            parse_broker(broker.url), db, client_id=f"provider-test-{i}", now=lambda: NOW, **options
+        )
         for i in range(count)
     ]
     tasks = [asyncio.create_task(consumer.run(stop)) for consumer in consumers]
@@ -219,6 +223,43 @@ def test_a_database_restart_under_load_loses_nothing(broker: Mosquitto) -> None:
         rows = asyncio.run(query(db, "SELECT count(*), count(DISTINCT seq), max(seq) FROM reading"))
         assert rows == [(3000, 3000, 3000)]
         assert worker.counts.refused == 0
+    finally:
+        server.remove()
+
+
+def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(broker: Mosquitto) -> None:
+    """200 batches published once each while the database is down, to a worker that may hold
+    20: it stops reading from the broker instead of discarding, and once the database is back
+    every batch is stored and acknowledged without the home sending any of them again."""
+    server = new_postgres()
+    try:
+        db = server.database("behind")
+        payloads = list(batches("e1", 2000, 10, datetime(2026, 10, 1)))
+
+        async def main() -> tuple[Consumer, list[Ack]]:
+            async with workers(broker, db, max_pending=20, group=4) as (worker,), \
+                    home(broker, "e1") as e1:  # fmt: skip
+                await asyncio.to_thread(server.stop)
+                for payload in payloads:
+                    await e1.client.publish("hemsnet/v1/home/e1/up/batch", payload, qos=1)
+                async with asyncio.timeout(WITHIN):
+                    await worker.database_away.wait()
+                await asyncio.to_thread(server.start)
+                acks: set[Ack] = set()
+                async with asyncio.timeout(WITHIN):  # each was published once: no resend
+                    async for message in e1.client.messages:
+                        assert isinstance(message.payload, bytes)
+                        body = json.loads(message.payload)
+                        acks.add((body["first"], body["last"]))
+                        if len(acks) == len(payloads):
+                            break
+                return worker, sorted(acks)
+
+        worker, acks = asyncio.run(main())
+        assert worker.counts.paused >= 1
+        assert acks == sorted(map(_range, payloads))
+        rows = asyncio.run(query(db, "SELECT count(*), count(DISTINCT seq) FROM reading"))
+        assert rows == [(2000, 2000)]
     finally:
         server.remove()
 

@@ -41,7 +41,7 @@ __all__ = ["FleetSlice", "SliceResult"]
 log = logging.getLogger(__name__)
 
 _IDLE_TICK: Final = 0.5  # s at most between two ticks while waiting for acks
-_NO_PROGRESS: Final = 120.0  # s without a single ack before the drain gives up
+_NO_PROGRESS: Final = 120.0  # s at least without a single ack before the drain gives up
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +196,11 @@ class FleetSlice:
                 acknowledged, progress_at = done, time.monotonic()
             if not sent and all(self._caught_up(pump) for pump in self.pumps.values()):
                 return
-            if time.monotonic() - progress_at > _NO_PROGRESS:
-                raise TimeoutError(f"no ack for {_NO_PROGRESS:.0f} s ({done:,} acknowledged)")
+            # Give up only after the longest wait for an ack has passed twice (U7: it grows
+            # with a slow provider).
+            patience = max(_NO_PROGRESS, *(2 * p.window.timeout for p in self.pumps.values()))
+            if time.monotonic() - progress_at > patience:
+                raise TimeoutError(f"no ack for {patience:.0f} s ({done:,} acknowledged)")
             self._acked.clear()
             with contextlib.suppress(TimeoutError):  # a tick at least this often: resends
                 await asyncio.wait_for(self._acked.wait(), _IDLE_TICK)

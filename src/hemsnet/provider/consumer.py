@@ -4,9 +4,11 @@ subscriptions, stores them in PostgreSQL, and acknowledges each batch once it is
 * **Grouping.** What arrives while a transaction runs is stored together in the next one (up
   to ``group`` messages): fewer commits at high rates; each batch is still acknowledged on its
   own, and only after the commit that stored it.
-* **Database away.** The worker keeps running and keeps the messages it holds (at most
-  ``max_pending``; beyond that it discards new ones, unacknowledged: their homes send them again
-  after their ``ack_timeout``), retries with back-off, and says so in one line per outage.
+* **Flow control.** At ``max_pending`` messages held the worker stops reading from the broker
+  (:class:`~hemsnet.provider.read_gate.ReadGate`), and reads again at half: a worker behind
+  holds a bounded number, discards none, and the broker keeps the rest (docs/provider.md P7).
+* **Database away.** The worker keeps running and keeps the messages it holds, retries with
+  back-off, and says so in one line per outage.
 * **Broker away.** It reconnects with back-off (1 s doubling to 60 s, with jitter), one line
   per outage. MQTT 5 clean start: while no worker is connected the broker keeps nothing for the
   group, and the homes resend what was not acknowledged.
@@ -35,6 +37,7 @@ from hemsnet.aio.clock import wait_for_stop
 from hemsnet.provider.batch import Batch, BatchError, parse_batch
 from hemsnet.provider.database import Database
 from hemsnet.provider.fields import DEFAULT_WINDOW, TimeWindow
+from hemsnet.provider.read_gate import ReadGate
 from hemsnet.provider.state import LinkState, parse_state
 from hemsnet.provider.topics import BATCH_FILTER, STATE_FILTER, ack_topic, home_of
 from hemsnet.provider.writer import ingest
@@ -59,7 +62,7 @@ class WorkerCounts:
     stored: int = 0  # batches committed
     acked: int = 0  # acknowledgements published
     refused: int = 0  # batches refused (bad envelope, or refused by the database)
-    discarded: int = 0  # messages dropped unacknowledged: the worker held too many
+    paused: int = 0  # times the worker stopped reading from the broker: it held enough
 
 
 @dataclass(slots=True)
@@ -88,7 +91,7 @@ class Consumer:
         tls: ssl.SSLContext | None = None,
         now: Callable[[], datetime] = datetime.now,
         window: TimeWindow = DEFAULT_WINDOW,
-        max_pending: int = 2000,
+        max_pending: int = 512,
         group: int = 64,
     ) -> None:
         self.broker = broker
@@ -106,7 +109,8 @@ class Consumer:
         self._inbox: deque[_Message] = deque()
         self._wakeup = asyncio.Event()
         self._client: aiomqtt.Client | None = None
-        self._overflowing = False
+        self._gate: ReadGate | None = None
+        self._acking: set[asyncio.Task[None]] = set()  # acks waiting for the broker's PUBACK
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop``; an error that is not the network's (a database of a newer
@@ -120,7 +124,7 @@ class Consumer:
             for task in done:
                 task.result()
         finally:
-            for task in tasks:
+            for task in [*tasks, *self._acking]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -135,7 +139,8 @@ class Consumer:
                 async with self._new_client() as client:
                     await client.subscribe(BATCH_FILTER, qos=1)
                     await client.subscribe(STATE_FILTER, qos=1)
-                    self._client = client
+                    self._client, self._gate = client, ReadGate(client)
+                    self._hold_off()  # still full from the last connection
                     self.lost.clear()
                     self.connected.set()
                     log.log(
@@ -153,7 +158,7 @@ class Consumer:
                 failing = True
                 self.lost.set()
             finally:
-                self._client = None
+                self._client = self._gate = None
                 self.connected.clear()
             if stop.is_set():
                 break
@@ -201,18 +206,17 @@ class Consumer:
             self._accept(_Message(*topic, payload, self.now()))
 
     def _accept(self, message: _Message) -> None:
-        if len(self._inbox) >= self.max_pending:
-            self.counts.discarded += 1
-            if not self._overflowing:
-                self._overflowing = True
-                log.warning(
-                    "holding %d messages already (the database is slow or away): discarding "
-                    "new ones unacknowledged until there is room; their homes will resend",
-                    len(self._inbox),
-                )
-            return
         self._inbox.append(message)
         self._wakeup.set()
+        self._hold_off()
+
+    def _hold_off(self) -> None:
+        """Stop reading from the broker while ``max_pending`` messages wait."""
+        gate = self._gate
+        if gate is not None and not gate.paused and len(self._inbox) >= self.max_pending:
+            gate.pause()
+            self.counts.paused += 1
+            log.debug("holding %d messages: reading from the broker paused", len(self._inbox))
 
     # --- the database -------------------------------------------------------------------------
 
@@ -224,12 +228,12 @@ class Consumer:
             self._wakeup.clear()
             while self._inbox and not stop.is_set():
                 taken = [self._inbox.popleft() for _ in range(min(self.group, len(self._inbox)))]
-                if len(self._inbox) < self.max_pending // 2:
-                    self._overflowing = False
+                if self._gate is not None and len(self._inbox) <= self.max_pending // 2:
+                    self._gate.resume()
                 group = self._checked(taken)
                 if group.batches or group.states:
                     stored = await self._store(group, stop)
-                    await self._acknowledge(stored)
+                    self._send_acks(stored)
 
     def _checked(self, messages: Sequence[_Message]) -> _Group:
         group = _Group()
@@ -316,6 +320,13 @@ class Consumer:
         for batch in group.batches:
             stored += await self._store(_Group(batches=[batch]), stop)
         return stored
+
+    def _send_acks(self, batches: Sequence[Batch]) -> None:
+        """Acknowledge ``batches`` without waiting for the broker's PUBACKs: while reading is
+        paused they cannot come, and storing must go on for reading to resume."""
+        task = asyncio.create_task(self._acknowledge(batches))
+        self._acking.add(task)
+        task.add_done_callback(self._acking.discard)
 
     async def _acknowledge(self, batches: Sequence[Batch]) -> None:
         client = self._client
