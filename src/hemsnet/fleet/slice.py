@@ -196,11 +196,12 @@ class FleetSlice:
                 acknowledged, progress_at = done, time.monotonic()
             if not sent and all(self._caught_up(pump) for pump in self.pumps.values()):
                 return
-            # Give up only after the longest wait for an ack has passed twice (U7: it grows
-            # with a slow provider).
-            patience = max(_NO_PROGRESS, *(2 * p.window.timeout for p in self.pumps.values()))
-            if time.monotonic() - progress_at > patience:
-                raise TimeoutError(f"no ack for {patience:.0f} s ({done:,} acknowledged)")
+            if time.monotonic() - progress_at > _NO_PROGRESS:
+                # Give up only after the longest wait for an ack has passed twice (U7: it
+                # grows with a slow provider).
+                patience = max(2 * pump.window.timeout for pump in self.pumps.values())
+                if time.monotonic() - progress_at > patience:
+                    raise TimeoutError(f"no ack for {patience:.0f} s ({done:,} acknowledged)")
             self._acked.clear()
             with contextlib.suppress(TimeoutError):  # a tick at least this often: resends
                 await asyncio.wait_for(self._acked.wait(), _IDLE_TICK)

@@ -91,7 +91,7 @@ class Consumer:
         tls: ssl.SSLContext | None = None,
         now: Callable[[], datetime] = datetime.now,
         window: TimeWindow = DEFAULT_WINDOW,
-        max_pending: int = 512,
+        max_pending: int = 2000,
         group: int = 64,
     ) -> None:
         self.broker = broker
