@@ -11,11 +11,13 @@ import json
 import logging
 import queue
 import signal
+import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
@@ -28,11 +30,11 @@ from hemsnet.errors import ConfigError
 from hemsnet.provider.consumer import Consumer
 from hemsnet.provider.schema import migrate
 from hemsnet.uplink.config import parse_broker
-from tests.broker import MOSQUITTO, Mosquitto
+from tests.broker import MOSQUITTO, ROUTEC_USERS, Mosquitto, ProviderBroker, provider_broker
 from tests.postgres import new_postgres, postgres, postgres_server
 from tests.provider_home import NOW, batch, batches, half_hours
 
-__all__ = ["postgres", "postgres_server"]  # the fixtures, used by name
+__all__ = ["postgres", "postgres_server", "provider_broker"]  # the fixtures, used by name
 
 WITHIN: Final = 30.0  # s for a home's batches all to be acknowledged
 Ack = tuple[int, int]
@@ -227,35 +229,74 @@ def test_a_database_restart_under_load_loses_nothing(broker: Mosquitto) -> None:
         server.remove()
 
 
-def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(broker: Mosquitto) -> None:
+@pytest.mark.parametrize("secure", [False, True], ids=["mqtt", "mqtts"])
+def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(
+    broker: Mosquitto, provider_broker: ProviderBroker, secure: bool
+) -> None:
     """200 batches published once each while the database is down, to a worker that may hold
     20: it stops reading from the broker instead of discarding, and once the database is back
-    every batch is stored and acknowledged without the home sending any of them again."""
+    every batch is stored and acknowledged without the home sending any of them again (over
+    TLS too, where decrypted records may wait inside the TLS layer when reading resumes)."""
     server = new_postgres()
+    name = "h1" if secure else "e1"  # over TLS the ACL binds the home's topics to its login
+    if secure:
+        server_url = replace(
+            parse_broker(provider_broker.url),
+            username="provider",
+            password=ROUTEC_USERS["provider"],
+            ca_file=str(provider_broker.ca),
+        )
+        tls = ssl.create_default_context(cafile=str(provider_broker.ca))
+
+        def home_client() -> aiomqtt.Client:
+            return provider_broker.client(
+                name, ROUTEC_USERS[name], protocol=aiomqtt.ProtocolVersion.V5
+            )
+    else:
+        server_url, tls = parse_broker(broker.url), None
+
+        def home_client() -> aiomqtt.Client:
+            return aiomqtt.Client(
+                "127.0.0.1", broker.port, identifier=f"hemsnet-home-{name}",
+                protocol=aiomqtt.ProtocolVersion.V5,
+            )  # fmt: skip
+
     try:
         db = server.database("behind")
-        payloads = list(batches("e1", 2000, 10, datetime(2026, 10, 1)))
+        payloads = list(batches(name, 2000, 10, datetime(2026, 10, 1)))
+        worker = Consumer(
+            server_url, db, client_id="provider-behind", now=lambda: NOW, tls=tls,
+            max_pending=20, group=4,
+        )  # fmt: skip
 
-        async def main() -> tuple[Consumer, list[Ack]]:
-            async with workers(broker, db, max_pending=20, group=4) as (worker,), \
-                    home(broker, "e1") as e1:  # fmt: skip
-                await asyncio.to_thread(server.stop)
-                for payload in payloads:
-                    await e1.client.publish("hemsnet/v1/home/e1/up/batch", payload, qos=1)
-                async with asyncio.timeout(WITHIN):
-                    await worker.database_away.wait()
-                await asyncio.to_thread(server.start)
-                acks: set[Ack] = set()
-                async with asyncio.timeout(WITHIN):  # each was published once: no resend
-                    async for message in e1.client.messages:
-                        assert isinstance(message.payload, bytes)
-                        body = json.loads(message.payload)
-                        acks.add((body["first"], body["last"]))
-                        if len(acks) == len(payloads):
-                            break
-                return worker, sorted(acks)
+        async def main() -> list[Ack]:
+            stop = asyncio.Event()
+            running = asyncio.create_task(worker.run(stop))
+            try:
+                async with home_client() as home:
+                    await home.subscribe(f"hemsnet/v1/home/{name}/down/#", qos=1)
+                    async with asyncio.timeout(WITHIN):
+                        await worker.connected.wait()
+                    await asyncio.to_thread(server.stop)
+                    for payload in payloads:
+                        await home.publish(f"hemsnet/v1/home/{name}/up/batch", payload, qos=1)
+                    async with asyncio.timeout(WITHIN):
+                        await worker.database_away.wait()
+                    await asyncio.to_thread(server.start)
+                    acks: set[Ack] = set()
+                    async with asyncio.timeout(WITHIN):  # each was published once: no resend
+                        async for message in home.messages:
+                            assert isinstance(message.payload, bytes)
+                            body = json.loads(message.payload)
+                            acks.add((body["first"], body["last"]))
+                            if len(acks) == len(payloads):
+                                break
+                    return sorted(acks)
+            finally:
+                stop.set()
+                await running
 
-        worker, acks = asyncio.run(main())
+        acks = asyncio.run(main())
         assert worker.counts.paused >= 1
         assert acks == sorted(map(_range, payloads))
         rows = asyncio.run(query(db, "SELECT count(*), count(DISTINCT seq) FROM reading"))
