@@ -237,7 +237,6 @@ def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(
     20: it stops reading from the broker instead of discarding, and once the database is back
     every batch is stored and acknowledged without the home sending any of them again (over
     TLS too, where decrypted records may wait inside the TLS layer when reading resumes)."""
-    server = new_postgres()
     name = "h1" if secure else "e1"  # over TLS the ACL binds the home's topics to its login
     if secure:
         server_url = replace(
@@ -261,6 +260,7 @@ def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(
                 protocol=aiomqtt.ProtocolVersion.V5,
             )  # fmt: skip
 
+    server = new_postgres()
     try:
         db = server.database("behind")
         payloads = list(batches(name, 2000, 10, datetime(2026, 10, 1)))
