@@ -11,7 +11,6 @@ import json
 import logging
 import queue
 import signal
-import ssl
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from hemsnet.errors import ConfigError
 from hemsnet.provider.consumer import Consumer
 from hemsnet.provider.schema import migrate
 from hemsnet.uplink.config import parse_broker
+from hemsnet.uplink.mqtt import tls_context
 from tests.broker import MOSQUITTO, ROUTEC_USERS, Mosquitto, ProviderBroker, provider_broker
 from tests.postgres import new_postgres, postgres, postgres_server
 from tests.provider_home import NOW, batch, batches, half_hours
@@ -125,14 +125,10 @@ async def home(broker: Mosquitto, name: str) -> AsyncIterator[Home]:
 
 
 @asynccontextmanager
-async def workers(
-    broker: Mosquitto, db: str, count: int = 1, **options: int
-) -> AsyncIterator[list[Consumer]]:
+async def workers(broker: Mosquitto, db: str, count: int = 1) -> AsyncIterator[list[Consumer]]:
     stop = asyncio.Event()
     consumers = [
-        Consumer(
-            parse_broker(broker.url), db, client_id=f"provider-test-{i}", now=lambda: NOW, **options
-        )
+        Consumer(parse_broker(broker.url), db, client_id=f"provider-test-{i}", now=lambda: NOW)
         for i in range(count)
     ]
     tasks = [asyncio.create_task(consumer.run(stop)) for consumer in consumers]
@@ -239,20 +235,19 @@ def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(
     TLS too, where decrypted records may wait inside the TLS layer when reading resumes)."""
     name = "h1" if secure else "e1"  # over TLS the ACL binds the home's topics to its login
     if secure:
-        server_url = replace(
+        url = replace(
             parse_broker(provider_broker.url),
             username="provider",
             password=ROUTEC_USERS["provider"],
             ca_file=str(provider_broker.ca),
         )
-        tls = ssl.create_default_context(cafile=str(provider_broker.ca))
 
         def home_client() -> aiomqtt.Client:
             return provider_broker.client(
                 name, ROUTEC_USERS[name], protocol=aiomqtt.ProtocolVersion.V5
             )
     else:
-        server_url, tls = parse_broker(broker.url), None
+        url = parse_broker(broker.url)
 
         def home_client() -> aiomqtt.Client:
             return aiomqtt.Client(
@@ -265,7 +260,7 @@ def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(
         db = server.database("behind")
         payloads = list(batches(name, 2000, 10, datetime(2026, 10, 1)))
         worker = Consumer(
-            server_url, db, client_id="provider-behind", now=lambda: NOW, tls=tls,
+            url, db, client_id="provider-behind", now=lambda: NOW, tls=tls_context(url),
             max_pending=20, group=4,
         )  # fmt: skip
 
@@ -273,32 +268,25 @@ def test_a_worker_behind_stops_reading_and_the_broker_keeps_the_rest(
             stop = asyncio.Event()
             running = asyncio.create_task(worker.run(stop))
             try:
-                async with home_client() as home:
-                    await home.subscribe(f"hemsnet/v1/home/{name}/down/#", qos=1)
+                async with home_client() as client:
+                    await client.subscribe(f"hemsnet/v1/home/{name}/down/#", qos=1)
                     async with asyncio.timeout(WITHIN):
                         await worker.connected.wait()
                     await asyncio.to_thread(server.stop)
-                    for payload in payloads:
-                        await home.publish(f"hemsnet/v1/home/{name}/up/batch", payload, qos=1)
+                    home = Home(client, name)  # publishes each once: no resend within WITHIN
+                    delivering = asyncio.create_task(home.deliver(payloads, resend_after=WITHIN))
                     async with asyncio.timeout(WITHIN):
                         await worker.database_away.wait()
                     await asyncio.to_thread(server.start)
-                    acks: set[Ack] = set()
-                    async with asyncio.timeout(WITHIN):  # each was published once: no resend
-                        async for message in home.messages:
-                            assert isinstance(message.payload, bytes)
-                            body = json.loads(message.payload)
-                            acks.add((body["first"], body["last"]))
-                            if len(acks) == len(payloads):
-                                break
-                    return sorted(acks)
+                    await delivering
+                    return home.acks
             finally:
                 stop.set()
                 await running
 
         acks = asyncio.run(main())
         assert worker.counts.paused >= 1
-        assert acks == sorted(map(_range, payloads))
+        assert sorted(acks) == sorted(map(_range, payloads))  # each acknowledged once
         rows = asyncio.run(query(db, "SELECT count(*), count(DISTINCT seq) FROM reading"))
         assert rows == [(2000, 2000)]
     finally:
